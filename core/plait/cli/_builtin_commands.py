@@ -1,0 +1,37 @@
+"""The kernel's own commands, added through the same hook a plugin uses.
+
+Only names, import paths and one-line help live here, so listing commands
+imports nothing.
+"""
+
+from __future__ import annotations
+
+import click
+
+from ..hookspecs import hookimpl
+
+TOP_LEVEL = {
+    "train": ("plait.cli.train:train_cli", "Train a pipeline from a config."),
+    "evaluate": ("plait.cli.evaluate:evaluate_cli", "Evaluate a trained pipeline on a corpus."),
+    "convert": ("plait.cli.convert:convert_cli", "Convert CoNLL-U, IOB or JSONL files to .plait."),
+    "info": ("plait.cli.info:info_cli", "Show versions, installed plugins and what they register."),
+}
+INIT = {
+    "config": ("plait.cli.init_config:init_config_cli", "Generate a starter config for a pipeline."),
+    "fill-config": ("plait.cli.fill_config:fill_config_cli", "Fill every default into a partial config."),
+    "labels": ("plait.cli.init_labels:init_labels_cli", "Write the label files of a config's components."),
+}
+DEBUG = {
+    "data": ("plait.cli.debug_data:debug_data_cli", "Check training and dev data for problems."),
+}
+
+
+@hookimpl
+def register_commands(cli: click.Group) -> None:
+    for name, (path, help_text) in TOP_LEVEL.items():
+        cli.add_lazy_command(name, path, help_text)  # type: ignore[attr-defined]
+    groups = {"init": INIT, "debug": DEBUG}
+    for group_name, table in groups.items():
+        group = cli.commands[group_name]
+        for name, (path, help_text) in table.items():
+            group.add_lazy_command(name, path, help_text)  # type: ignore[attr-defined]

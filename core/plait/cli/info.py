@@ -1,0 +1,99 @@
+"""`plait info`: versions, installed plugin distributions and what each registers."""
+
+from __future__ import annotations
+
+import platform
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+def collect_info() -> dict[str, Any]:
+    """Everything `plait info` shows, as a dict (tests and --json use it)."""
+    from importlib import metadata
+
+    from .. import _entry_points
+    from .._hooks import plugin_manager
+    from ..about import __version__
+
+    def version(dist: str) -> str:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    plugin_manager()  # loads hook modules: broken ones are recorded
+    plugins: dict[str, Any] = {}
+    for dist_name, groups in sorted(_entry_points.distributions_with_entry_points().items()):
+        plugins[dist_name] = {
+            "version": version(dist_name),
+            "registers": {g.removeprefix("plait_") if g != "plait" else "hooks": sorted(names)
+                          for g, names in sorted(groups.items())},
+        }
+    # Load every registered function so import failures are found and reported.
+    for group, eps in _entry_points.groups().items():
+        if group == "plait":
+            continue
+        for dist_name, ep in eps:
+            try:
+                _entry_points.load(dist_name, ep)
+            except Exception:  # noqa: BLE001 - recorded as broken
+                pass
+    broken = [
+        {"distribution": b.distribution, "entry_point": b.entry_point, "group": b.group, "error": b.error}
+        for b in _entry_points.broken()
+    ]
+    return {
+        "plait": __version__,
+        "location": str(Path(__file__).resolve().parents[1]),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "thinc": version("thinc"),
+        "numpy": version("numpy"),
+        "plugins": plugins,
+        "broken_plugins": broken,
+    }
+
+
+def pipeline_info(path: str | Path) -> dict[str, Any]:
+    """The meta.json of a saved pipeline."""
+    import srsly
+
+    from ..errors import UsageError
+
+    meta_path = Path(path) / "meta.json"
+    if not meta_path.exists():
+        raise UsageError(f"'{path}' is not a saved plait pipeline (no meta.json).")
+    return srsly.read_json(meta_path)
+
+
+@click.command("info", short_help="Show versions, installed plugins and what they register.")
+@click.argument("model", required=False, type=click.Path(exists=True, file_okay=False))
+@click.option("--json", "as_json", is_flag=True, default=False, help="Print JSON.")
+@click.option("--verbose", "-V", is_flag=True, default=False, help="Show tracebacks of errors.")
+def info_cli(model: str | None, as_json: bool, verbose: bool) -> None:
+    """Show plait's versions and installed plugins, or a saved pipeline's meta (MODEL)."""
+    import srsly
+
+    data = pipeline_info(model) if model else collect_info()
+    if as_json:
+        click.echo(srsly.json_dumps(data, indent=2))
+        return
+    if model:
+        for key in ("lang", "name", "version", "plait_version", "pipeline", "performance"):
+            if key in data:
+                click.echo(f"{key:<14} {data[key]}")
+        return
+    for key in ("plait", "location", "python", "platform", "thinc", "numpy"):
+        click.echo(f"{key:<10} {data[key]}")
+    click.echo("\nPlugins")
+    for dist_name, plugin in data["plugins"].items():
+        click.echo(f"  {dist_name} {plugin['version']}")
+        for group, names in plugin["registers"].items():
+            click.echo(f"    {group}: {', '.join(names)}")
+    if data["broken_plugins"]:
+        click.echo("\nBroken plugins (other commands still work)")
+        for b in data["broken_plugins"]:
+            click.echo(f"  {b['distribution']} ({b['entry_point']}, group {b['group']}): {b['error']}")

@@ -1,0 +1,140 @@
+"""`plait init config`: a complete, valid starter config for any installed components.
+
+Component blocks come from plugins through the ``init_config_components``
+hook (so third-party components get good starter configs too); everything
+else is filled from the factories' defaults and plait's default config.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ._options import code_option, verbose_option
+from ._output import write_text_output
+
+OPTIMIZE_CHOICES = ("efficiency", "accuracy")
+
+
+def _base_sections(lang: str, pipeline: list[str], optimize: str, gpu: bool) -> dict[str, dict[str, Any]]:
+    return {
+        "paths": {"train": None, "dev": None, "vectors": None, "init_tok2vec": None},
+        "system": {"gpu_allocator": "pytorch" if gpu else None, "seed": 0},
+        "nlp": {"lang": lang, "pipeline": pipeline, "batch_size": 128 if gpu else 1000},
+        "components": {},
+        "corpora": {},
+        "corpora.train": {"@readers": "plait.Corpus.v1", "path": "${paths.train}", "max_length": 0},
+        "corpora.dev": {"@readers": "plait.Corpus.v1", "path": "${paths.dev}", "max_length": 0},
+        "training": {
+            "dev_corpus": "corpora.dev", "train_corpus": "corpora.train",
+            "accumulate_gradient": 3 if gpu and optimize == "accuracy" else 1,
+        },
+        "training.optimizer": {"@optimizers": "Adam.v1"},
+        "training.batcher": {
+            "@batchers": "plait.batch_by_words.v1", "discard_oversize": False, "tolerance": 0.2,
+        },
+        "training.batcher.size": {
+            "@schedules": "compounding.v1", "start": 100, "stop": 1000, "compound": 1.001,
+        },
+        "initialize": {"vectors": "${paths.vectors}"},
+    }
+
+
+def _nest(sections: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    root: dict[str, Any] = {}
+    for dotted, keys in sections.items():
+        node = root
+        for part in dotted.split("."):
+            node = node.setdefault(part, {})
+        node.update(keys)
+    return root
+
+
+def init_config(
+    *, lang: str = "en", pipeline: Sequence[str] = ("tagger",), optimize: str = "efficiency",
+    gpu: bool = False,
+) -> Any:
+    """Build a filled starter config.
+
+    lang (str): language code, e.g. "en".
+    pipeline (Sequence[str]): component factory names, in order.
+    optimize (str): "efficiency" or "accuracy".
+    gpu (bool): choose settings for training on a GPU.
+    RETURNS (Config): the complete config.
+    """
+    from confection import Config
+
+    from .._hooks import plugin_manager
+    from .._registry import registry
+    from ..errors import RegistryError, UsageError, did_you_mean
+
+    if optimize not in OPTIMIZE_CHOICES:
+        raise UsageError(f"--optimize must be one of {', '.join(OPTIMIZE_CHOICES)}, not '{optimize}'.")
+    pipeline = [p.strip() for p in pipeline if p.strip()]
+    if len(set(pipeline)) != len(pipeline):
+        raise UsageError(f"--pipeline names a component twice: {', '.join(pipeline)}.")
+    if lang not in registry.languages:
+        raise UsageError(
+            f"--lang '{lang}': no such language.{did_you_mean(lang, registry.languages.names())}"
+            f" Installed: {', '.join(registry.languages.names())}."
+        )
+    sections = _base_sections(lang, pipeline, optimize, gpu)
+    contributed: dict[str, dict[str, Any]] = {}
+    results = plugin_manager().hook.init_config_components(
+        pipeline=list(pipeline), lang=lang, optimize=optimize, gpu=gpu
+    )
+    for result in results:  # first plugin wins for a component
+        for dotted, keys in (result or {}).items():
+            component = dotted.split(".")[1] if dotted.startswith("components.") else None
+            owner = f"components.{component}" if component else dotted
+            if component and any(k == owner or k.startswith(owner + ".") for k in contributed) and dotted not in contributed and owner in contributed:
+                continue
+            contributed.setdefault(dotted, dict(keys))
+    for name in pipeline:
+        if f"components.{name}" in contributed:
+            continue
+        try:
+            registry.factories.get(name)
+        except RegistryError as err:
+            raise UsageError(f"--pipeline: no installed plugin provides component '{name}': {err}") from err
+        contributed[f"components.{name}"] = {"factory": name}
+    sections.update(contributed)
+    config = Config(_nest(sections))
+    return fill_config_object(config)
+
+
+def fill_config_object(config: Any) -> Any:
+    """Fill every default by building the pipeline from the config."""
+    from ..language import Language
+
+    nlp = Language.from_config(config, auto_fill=True, validate=True)
+    return nlp.config
+
+
+@click.command("config", short_help="Generate a starter config for a pipeline.")
+@click.argument("output", type=str)
+@click.option("--lang", "-l", default="en", show_default=True, help="Language code, e.g. en.")
+@click.option("--pipeline", "-p", default="tagger", show_default=True,
+              help="Comma-separated component names, e.g. tok2vec,tagger,parser.")
+@click.option("--optimize", "-o", type=click.Choice(OPTIMIZE_CHOICES), default="efficiency",
+              show_default=True, help="Smaller and faster, or larger and more accurate.")
+@click.option("--gpu", "-G", is_flag=True, default=False, help="Settings for training on a GPU.")
+@code_option
+@verbose_option
+def init_config_cli(output: str, lang: str, pipeline: str, optimize: str, gpu: bool,
+                    code_paths: tuple[str, ...], verbose: bool) -> None:
+    """Generate a complete starter config.cfg at OUTPUT ('-' for stdout)."""
+    from ..config import import_code
+
+    import_code(code_paths)
+    config = init_config(lang=lang, pipeline=pipeline.split(","), optimize=optimize, gpu=gpu)
+    write_text_output(output, config.to_str())
+    if output != "-":
+        click.echo(f"Wrote config to {output}. Next: plait train {output} --output ./output "
+                   "--paths.train ./train.plait --paths.dev ./dev.plait", err=True)
+
+
+__all__ = ["init_config", "init_config_cli", "fill_config_object", "Path"]

@@ -1,0 +1,40 @@
+"""pluggy hooks: things that happen, as opposed to functions a config names.
+
+A plugin implements them in a module listed under the entry-point group
+``plait`` (``[project.entry-points.plait] myplugin = "my_plugin.hooks"``).
+Keep hook modules cheap to import: heavy libraries belong inside commands.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+
+hookspec = pluggy.HookspecMarker("plait")
+hookimpl = pluggy.HookimplMarker("plait")
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add subcommands to `plait` (e.g. `plait ray train`). Called once when
+    the CLI starts. Import heavy libraries inside the command, not at module
+    level, so `plait --help` stays fast."""
+
+
+@hookspec
+def init_config_components(
+    pipeline: list[str], lang: str, optimize: str, gpu: bool
+) -> dict[str, dict[str, Any]] | None:
+    """Contribute starter config blocks to `plait init config`.
+
+    Return config sections for those components of `pipeline` this plugin
+    provides, as ``{"components.tagger": {"factory": "tagger"},
+    "components.tagger.model": {"@architectures": …}, …}`` (dotted section
+    name -> keys), choosing the variant for `optimize` ("efficiency" or
+    "accuracy") and `gpu`. Return None for components you do not provide.
+    Sections for one component come from the first plugin that returns them.
+    """

@@ -1,0 +1,238 @@
+"""Vocab: the string store plus the lexeme table as numpy columns.
+
+Every word type the pipeline sees gets one row, whose attributes (orth,
+lower, norm, prefix, suffix, shape, length as uint64 hashes/ints, and the
+boolean flags as bits of one uint64) are computed once from the language's
+``lex_attr_getters``. A Doc stores row ids, so ``doc.to_array([NORM,
+PREFIX, SUFFIX, SHAPE])`` is one numpy fancy-index per column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import srsly
+
+from . import attrs as A
+from .errors import SerializationError, UsageError
+from .lexeme import DEFAULT_GETTERS, Lexeme
+from .morphology import Morphology
+from .strings import StringStore
+
+_HASH_COLS = {A.ORTH: "orth", A.LOWER: "lower", A.NORM: "norm", A.PREFIX: "prefix", A.SUFFIX: "suffix", A.SHAPE: "shape"}
+_COLS = (*_HASH_COLS.values(), "length", "flags")
+
+
+class Vocab:
+    """Strings, lexemes and morphology shared by every Doc of a pipeline.
+
+    strings (StringStore | Iterable[str] | None): initial strings.
+    lex_attr_getters (dict[int, Callable[[str], Any]] | None): attribute id
+        -> function of the text; defaults cover what is missing.
+    lookups (Any): the language's lookup tables, kept for components.
+    writing_system (dict | None): e.g. ``{"direction": "ltr"}``.
+    get_noun_chunks (Callable | None): the language's noun-chunk iterator.
+    """
+
+    def __init__(
+        self,
+        strings: StringStore | Iterable[str] | None = None,
+        lex_attr_getters: dict[int, Callable[[str], Any]] | None = None,
+        *,
+        lookups: Any = None,
+        writing_system: dict[str, Any] | None = None,
+        get_noun_chunks: Callable | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if isinstance(strings, StringStore):
+            self.strings = strings
+        else:
+            self.strings = StringStore(strings)
+        self.lex_attr_getters = dict(lex_attr_getters or {})
+        self.lookups = lookups
+        self.writing_system = dict(writing_system or {})
+        self.get_noun_chunks = get_noun_chunks
+        self.morphology = Morphology(self.strings)
+        self.vectors = None
+        self._index: dict[str, int] = {}
+        self._lex_texts: list[str] = []
+        self._size = 0
+        self._cols: dict[str, np.ndarray] = {name: np.zeros(64, dtype=np.uint64) for name in _COLS}
+        self._getters_cache: tuple | None = None
+
+    @property
+    def lang(self) -> str:
+        """RETURNS (str): the language code, from the LANG getter ("" if none)."""
+        getter = self.lex_attr_getters.get(A.LANG)
+        return getter("") if getter is not None else ""
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __contains__(self, key: str | int) -> bool:
+        if isinstance(key, str):
+            return key in self._index
+        text = self.strings.get(int(key))
+        return text is not None and text in self._index
+
+    def __iter__(self) -> Iterator[Lexeme]:
+        for row in range(self._size):
+            yield Lexeme(self, row)
+
+    def __getitem__(self, key: str | int) -> Lexeme:
+        """Return the lexeme for a string or an orth hash (created if new)."""
+        if not isinstance(key, str):
+            text = self.strings.get(int(key))
+            if text is None:
+                raise KeyError(f"[Vocab] no string for orth id {key}; look lexemes up by text instead")
+            key = text
+        return Lexeme(self, self.get_lex_id(key))
+
+    def get_lex_id(self, text: str) -> int:
+        """Return the lexeme row of one string, adding it when new."""
+        row = self._index.get(text)
+        if row is None:
+            row = int(self._add_lexemes([text])[0])
+        return row
+
+    def get_lex_ids(self, words: list[str]) -> np.ndarray:
+        """Return the lexeme rows of many strings, adding the new ones in bulk.
+
+        words (list[str]): the strings.
+        RETURNS (numpy.ndarray): int64 row ids, one per word.
+        """
+        rows = list(map(self._index.get, words))
+        if None in rows:
+            missing = list(dict.fromkeys(w for w, r in zip(words, rows) if r is None))
+            self._add_lexemes(missing)
+            rows = list(map(self._index.__getitem__, words))
+        return np.fromiter(rows, dtype=np.int64, count=len(rows))
+
+    def _getters(self) -> tuple:
+        # The merged getter table, resolved once (and again if the dict changes).
+        key = tuple(sorted(self.lex_attr_getters.items(), key=lambda kv: kv[0]))
+        if self._getters_cache is None or self._getters_cache[0] != key:
+            getters = {**DEFAULT_GETTERS, **self.lex_attr_getters}
+            lower = getters[A.LOWER]
+            norm = getters.get(A.NORM) or (lambda t: lower(t))
+            flags = [(attr, getters[attr]) for attr in A.FLAG_ATTRS if attr in getters]
+            resolved = (lower, norm, getters[A.PREFIX], getters[A.SUFFIX], getters[A.SHAPE], flags)
+            self._getters_cache = (key, resolved)
+        return self._getters_cache[1]
+
+    def _add_lexemes(self, texts: list[str]) -> np.ndarray:
+        for text in texts:
+            if not isinstance(text, str):
+                raise UsageError(f"words must be strings, got {type(text).__name__}: {text!r}")
+        lower, norm, prefix, suffix, shape, flag_getters = self._getters()
+        add = self.strings.add
+        n_new = len(texts)
+        start = self._size
+        self._grow(start + n_new)
+        values = np.zeros((n_new, len(_COLS)), dtype=np.uint64)
+        for j, text in enumerate(texts):
+            flags = 0
+            for attr, getter in flag_getters:
+                if getter(text):
+                    flags |= 1 << attr
+            values[j] = (
+                add(text), add(lower(text)), add(norm(text)), add(prefix(text)),
+                add(suffix(text)), add(shape(text)), len(text), flags,
+            )  # fmt: skip
+            self._index[text] = start + j
+        self._lex_texts.extend(texts)
+        for k, name in enumerate(_COLS):
+            self._cols[name][start : start + n_new] = values[:, k]
+        self._size = start + n_new
+        return np.arange(start, start + n_new, dtype=np.int64)
+
+    def _grow(self, needed: int) -> None:
+        capacity = len(self._cols["orth"])
+        if needed <= capacity:
+            return
+        while capacity < needed:
+            capacity *= 2
+        for name, col in self._cols.items():
+            grown = np.zeros(capacity, dtype=np.uint64)
+            grown[: len(col)] = col
+            self._cols[name] = grown
+
+    def _set_flag(self, row: int, flag_id: int, value: bool) -> None:
+        bit = np.uint64(1 << flag_id)
+        col = self._cols["flags"]
+        col[row] = (col[row] | bit) if value else (col[row] & ~bit)
+
+    def lex_column(self, attr: int) -> np.ndarray:
+        """Return one lexeme attribute for every row, as uint64.
+
+        attr (int): ORTH, LOWER, NORM, PREFIX, SUFFIX, SHAPE, LENGTH, LANG or a flag id.
+        RETURNS (numpy.ndarray): a view (hash columns) or a new array (flags).
+        """
+        n = self._size
+        if attr in _HASH_COLS:
+            return self._cols[_HASH_COLS[attr]][:n]
+        if attr == A.LENGTH:
+            return self._cols["length"][:n]
+        if attr in A.FLAG_ATTRS:
+            return (self._cols["flags"][:n] >> np.uint64(attr)) & np.uint64(1)
+        if attr == A.LANG:
+            return np.full(n, self.strings.add(self.lang), dtype=np.uint64)
+        raise UsageError(f"{A.NAMES.get(attr, attr)} is not a lexeme attribute")
+
+    # Serialisation -------------------------------------------------------
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        """Serialise strings, lexemes (with their norm and flags) and lookups."""
+        exclude = set(exclude)
+        n = self._size
+        data: dict[str, Any] = {"version": 1}
+        if "strings" not in exclude:
+            data["strings"] = list(self.strings)
+        if "lexemes" not in exclude:
+            data["lexemes"] = self._lex_texts
+            data["norm"] = self._cols["norm"][:n].tobytes()
+            data["flags"] = self._cols["flags"][:n].tobytes()
+        if "lookups" not in exclude and self.lookups is not None and hasattr(self.lookups, "to_bytes"):
+            data["lookups"] = self.lookups.to_bytes()
+        return srsly.msgpack_dumps(data)
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> Vocab:
+        """Load what ``to_bytes`` wrote. RETURNS (Vocab): self."""
+        try:
+            msg = srsly.msgpack_loads(data)
+            if not isinstance(msg, dict) or "version" not in msg:
+                raise ValueError("not a plait vocab")
+            for s in msg.get("strings", []):
+                self.strings.add(s)
+            texts = msg.get("lexemes")
+            if texts:
+                rows = self.get_lex_ids(texts)
+                self._cols["norm"][rows] = np.frombuffer(msg["norm"], dtype=np.uint64)
+                self._cols["flags"][rows] = np.frombuffer(msg["flags"], dtype=np.uint64)
+        except (ValueError, TypeError, KeyError) as err:
+            raise SerializationError(f"Vocab.from_bytes: invalid vocab data ({err})") from err
+        if "lookups" in msg and self.lookups is not None and hasattr(self.lookups, "from_bytes"):
+            self.lookups.from_bytes(msg["lookups"])
+        return self
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        """Write the vocab into the folder ``path`` (file ``vocab.msgpack``)."""
+        from .tokens._docbin_io import write_atomic
+
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        write_atomic(path / "vocab.msgpack", self.to_bytes(exclude=exclude))
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> Vocab:
+        """Read a vocab folder written by ``to_disk``. RETURNS (Vocab): self."""
+        file = Path(path) / "vocab.msgpack"
+        try:
+            data = file.read_bytes()
+        except OSError as err:
+            raise SerializationError(f"{file}: cannot read vocab ({err})") from err
+        try:
+            return self.from_bytes(data, exclude=exclude)
+        except SerializationError as err:
+            raise SerializationError(f"{file}: {err}") from err

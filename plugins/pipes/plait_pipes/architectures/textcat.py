@@ -1,0 +1,209 @@
+"""Text classification architectures (same names and structure as spaCy's).
+
+- ``plait.TextCatBOW.v3``: hashed n-gram counts into a sparse linear layer;
+- ``plait.TextCatCNN.v2``: mean-pooled tok2vec vectors into a softmax/logistic;
+- ``plait.TextCatEnsemble.v2``: a bag-of-words model and an attention-pooled
+  tok2vec model side by side, then one output layer.
+
+``exclusive_classes`` picks a softmax (one label per text) or independent
+logistic outputs (multilabel).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from thinc.api import (
+    Dropout,
+    LayerNorm,
+    Linear,
+    Logistic,
+    Maxout,
+    Model,
+    ParametricAttention,
+    Softmax,
+    Softmax_v2,
+    SparseLinear_v2,
+    chain,
+    concatenate,
+    list2ragged,
+    reduce_mean,
+    reduce_sum,
+    residual,
+    with_cpu,
+)
+from thinc.types import Floats2d
+
+from .featurize import attr_ids
+
+
+def extract_ngrams(ngram_size: int, attr: str | int = "ORTH") -> Model[list[Any], tuple]:
+    """Count each doc's hashed 1..n-grams: (keys, counts, lengths) for SparseLinear.
+
+    ngram_size (int): the longest n-gram.
+    attr (str | int): the token attribute n-grams are built from.
+    RETURNS (Model[List[Doc], Tuple[Ints1d, Floats1d, Ints1d]]): the layer.
+    """
+    column = attr_ids([attr])[0]
+    return Model("extract_ngrams", _ngrams_forward, attrs={"ngram_size": ngram_size, "attr": column})
+
+
+def _ngrams_forward(model: Model, docs: list[Any], is_train: bool) -> tuple[tuple, Any]:
+    ops = model.ops
+    xp = ops.xp
+    size = model.attrs["ngram_size"]
+    batch_keys = []
+    batch_vals = []
+    lengths = []
+    for doc in docs:
+        unigrams = ops.asarray(doc.to_array([model.attrs["attr"]]), dtype="uint64").ravel()
+        grams = [unigrams] + [ops.ngrams(n, unigrams) for n in range(2, size + 1)]
+        keys, counts = xp.unique(xp.concatenate(grams), return_counts=True)
+        batch_keys.append(keys.astype("uint64"))
+        batch_vals.append(counts.astype("float32"))
+        lengths.append(keys.shape[0])
+    keys = xp.concatenate(batch_keys) if batch_keys else xp.zeros((0,), dtype="uint64")
+    vals = xp.concatenate(batch_vals) if batch_vals else xp.zeros((0,), dtype="float32")
+    out = (keys, vals, ops.asarray1i(lengths))
+    return out, lambda d: []
+
+
+def build_bow_text_classifier_v3(
+    exclusive_classes: bool,
+    ngram_size: int,
+    no_output_layer: bool,
+    length: int = 262144,
+    nO: int | None = None,
+) -> Model[list[Any], Floats2d]:
+    """Bag of hashed n-grams into a sparse linear layer.
+
+    exclusive_classes (bool): one label per text (softmax) or several (logistic).
+    ngram_size (int): the longest n-gram.
+    no_output_layer (bool): return the raw linear scores.
+    length (int): rows of the sparse weight table.
+    nO (int | None): number of labels; set by the component.
+    RETURNS (Model[List[Doc], Floats2d]): the model.
+    """
+    sparse_linear = SparseLinear_v2(nO=nO, length=length)
+    model = with_cpu(chain(extract_ngrams(ngram_size, attr="ORTH"), sparse_linear), Model.ops)
+    if not no_output_layer:
+        output_layer = Softmax_v2(normalize_outputs=True) if False else None
+        activation = _softmax_activation() if exclusive_classes else Logistic()
+        model = chain(model, activation)
+        del output_layer
+    model.set_ref("output_layer", sparse_linear)
+    model.attrs["multi_label"] = not exclusive_classes
+    if nO is not None:
+        model.set_dim("nO", nO)
+    return model
+
+
+def _softmax_activation() -> Model[Floats2d, Floats2d]:
+    """A parameter-free softmax over the label scores (backprop passes through,
+    as the loss is computed on probabilities)."""
+
+    def forward(model: Model, X: Floats2d, is_train: bool) -> tuple[Floats2d, Any]:
+        Y = model.ops.softmax(X)
+
+        def backprop(dY: Floats2d) -> Floats2d:
+            return model.ops.backprop_softmax(Y, dY)
+
+        return Y, backprop
+
+    return Model("softmax_activation", forward)
+
+
+def build_simple_cnn_text_classifier(
+    tok2vec: Model[list[Any], list[Floats2d]], exclusive_classes: bool, nO: int | None = None
+) -> Model[list[Any], Floats2d]:
+    """Mean of the tok2vec vectors into a softmax (exclusive) or logistic layer.
+
+    tok2vec (Model[List[Doc], List[Floats2d]]): the token-to-vector layer.
+    exclusive_classes (bool): one label per text or several.
+    nO (int | None): number of labels; set by the component.
+    RETURNS (Model[List[Doc], Floats2d]): the model.
+    """
+    width = tok2vec.get_dim("nO") if tok2vec.has_dim("nO") else None
+    if exclusive_classes:
+        output_layer = Softmax_v2(nO=nO, nI=width)
+        fill = output_layer
+    else:
+        fill = Linear(nO=nO, nI=width)
+        output_layer = chain(fill, Logistic())
+    model = chain(tok2vec, list2ragged(), reduce_mean(), output_layer)
+    model.set_ref("tok2vec", tok2vec)
+    model.set_ref("output_layer", fill)
+    if nO is not None:
+        model.set_dim("nO", nO)
+    model.attrs["multi_label"] = not exclusive_classes
+    return model
+
+
+def build_text_classifier_v2(
+    tok2vec: Model[list[Any], list[Floats2d]],
+    linear_model: Model[list[Any], Floats2d],
+    nO: int | None = None,
+) -> Model[list[Any], Floats2d]:
+    """Ensemble of a bag-of-words model and an attention-pooled tok2vec model.
+
+    tok2vec (Model[List[Doc], List[Floats2d]]): the token-to-vector layer.
+    linear_model (Model[List[Doc], Floats2d]): e.g. plait.TextCatBOW.v3; its
+        exclusive_classes decides the output layer.
+    nO (int | None): number of labels; set by the component.
+    RETURNS (Model[List[Doc], Floats2d]): the model.
+    """
+    exclusive_classes = not linear_model.attrs.get("multi_label", False)
+    width = tok2vec.get_dim("nO") if tok2vec.has_dim("nO") else None
+    attention_layer = ParametricAttention(width)
+    maxout_layer = Maxout(nO=width, nI=width, dropout=0.0, normalize=True)
+    norm_layer = LayerNorm(nI=width)
+    cnn_model = chain(
+        tok2vec,
+        list2ragged(),
+        attention_layer,
+        reduce_sum(),
+        residual(chain(maxout_layer, norm_layer, Dropout(0.0))),
+    )
+    nO_double = nO * 2 if nO else None
+    if exclusive_classes:
+        output_layer = Softmax(nO=nO, nI=nO_double)
+        fill = output_layer
+    else:
+        fill = Linear(nO=nO, nI=nO_double)
+        output_layer = chain(fill, Logistic())
+    model = chain(concatenate(linear_model, cnn_model), output_layer)
+    model.set_ref("tok2vec", tok2vec)
+    model.set_ref("attention_layer", attention_layer)
+    model.set_ref("maxout_layer", maxout_layer)
+    model.set_ref("norm_layer", norm_layer)
+    model.set_ref("output_layer", fill)
+    model.attrs["multi_label"] = not exclusive_classes
+    model.init = _ensemble_init
+    if nO is not None:
+        model.set_dim("nO", nO)
+    return model
+
+
+def _ensemble_init(model: Model, X: Any = None, Y: Any = None) -> Model:
+    """Pass the label count to both halves and the output layer before the
+    usual chain init, since the component sets nO only on the outer model."""
+    from thinc.layers.chain import init as chain_init
+
+    nO = model.get_dim("nO") if model.has_dim("nO") else None
+    if nO is not None:
+        linear = model.layers[0].layers[0]
+        if linear.has_dim("nO") is None:
+            linear.set_dim("nO", nO)
+        _set_nO_deep(linear, nO)
+        output = model.get_ref("output_layer")
+        if output.has_dim("nO") is None:
+            output.set_dim("nO", nO)
+        if output.has_dim("nI") is None:
+            output.set_dim("nI", nO * 2)
+    return chain_init(model, X, Y)
+
+
+def _set_nO_deep(model: Model, nO: int) -> None:
+    for node in model.walk():
+        if node.has_dim("nO") is None:
+            node.set_dim("nO", nO)
