@@ -115,7 +115,14 @@ class registry(thinc_registry):  # noqa: N801 - spaCy's name
             raise RegistryError(
                 f"unknown registry '@{registry_name}'.{did_you_mean(registry_name, names)}"
             )
-        return getattr(cls, registry_name).get(func_name)
+        reg = getattr(cls, registry_name)
+        try:
+            return reg.get(func_name)
+        except catalogue.RegistryError as err:  # thinc's own registries
+            raise RegistryError(
+                f"no function '{func_name}' in registry '{registry_name}'."
+                f"{did_you_mean(func_name, reg.get_all())}"
+            ) from err
 
     @classmethod
     def registry_names(cls) -> list[str]:

@@ -64,21 +64,22 @@ class SerializationError(PlaitError, ValueError):
 def did_you_mean(name: str, candidates: Iterable[str], n: int = 3) -> str:
     """Return " Did you mean 'x'?" for the closest candidates, or "".
 
-    Matches are found on the full name and on the part after the last dot of
-    namespaced names, so ``batch_by_wrds.v1`` finds ``plait.batch_by_words.v1``.
+    Matches are found on the full name and on the part after the namespace of
+    dotted names, so ``batch_by_wrds.v1`` finds ``plait.batch_by_words.v1``.
+    Only candidates about as close as the best one are named.
     """
-    candidates = sorted(set(candidates))
-    if not candidates:
+    cands = sorted(set(candidates))
+    if not cands:
         return ""
-    matches = difflib.get_close_matches(name, candidates, n=n, cutoff=0.6)
-    if not matches:
-        by_tail: dict[str, str] = {}
-        for cand in candidates:
-            tail = cand.split(".", 1)[1] if cand.count(".") >= 2 else cand
-            by_tail.setdefault(tail, cand)
-        tails = difflib.get_close_matches(name, list(by_tail), n=n, cutoff=0.6)
-        matches = [by_tail[t] for t in tails]
-    if not matches:
+    scored: dict[str, float] = {}
+    for cand in cands:
+        forms = [cand]
+        if cand.count(".") >= 2:
+            forms.append(cand.split(".", 1)[1])
+        scored[cand] = max(difflib.SequenceMatcher(None, name, f).ratio() for f in forms)
+    best = max(scored.values())
+    if best < 0.6:
         return ""
+    matches = sorted((c for c, r in scored.items() if r >= best - 0.05), key=lambda c: -scored[c])[:n]
     quoted = " or ".join(f"'{m}'" for m in matches)
     return f" Did you mean {quoted}?"

@@ -63,6 +63,9 @@ def load_config(
     log (Callable[[str], None]): receives one line per applied override.
     RETURNS (Config): the config.
     """
+    merged = dict(overrides or {})
+    from_env = env_overrides() if env else {}
+    merged.update(from_env)
     if str(path) == "-":
         text = sys.stdin.read()
         source = "<stdin>"
@@ -77,9 +80,6 @@ def load_config(
         except UnicodeDecodeError as err:
             raise ConfigError(f"config file '{p}' is not UTF-8 text: {err}") from err
         source = str(p)
-    merged = dict(overrides or {})
-    from_env = env_overrides() if env else {}
-    merged.update(from_env)
     if log is not None:
         for key, value in merged.items():
             origin = "environment" if key in from_env else "command line"

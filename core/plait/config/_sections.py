@@ -18,6 +18,9 @@ from ..errors import ConfigError, did_you_mean
 
 TOP_LEVEL = ("paths", "system", "nlp", "components", "corpora", "training", "pretraining", "initialize")
 FIXED_KEY_SECTIONS = ("nlp", "training", "initialize")
+# Keys the spec uses that are not in the default config: `[training]
+# batch_size` (an int or a schedule section) sets the batcher's size.
+OPTIONAL_KEYS = {"training": frozenset({"batch_size"}), "nlp": frozenset({"tokenizer", "vectors"})}
 
 
 @lru_cache(maxsize=1)
@@ -49,8 +52,9 @@ def check_sections(config: Mapping[str, Any], *, source: str) -> None:
         allowed = known.get(section)
         if not isinstance(block, Mapping) or not allowed:
             continue
+        allowed = allowed | OPTIONAL_KEYS.get(section, frozenset())
         for key in block:
-            if key not in allowed and key != "tokenizer" and not str(key).startswith("@"):
+            if key not in allowed and not str(key).startswith("@"):
                 raise ConfigError(
                     f"{source}: [{section}] {key}: unknown setting.{did_you_mean(key, allowed)}"
                     f" Valid settings: {', '.join(sorted(allowed))}.",

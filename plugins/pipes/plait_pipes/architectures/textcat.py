@@ -85,14 +85,16 @@ def build_bow_text_classifier_v3(
     RETURNS (Model[List[Doc], Floats2d]): the model.
     """
     sparse_linear = SparseLinear_v2(nO=nO, length=length)
-    model = with_cpu(chain(extract_ngrams(ngram_size, attr="ORTH"), sparse_linear), Model.ops)
+    bow = chain(extract_ngrams(ngram_size, attr="ORTH"), sparse_linear)
+    # The sparse layer only has a CPU kernel; its output moves to the device.
+    model = with_cpu(bow, bow.ops)
     if not no_output_layer:
-        output_layer = Softmax_v2(normalize_outputs=True) if False else None
         activation = _softmax_activation() if exclusive_classes else Logistic()
         model = chain(model, activation)
-        del output_layer
     model.set_ref("output_layer", sparse_linear)
+    model.set_ref("sparse_linear", sparse_linear)
     model.attrs["multi_label"] = not exclusive_classes
+    model.init = _init_with_label_count
     if nO is not None:
         model.set_dim("nO", nO)
     return model
@@ -136,6 +138,7 @@ def build_simple_cnn_text_classifier(
     if nO is not None:
         model.set_dim("nO", nO)
     model.attrs["multi_label"] = not exclusive_classes
+    model.init = _init_with_label_count
     return model
 
 
@@ -164,12 +167,12 @@ def build_text_classifier_v2(
         reduce_sum(),
         residual(chain(maxout_layer, norm_layer, Dropout(0.0))),
     )
-    nO_double = nO * 2 if nO else None
+    # nI (label count + tok2vec width) is inferred at init from real output.
     if exclusive_classes:
-        output_layer = Softmax(nO=nO, nI=nO_double)
+        output_layer = Softmax(nO=nO)
         fill = output_layer
     else:
-        fill = Linear(nO=nO, nI=nO_double)
+        fill = Linear(nO=nO)
         output_layer = chain(fill, Logistic())
     model = chain(concatenate(linear_model, cnn_model), output_layer)
     model.set_ref("tok2vec", tok2vec)
@@ -184,26 +187,50 @@ def build_text_classifier_v2(
     return model
 
 
-def _ensemble_init(model: Model, X: Any = None, Y: Any = None) -> Model:
-    """Pass the label count to both halves and the output layer before the
-    usual chain init, since the component sets nO only on the outer model."""
+def _label_count(model: Model, Y: Any) -> int | None:
+    if model.has_dim("nO") and model.get_dim("nO"):
+        return model.get_dim("nO")
+    if Y is not None:
+        return int(Y.shape[1])
+    return None
+
+
+def _init_with_label_count(model: Model, X: Any = None, Y: Any = None) -> Model:
+    """Give every label-sized layer its width (the label count, from the
+    component's nO or from Y) before thinc's chain init; thinc only infers
+    the last layer's nO, and the sparse layer may not be last."""
     from thinc.layers.chain import init as chain_init
 
-    nO = model.get_dim("nO") if model.has_dim("nO") else None
+    nO = _label_count(model, Y)
     if nO is not None:
-        linear = model.layers[0].layers[0]
-        if linear.has_dim("nO") is None:
-            linear.set_dim("nO", nO)
-        _set_nO_deep(linear, nO)
-        output = model.get_ref("output_layer")
-        if output.has_dim("nO") is None:
-            output.set_dim("nO", nO)
-        if output.has_dim("nI") is None:
-            output.set_dim("nI", nO * 2)
+        for ref in ("sparse_linear", "output_layer"):
+            if model.has_ref(ref) and model.get_ref(ref).has_dim("nO") is None:
+                model.get_ref(ref).set_dim("nO", nO)
+        if model.has_dim("nO") is None:
+            model.set_dim("nO", nO)
     return chain_init(model, X, Y)
 
 
-def _set_nO_deep(model: Model, nO: int) -> None:
-    for node in model.walk():
-        if node.has_dim("nO") is None:
-            node.set_dim("nO", nO)
+def _ensemble_init(model: Model, X: Any = None, Y: Any = None) -> Model:
+    """Set the label count on both halves and the output layer, initialize the
+    tok2vec first (its width may be lazy), then thinc's chain init."""
+    nO = _label_count(model, Y)
+    linear = model.layers[0].layers[0]
+    if nO is not None:
+        if linear.has_dim("nO") is None:
+            linear.set_dim("nO", nO)
+        if linear.has_ref("sparse_linear") and linear.get_ref("sparse_linear").has_dim("nO") is None:
+            linear.get_ref("sparse_linear").set_dim("nO", nO)
+    tok2vec = model.get_ref("tok2vec")
+    if X is not None:
+        tok2vec.initialize(X=X)
+    width = tok2vec.get_dim("nO") if tok2vec.has_dim("nO") else None
+    if width:
+        model.get_ref("attention_layer").set_dim("nO", width)
+        for ref in ("maxout_layer", "norm_layer"):
+            layer = model.get_ref(ref)
+            if layer.has_dim("nI") is None:
+                layer.set_dim("nI", width)
+            if layer.has_dim("nO") is None:
+                layer.set_dim("nO", width)
+    return _init_with_label_count(model, X, Y)

@@ -1,0 +1,501 @@
+"""Doc: a tokenised text stored as numpy columns (struct of arrays).
+
+A Doc holds the lexeme row of each word, a spaces array, and one column per
+token attribute (tag, pos, morph, lemma, head offset, dep, entity IOB/type/kb
+id, sentence start). ``Token`` and ``Span`` are views that read and write
+these columns, so creating them copies nothing, and ``to_array`` /
+``from_array`` move whole columns at once for the models.
+"""
+
+from __future__ import annotations
+
+import copy as _copy
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import attrs as A
+from ..errors import DataError, UsageError
+from ..vocab import Vocab
+from . import _doc_ents, _doc_parse
+from .span import Span
+from .span_group import SpanGroups
+from .token import Token
+
+# Token-level columns and their storage dtypes. Hash columns are uint64;
+# HEAD is an offset; ENT_IOB is 0 missing / 1 I / 2 O / 3 B; SENT_START is
+# 1 start / -1 not a start / 0 missing.
+TOKEN_COLUMNS: dict[int, type] = {
+    A.TAG: np.uint64, A.POS: np.uint64, A.MORPH: np.uint64, A.LEMMA: np.uint64,
+    A.HEAD: np.int64, A.DEP: np.uint64, A.ENT_IOB: np.uint8, A.ENT_TYPE: np.uint64,
+    A.ENT_KB_ID: np.uint64, A.ENT_ID: np.uint64, A.SENT_START: np.int8,
+}  # fmt: skip
+LEXEME_ATTRS = {A.ORTH, A.LOWER, A.NORM, A.SHAPE, A.PREFIX, A.SUFFIX, A.LENGTH, A.LANG, *A.FLAG_ATTRS}
+
+
+class NoNounChunksError(UsageError, NotImplementedError):
+    """The language defines no noun-chunk iterator."""
+
+
+class Doc:
+    """A sequence of tokens with their annotation.
+
+    vocab (Vocab): the shared vocab.
+    words (list[str] | None): the words.
+    spaces (list[bool] | None): whether each word is followed by a space
+        (default: all True).
+    user_data (dict | None): free-form data kept with the doc.
+    tags, pos, morphs, lemmas, deps (list[str | None] | None): per-token
+        annotation, None for missing. pos are universal POS names.
+    heads (list[int | None] | None): absolute head indices (requires deps).
+    sent_starts (list[bool | None] | None): True / False / None (missing).
+    ents (list[str | None] | None): IOB2 or BILUO tags, ""/None for missing.
+    """
+
+    def __init__(
+        self,
+        vocab: Vocab,
+        words: Sequence[str] | None = None,
+        spaces: Sequence[bool] | None = None,
+        *,
+        user_data: dict | None = None,
+        tags: Sequence[str | None] | None = None,
+        pos: Sequence[str | None] | None = None,
+        morphs: Sequence[str | None] | None = None,
+        lemmas: Sequence[str | None] | None = None,
+        heads: Sequence[int | None] | None = None,
+        deps: Sequence[str | None] | None = None,
+        sent_starts: Sequence[bool | int | None] | None = None,
+        ents: Sequence[str | None] | None = None,
+    ) -> None:
+        if not isinstance(vocab, Vocab):
+            raise UsageError(f"Doc(vocab, ...) needs a plait Vocab as first argument, got {type(vocab).__name__}")
+        words = [] if words is None else list(words)
+        if isinstance(words, str):
+            raise UsageError("Doc(words=...) expects a list of strings, got a str")
+        n = len(words)
+        given = {"spaces": spaces, "tags": tags, "pos": pos, "morphs": morphs, "lemmas": lemmas,
+                 "heads": heads, "deps": deps, "sent_starts": sent_starts, "ents": ents}  # fmt: skip
+        for name, values in given.items():
+            if values is not None and len(values) != n:
+                raise DataError(f"Doc: {len(values)} {name} for {n} words; give exactly one value per word")
+        for i, w in enumerate(words):
+            if not isinstance(w, str) or not w:
+                raise DataError(f"Doc: words[{i}] = {w!r}; every word must be a non-empty string")
+        self._init_empty(vocab, vocab.get_lex_ids(words), np.ones(n, dtype=bool) if spaces is None else np.array(spaces, dtype=bool))
+        if user_data is not None:
+            self.user_data = user_data
+        strings = vocab.strings
+        if tags is not None:
+            self._tok[A.TAG][:] = [strings.add(t) if t else 0 for t in tags]
+        if pos is not None:
+            self._tok[A.POS][:] = [A.pos_id(p or None, where=f"Doc: pos[{i}]: ") for i, p in enumerate(pos)]
+        if morphs is not None:
+            add = vocab.morphology.add
+            self._tok[A.MORPH][:] = [add(m) for m in morphs]
+        if lemmas is not None:
+            self._tok[A.LEMMA][:] = [strings.add(lemma) if lemma else 0 for lemma in lemmas]
+        if heads is not None and deps is None:
+            raise DataError("Doc: 'heads' given without 'deps'; a dependency parse needs both")
+        if deps is not None:
+            self._tok[A.DEP][:] = [strings.add(d) if d else 0 for d in deps]
+        if heads is not None:
+            for i, h in enumerate(heads):
+                if h is not None and not isinstance(h, (int, np.integer)):
+                    raise DataError(f"Doc: heads[{i}] = {h!r} is not a token index")
+            absolute = np.array([i if h is None else h for i, h in enumerate(heads)], dtype=np.int64)
+            _doc_parse.check_heads(absolute, "Doc: heads")
+            self._tok[A.HEAD][:] = absolute - np.arange(n)
+            _doc_parse.update_sent_starts(self)
+        if sent_starts is not None:
+            col = self._tok[A.SENT_START]
+            for i, s in enumerate(sent_starts):
+                if s is None:
+                    continue
+                if s not in (True, False, 1, 0, -1):
+                    raise DataError(f"Doc: sent_starts[{i}] = {s!r}; use True, False or None")
+                col[i] = 1 if (s is True or s == 1) else -1
+        if ents is not None:
+            iob, types = _doc_ents.parse_ent_tags(list(ents), strings)
+            self._tok[A.ENT_IOB][:] = iob
+            self._tok[A.ENT_TYPE][:] = types
+
+    def _init_empty(self, vocab: Vocab, lex: np.ndarray, spaces: np.ndarray) -> None:
+        n = len(lex)
+        self.vocab = vocab
+        self._lex = lex
+        self._spaces = spaces
+        self._tok = {attr: np.zeros(n, dtype=dtype) for attr, dtype in TOKEN_COLUMNS.items()}
+        self._norm: np.ndarray | None = None  # token-level norm overrides
+        self._idx: np.ndarray | None = None
+        self.user_data: dict = {}
+        self.cats: dict[str, float] = {}
+        self.spans = SpanGroups(self)
+        self.tensor: Any = None
+        self.user_hooks: dict = {}
+        self.user_token_hooks: dict = {}
+        self.user_span_hooks: dict = {}
+        self.has_unknown_spaces = False
+
+    @classmethod
+    def _from_columns(
+        cls, vocab: Vocab, lex: np.ndarray, spaces: np.ndarray, columns: dict[int, np.ndarray]
+    ) -> Doc:
+        """Build a Doc from ready columns without validation (DocBin, copy)."""
+        doc = cls.__new__(cls)
+        doc._init_empty(vocab, lex, spaces)
+        for attr, values in columns.items():
+            doc._tok[attr][:] = values
+        return doc
+
+    # Sequence protocol ---------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._lex)
+
+    def __getitem__(self, key: int | slice) -> Token | Span:
+        if isinstance(key, slice):
+            start, stop, step = key.indices(len(self))
+            if step != 1:
+                raise UsageError("Doc slices must have step 1")
+            return Span(self, start, max(start, stop))
+        n = len(self)
+        i = int(key)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(f"token index {key} out of range for a doc of {n} tokens")
+        return Token(self, i)
+
+    def __iter__(self) -> Iterator[Token]:
+        for i in range(len(self)):
+            yield Token(self, i)
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def __str__(self) -> str:
+        return self.text
+
+    # Text ----------------------------------------------------------------
+    @property
+    def words(self) -> list[str]:
+        """RETURNS (list[str]): the word strings."""
+        texts = self.vocab._lex_texts
+        return [texts[r] for r in self._lex.tolist()]
+
+    @property
+    def text_with_ws(self) -> str:
+        return self.text
+
+    @property
+    def text(self) -> str:
+        """RETURNS (str): the original text, words joined by their spaces."""
+        texts = self.vocab._lex_texts
+        return "".join([texts[r] + " " if s else texts[r] for r, s in zip(self._lex.tolist(), self._spaces.tolist())])
+
+    @property
+    def idx(self) -> np.ndarray:
+        """RETURNS (numpy.ndarray): the character offset of every token."""
+        if self._idx is None:
+            lengths = self.vocab._cols["length"][self._lex].astype(np.int64) + self._spaces
+            idx = np.zeros(len(self), dtype=np.int64)
+            np.cumsum(lengths[:-1], out=idx[1:])
+            self._idx = idx
+        return self._idx
+
+    @property
+    def lang_(self) -> str:
+        return self.vocab.lang
+
+    @property
+    def lang(self) -> int:
+        return self.vocab.strings.add(self.vocab.lang)
+
+    # Arrays --------------------------------------------------------------
+    def _column(self, attr: int) -> np.ndarray:
+        if attr in TOKEN_COLUMNS:
+            return self._tok[attr].astype(np.uint64)
+        if attr == A.NORM and self._norm is not None:
+            lex_norm = self.vocab.lex_column(A.NORM)[self._lex]
+            return np.where(self._norm != 0, self._norm, lex_norm)
+        if attr in LEXEME_ATTRS:
+            return self.vocab.lex_column(attr)[self._lex]
+        if attr == A.SPACY:
+            return self._spaces.astype(np.uint64)
+        if attr == A.ID:
+            return self._lex.astype(np.uint64)
+        if attr == A.IDX:
+            return self.idx.astype(np.uint64)
+        raise UsageError(f"Doc.to_array: attribute {A.NAMES.get(attr, attr)} is not available")
+
+    def to_array(self, attrs: Iterable[str | int] | str | int) -> np.ndarray:
+        """Export attributes as uint64 arrays (spaCy's layout).
+
+        attrs (int | str | list): one attribute (1-D result) or a list (2-D,
+            one column per attribute). HEAD gives offsets; negative values
+            wrap around as in spaCy (read them back with ``astype(int64)``).
+        RETURNS (numpy.ndarray): shape (n,) or (n, len(attrs)), dtype uint64.
+        """
+        ids, single = A.as_attr_list(attrs)
+        if single:
+            return self._column(ids[0])
+        out = np.empty((len(self), len(ids)), dtype=np.uint64)
+        for k, attr in enumerate(ids):
+            out[:, k] = self._column(attr)
+        return out
+
+    def from_array(self, attrs: Iterable[str | int] | str | int, array: np.ndarray) -> Doc:
+        """Import attribute columns (the inverse of ``to_array``).
+
+        Lexeme attributes (ORTH, NORM…) are skipped: they belong to the words.
+        HEAD values are offsets; they must stay inside the doc. Setting HEAD
+        without SENT_START recomputes sentence starts from the trees.
+        RETURNS (Doc): self.
+        """
+        ids, single = A.as_attr_list(attrs)
+        array = np.asarray(array)
+        if array.ndim == 1:
+            array = array.reshape(-1, 1)
+        if array.shape != (len(self), len(ids)):
+            raise DataError(
+                f"Doc.from_array: array of shape {array.shape} for {len(ids)} attributes and "
+                f"{len(self)} tokens; expected ({len(self)}, {len(ids)})"
+            )
+        for k, attr in enumerate(ids):
+            col = array[:, k]
+            if attr == A.HEAD:
+                rel = col.astype(np.int64)
+                _doc_parse.check_heads(np.arange(len(self)) + rel, "Doc.from_array: HEAD (absolute)")
+                self._tok[A.HEAD][:] = rel
+            elif attr == A.SENT_START:
+                self._tok[A.SENT_START][:] = col.astype(np.int64).astype(np.int8)
+            elif attr == A.ENT_IOB:
+                bad = np.flatnonzero(col > 3)
+                if len(bad):
+                    raise DataError(f"Doc.from_array: ENT_IOB[{bad[0]}] = {col[bad[0]]}; valid codes are 0-3")
+                self._tok[A.ENT_IOB][:] = col
+            elif attr == A.POS:
+                unknown = set(np.unique(col).tolist()) - set(A.POS_NAMES)
+                if unknown:
+                    raise DataError(f"Doc.from_array: unknown POS ids {sorted(unknown)}")
+                self._tok[A.POS][:] = col
+            elif attr in TOKEN_COLUMNS:
+                self._tok[attr][:] = col
+            elif attr == A.SPACY:
+                self._spaces = col.astype(bool)
+                self._idx = None
+            elif attr in LEXEME_ATTRS or attr in (A.ID, A.IDX):
+                continue
+            else:
+                raise UsageError(f"Doc.from_array: cannot set attribute {A.NAMES.get(attr, attr)}")
+        if A.HEAD in ids and A.SENT_START not in ids:
+            _doc_parse.update_sent_starts(self)
+        return self
+
+    def has_annotation(self, attr: str | int, *, require_complete: bool = False) -> bool:
+        """Whether any (or every) token has a value for ``attr``.
+
+        attr (str | int): e.g. "DEP", "TAG", "ENT_IOB", "SENT_START".
+        require_complete (bool): check every token instead of any.
+        RETURNS (bool).
+        """
+        key = A.attr_id(attr)
+        if key == A.HEAD:
+            key = A.DEP  # a head offset of 0 is a valid root: rely on DEP
+        check = np.all if require_complete else np.any
+        if key == A.SENT_START:
+            if self.has_annotation(A.DEP, require_complete=require_complete):
+                return True
+            if len(self) == 1:
+                return bool(self._tok[A.SENT_START][0] != 0)
+            return bool(check(self._tok[A.SENT_START][1:] != 0))
+        if key in TOKEN_COLUMNS:
+            return bool(check(self._tok[key] != 0)) if len(self) else False
+        return bool(check(self._column(key) != 0)) if len(self) else False
+
+    # Entities, sentences, spans -------------------------------------------
+    @property
+    def ents(self) -> tuple[Span, ...]:
+        """RETURNS (tuple[Span]): the entities, from the ENT_IOB/ENT_TYPE columns."""
+        return _doc_ents.get_ents(self)
+
+    @ents.setter
+    def ents(self, spans: Iterable[Any]) -> None:
+        labelled, missing = [], []
+        for item in spans:
+            unlabelled = isinstance(item, Span) and not item.label
+            (missing if unlabelled else labelled).append(item)
+        _doc_ents.set_ents(self, labelled, missing=missing, default="outside")
+
+    def set_ents(
+        self,
+        entities: Iterable[Any] | None,
+        *,
+        blocked: Iterable[Any] | None = None,
+        missing: Iterable[Any] | None = None,
+        outside: Iterable[Any] | None = None,
+        default: str = "outside",
+    ) -> None:
+        """Set entities with explicit blocked / missing / outside spans (see spaCy)."""
+        _doc_ents.set_ents(self, entities, blocked=blocked, missing=missing, outside=outside, default=default)
+
+    def _sent_bounds(self) -> np.ndarray:
+        if "sents" not in self.user_hooks and not self.has_annotation(A.SENT_START):
+            raise UsageError(
+                "Sentence boundaries are unset. Add a component that sets them (parser, senter, "
+                "sentencizer) or set token.is_sent_start / Doc(sent_starts=...)"
+            )
+        starts = np.flatnonzero(self._tok[A.SENT_START] == 1)
+        if not len(starts) or starts[0] != 0:
+            starts = np.concatenate([[0], starts])
+        return np.append(starts, len(self))
+
+    @property
+    def sents(self) -> Iterator[Span]:
+        """Yield the sentences as Spans (from SENT_START, set by parse or senter)."""
+        if "sents" in self.user_hooks:
+            yield from self.user_hooks["sents"](self)
+            return
+        bounds = self._sent_bounds().tolist()
+        for start, end in zip(bounds[:-1], bounds[1:]):
+            yield Span(self, start, end)
+
+    @property
+    def noun_chunks(self) -> Iterator[Span]:
+        """Yield base noun phrases, using the language's ``get_noun_chunks``."""
+        iterator = self.vocab.get_noun_chunks
+        if iterator is None:
+            raise NoNounChunksError(
+                f"noun_chunks is not available for language {self.lang_ or '(none)'!r}: "
+                "the language defines no noun-chunk iterator (Vocab(get_noun_chunks=...))"
+            )
+        for start, end, label in iterator(self):
+            yield Span(self, start, end, label=label)
+
+    def char_span(
+        self,
+        start_idx: int,
+        end_idx: int,
+        label: str | int = 0,
+        kb_id: str | int = 0,
+        vector: Any = None,
+        alignment_mode: str = "strict",
+        span_id: str | int = 0,
+    ) -> Span | None:
+        """The Span covering characters start_idx:end_idx, or None if misaligned.
+
+        alignment_mode (str): "strict" (must match token boundaries),
+            "contract" (tokens fully inside), "expand" (tokens overlapping).
+        """
+        if alignment_mode not in ("strict", "contract", "expand"):
+            raise UsageError(f"char_span: alignment_mode={alignment_mode!r} must be 'strict', 'contract' or 'expand'")
+        if start_idx > end_idx:
+            return None
+        starts = self.idx
+        ends = starts + self.vocab._cols["length"][self._lex].astype(np.int64)
+        if alignment_mode == "strict":
+            i = int(np.searchsorted(starts, start_idx))
+            j = int(np.searchsorted(ends, end_idx))
+            if i >= len(self) or starts[i] != start_idx or j >= len(self) or ends[j] != end_idx:
+                return None
+            first, last = i, j
+        elif alignment_mode == "contract":
+            first = int(np.searchsorted(starts, start_idx))
+            last = int(np.searchsorted(ends, end_idx, side="right")) - 1
+        else:
+            first = int(np.searchsorted(ends, start_idx, side="right"))
+            last = int(np.searchsorted(starts, end_idx, side="left")) - 1
+        if first > last or first >= len(self) or last < 0:
+            return None
+        return Span(self, first, last + 1, label=label, kb_id=kb_id, span_id=span_id)
+
+    # Copies and combinations ------------------------------------------------
+    def copy(self) -> Doc:
+        """RETURNS (Doc): a deep copy sharing the vocab."""
+        doc = Doc._from_columns(self.vocab, self._lex.copy(), self._spaces.copy(), self._tok)
+        doc._norm = None if self._norm is None else self._norm.copy()
+        doc.user_data = _copy.deepcopy(self.user_data)
+        doc.cats = dict(self.cats)
+        for name, group in self.spans.items():
+            doc.spans[name] = [Span(doc, s.start, s.end, label=s.label, kb_id=s.kb_id, span_id=s.id) for s in group]
+        doc.tensor = None if self.tensor is None else self.tensor.copy()
+        return doc
+
+    @classmethod
+    def from_docs(cls, docs: list[Doc], ensure_whitespace: bool = True, attrs: Any = None) -> Doc:
+        """Concatenate Docs (sharing one vocab) into one.
+
+        ensure_whitespace (bool): add a space after a doc that ends without one.
+        RETURNS (Doc): the combined doc; entities, spans and sentence starts kept.
+        """
+        if not docs:
+            raise UsageError("Doc.from_docs needs at least one Doc")
+        vocab = docs[0].vocab
+        for k, d in enumerate(docs):
+            if d.vocab is not vocab:
+                raise UsageError(f"Doc.from_docs: docs[{k}] has a different Vocab; all docs must share one")
+        spaces = []
+        for k, d in enumerate(docs):
+            sp = d._spaces.copy()
+            if ensure_whitespace and len(sp) and not sp[-1] and k < len(docs) - 1:
+                sp[-1] = not d[-1].is_space
+            spaces.append(sp)
+        cols = {attr: np.concatenate([d._tok[attr] for d in docs]) for attr in TOKEN_COLUMNS}
+        if any(d.has_annotation(A.SENT_START) for d in docs):
+            offset = 0
+            for d in docs:
+                if len(d):
+                    cols[A.SENT_START][offset] = 1
+                offset += len(d)
+        doc = Doc._from_columns(vocab, np.concatenate([d._lex for d in docs]), np.concatenate(spaces), cols)
+        offset = 0
+        char_offset = 0
+        for d, sp in zip(docs, spaces):
+            for name, group in d.spans.items():
+                target = doc.spans.setdefault(name, [])
+                for s in group:
+                    target.append(Span(doc, s.start + offset, s.end + offset, label=s.label, kb_id=s.kb_id, span_id=s.id))
+            for key, value in d.user_data.items():
+                doc.user_data.setdefault(key, value)
+            offset += len(d)
+            char_offset += len(d.text)
+        return doc
+
+    def retokenize(self) -> Any:
+        """Context manager for merging tokens: ``with doc.retokenize() as r: r.merge(span)``."""
+        from ._doc_retokenize import Retokenizer
+
+        return Retokenizer(self)
+
+    # JSON ----------------------------------------------------------------
+    def to_json(self, underscore: Any = None) -> dict[str, Any]:
+        """RETURNS (dict): spaCy's JSON shape (text, ents, sents, tokens, cats, spans)."""
+        from ._doc_json import doc_to_json
+
+        return doc_to_json(self)
+
+    @classmethod
+    def from_json(cls, vocab: Vocab, doc_json: dict[str, Any], validate: bool = False) -> Doc:
+        """Build a Doc from ``to_json`` output."""
+        from ._doc_json import doc_from_json
+
+        return doc_from_json(vocab, doc_json)
+
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        """Serialise this doc alone (a one-doc DocBin with user data)."""
+        from .docbin import DocBin
+
+        bin_ = DocBin(store_user_data=True, docs=[self])
+        return bin_.to_bytes()
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> Doc:
+        """Load a doc written by ``to_bytes`` into this object. RETURNS (Doc): self."""
+        from .docbin import DocBin
+
+        other = next(DocBin().from_bytes(data).get_docs(self.vocab))
+        self.__dict__.update(other.__dict__)
+        self.spans = SpanGroups(self)
+        for name, group in other.spans.items():
+            self.spans[name] = [Span(self, s.start, s.end, label=s.label, kb_id=s.kb_id, span_id=s.id) for s in group]
+        return self

@@ -1,0 +1,86 @@
+"""Plugins found through entry points: a good one works, a broken one is named
+and breaks nothing else. Both are real distributions pip-installed by the test."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def _pip_install_target(target: Path, *projects: Path) -> None:
+    cmd = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+           "--target", str(target), *map(str, projects)]
+    subprocess.run(cmd, check=True, capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def plugin_site(tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("site")
+    _pip_install_target(target, FIXTURES / "plugin_good", FIXTURES / "plugin_broken")
+    return target
+
+
+def _run(site: Path, *args: str, env: dict[str, str] | None = None, code: str | None = None):
+    full_env = dict(os.environ)
+    full_env["PYTHONPATH"] = os.pathsep.join([str(site), full_env.get("PYTHONPATH", "")])
+    full_env.update(env or {})
+    argv = [sys.executable, "-c", code] if code else [sys.executable, "-m", "plait", *args]
+    return subprocess.run(argv, env=full_env, capture_output=True, text=True, timeout=120)
+
+
+def test_plugin_function_resolves_from_config(plugin_site):
+    code = (
+        "from plait.config import load_config_from_str, resolve\n"
+        "cfg = load_config_from_str('[paths]\\n[paths.greeting]\\n@misc = \"good.greeting.v1\"\\nname = \"plait\"\\n')\n"
+        "print(resolve(cfg)['paths']['greeting'])\n"
+        "import sys; print('broken_plugin' in sys.modules)\n"
+    )
+    result = _run(plugin_site, code=code)
+    assert result.returncode == 0, result.stderr
+    # Only the plugin that provides the named function is imported.
+    assert result.stdout.split() == ["hello", "plait!", "False"]
+
+
+def test_plugin_command_runs(plugin_site):
+    result = _run(plugin_site, "greet", "you")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "hello you!"
+
+
+def test_broken_plugin_named_by_info_and_breaks_nothing(plugin_site):
+    info = _run(plugin_site, "info")
+    assert info.returncode == 0, info.stderr
+    assert "plait-test-broken-plugin" in info.stdout
+    assert "this plugin is broken on purpose" in info.stdout
+    assert "a_module_that_does_not_exist" in info.stdout
+    assert "plait-test-good-plugin" in info.stdout and "good.greeting.v1" in info.stdout
+    # Other commands keep working.
+    assert _run(plugin_site, "--help").returncode == 0
+    assert _run(plugin_site, "greet", "x").stdout.strip() == "hello x!"
+
+
+def test_using_the_broken_function_names_the_plugin(plugin_site):
+    code = (
+        "from plait import registry\n"
+        "from plait.errors import PluginError\n"
+        "try:\n    registry.misc.get('broken.thing.v1')\n"
+        "except PluginError as e:\n    print('PLUGIN', e.plugin); print(e)\n"
+    )
+    result = _run(plugin_site, code=code)
+    assert "PLUGIN plait-test-broken-plugin" in result.stdout, result.stderr
+    assert "broken on purpose" in result.stdout
+
+
+def test_disable_autoload(plugin_site):
+    env = {"PLAIT_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    result = _run(plugin_site, "greet", "x", env=env)
+    assert result.returncode != 0
+    assert "No such command 'greet'" in result.stderr
+    result = _run(plugin_site, "greet", "x", env={**env, "PLAIT_LOAD_PLUGINS": "plait-test-good-plugin"})
+    assert result.stdout.strip() == "hello x!"
