@@ -16,7 +16,7 @@ $(VENV)/.installed: core/pyproject.toml $(PLUGINS) requirements-dev.txt
 install: $(VENV)/.installed
 
 demo: install
-	$(VENV)/bin/bash demo/run.sh 2>/dev/null || PATH=$(CURDIR)/$(VENV)/bin:$$PATH bash demo/run.sh
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH bash demo/run.sh
 
 test: install
 	$(PY) -m pytest -q -n 2 --dist loadgroup
