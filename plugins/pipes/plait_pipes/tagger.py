@@ -102,12 +102,8 @@ class Tagger(TokenClassifier):
         return gold, negative
 
     def labels_from_examples(self, examples: Iterable[Any]) -> list[str]:
-        labels: set[str] = set()
         prefix = self.cfg.get("neg_prefix") or None
-        for eg in examples:
-            for tag in set(eg.reference.to_array(TAG).tolist()):
-                if tag:
-                    text = self.vocab.strings[tag]
-                    if not (prefix and text.startswith(prefix)):
-                        labels.add(text)
-        return sorted(labels)
+        columns = [eg.reference.to_array(TAG) for eg in examples]
+        found = np.unique(np.concatenate(columns)) if columns else []
+        texts = [self.vocab.strings[int(tag)] for tag in found if tag]
+        return sorted(t for t in texts if not (prefix and t.startswith(prefix)))
