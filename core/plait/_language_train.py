@@ -198,7 +198,7 @@ class TrainingMixin:
                 proc.finish_update(sgd)
             if name in annotates:
                 docs = _annotate(proc, [eg.predicted for eg in examples], self.batch_size)
-                for eg, doc in zip(examples, docs):
+                for eg, doc in zip(examples, docs, strict=True):
                     eg.predicted = doc
         return losses
 
@@ -245,7 +245,7 @@ class TrainingMixin:
         for eg in examples:
             self.make_doc(eg.reference.text)
         docs = self.pipe((eg.predicted for eg in examples), batch_size=batch_size, component_cfg=component_cfg)
-        for eg, doc in zip(examples, docs):
+        for eg, doc in zip(examples, docs, strict=True):
             eg.predicted = doc
         elapsed = time.perf_counter() - start
         results = scorer.score(examples, per_component=per_component) if per_component else scorer.score(examples)

@@ -53,7 +53,7 @@ def score_cats(
     n, m = len(examples), len(label_list)
     pred = numpy.zeros((n, m), dtype="float64")
     gold = numpy.full((n, m), numpy.nan, dtype="float64")
-    for row, (p, g) in enumerate(zip(preds, golds)):
+    for row, (p, g) in enumerate(zip(preds, golds, strict=False)):
         for k, v in p.items():
             if k in index:
                 pred[row, index[k]] = v

@@ -1,7 +1,8 @@
 """Span scores (entities, sentences, span groups): P/R/F overall and per label.
 
 Predicted spans are mapped onto the reference tokenization through the
-alignment. Reference spans whose boundaries do not fall on predicted token
+alignment (those that do not match reference token boundaries are dropped, as
+in spaCy). Reference spans whose boundaries do not fall on predicted token
 boundaries are left out of the evaluation: no model could predict them with
 this tokenizer (the behaviour the product spec documents for NER).
 """
@@ -17,16 +18,21 @@ from ._scoring_prf import PRFScore
 
 
 def spans_x2y(example: Any, spans: Iterable[Any], allow_overlap: bool = False) -> list[tuple[str, int, int]]:
-    """Map predicted spans to ``(label, start, end)`` in reference tokens."""
-    x2y = example.alignment.x2y
-    starts = x2y.starts
+    """Map predicted spans to ``(label, start, end)`` in reference tokens.
+
+    Spans whose boundaries do not fall on reference token boundaries are
+    dropped, as are spans overlapping an earlier one unless ``allow_overlap``.
+    """
+    from .training.alignment import map_span
+
+    align = example.alignment
     out = []
-    used = numpy.zeros(len(example.reference), dtype=bool) if not allow_overlap else None
+    used = None if allow_overlap else numpy.zeros(len(example.reference), dtype=bool)
     for span in spans:
-        ys = x2y.data[starts[span.start] : starts[span.end]]
-        if len(ys) == 0:
+        mapped = map_span(align.x2y, align.y2x, span.start, span.end)
+        if mapped is None:
             continue
-        s, e = int(ys.min()), int(ys.max()) + 1
+        s, e = mapped
         if used is not None:
             if used[s:e].any():
                 continue
@@ -37,14 +43,10 @@ def spans_x2y(example: Any, spans: Iterable[Any], allow_overlap: bool = False) -
 
 def gold_aligns(example: Any, start: int, end: int) -> bool:
     """Whether reference tokens [start, end) match whole predicted tokens."""
+    from .training.alignment import map_span
+
     align = example.alignment
-    y2x = align.y2x
-    xs = y2x.data[y2x.starts[start] : y2x.starts[end]]
-    if len(xs) == 0:
-        return False
-    x2y = align.x2y
-    ys = x2y.data[x2y.starts[int(xs.min())] : x2y.starts[int(xs.max()) + 1]]
-    return int(ys.min()) == start and int(ys.max()) == end - 1
+    return map_span(align.y2x, align.x2y, start, end) is not None
 
 
 def score_spans(
@@ -75,7 +77,10 @@ def score_spans(
         if has_annotation is not None and not has_annotation(gold_doc):
             continue
         gold_spans = list(getter(gold_doc, attr))
-        pred_spans = spans_x2y(example, getter(pred_doc, attr), allow_overlap)
+        # A prediction without the annotation (no sentence boundaries set)
+        # predicts no spans rather than failing the evaluation.
+        predicted = has_annotation is None or has_annotation(pred_doc)
+        pred_spans = spans_x2y(example, getter(pred_doc, attr), allow_overlap) if predicted else []
         labels = {s.label_ for s in gold_spans} | {p[0] for p in pred_spans}
         for label in labels:
             per_type.setdefault(label, PRFScore())

@@ -73,8 +73,8 @@ def score_tokenization(examples: Iterable[Any], **cfg: Any) -> dict[str, Any]:
         acc.tp += n_single
         acc.fp += int(p_keep.sum()) - n_single
         prf.score_set(
-            zip(p_starts[p_keep].tolist(), p_ends[p_keep].tolist()),
-            zip(g_starts[g_keep].tolist(), g_ends[g_keep].tolist()),
+            zip(p_starts[p_keep].tolist(), p_ends[p_keep].tolist(), strict=False),
+            zip(g_starts[g_keep].tolist(), g_ends[g_keep].tolist(), strict=False),
         )
     if len(acc) == 0:
         return {"token_acc": None, "token_p": None, "token_r": None, "token_f": None}
@@ -215,7 +215,7 @@ def score_deps(
         gold_deps: set = set()
         gold_per: dict[Any, set] = {}
         missing = set()
-        for i, (dep, head) in enumerate(zip(gold_labels, gold_heads.tolist())):
+        for i, (dep, head) in enumerate(zip(gold_labels, gold_heads.tolist(), strict=False)):
             if dep in missing_values:
                 missing.add(i)
             elif dep not in ignore:

@@ -78,7 +78,7 @@ def did_you_mean(name: str, candidates: Iterable[str], n: int = 3) -> str:
             forms.append(cand.split(".", 1)[1])
         scored[cand] = max(difflib.SequenceMatcher(None, name, f).ratio() for f in forms)
     best = max(scored.values())
-    if best < 0.6:
+    if best < (0.5 if len(name) <= 3 else 0.6):
         return ""
     matches = sorted((c for c, r in scored.items() if r >= best - 0.05), key=lambda c: -scored[c])[:n]
     quoted = " or ".join(f"'{m}'" for m in matches)

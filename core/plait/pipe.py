@@ -17,16 +17,22 @@ from pathlib import Path
 from typing import Any
 
 import srsly
-from thinc.api import Model, Optimizer, minibatch, set_dropout_rate
+from thinc.api import Model, Optimizer, set_dropout_rate
 
-from .errors import SerializationError, UsageError
 from . import fs
+from .errors import SerializationError, UsageError
 
 
 def _json_safe(cfg: dict[str, Any]) -> dict[str, Any]:
     # cfg is saved with msgpack; functions or objects placed in it at
     # construction time (rare) are runtime-only and not saved.
     return {k: v for k, v in cfg.items() if srsly.is_json_serializable(v)}
+
+
+def _batches(stream: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    items = iter(stream)
+    while batch := list(islice(items, size)):
+        yield batch
 
 
 def validate_examples(examples: Any, method: str) -> list[Any]:
@@ -153,7 +159,7 @@ class TrainablePipe(Pipe):
 
     def pipe(self, stream: Iterable[Any], *, batch_size: int = 128) -> Iterator[Any]:
         # One predict call per batch: the model sees many docs at once.
-        for docs in minibatch(stream, size=batch_size):
+        for docs in _batches(stream, batch_size):
             scores = self.predict(docs)
             self.set_annotations(docs, scores)
             yield from docs

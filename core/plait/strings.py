@@ -13,6 +13,7 @@ import ctypes
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import numpy as np
 import srsly
 
 from .errors import SerializationError, UsageError
@@ -58,6 +59,9 @@ class StringStore:
         # order is kept so that serialisation is deterministic.
         self._to_id: dict[str, int] = {}
         self._to_str: dict[int, str] = {}
+        # A superset of _to_id that also maps "" and None to 0, for the
+        # batched lookups (one C-level map() instead of a Python loop).
+        self._ids: dict[str | None, int] = {"": 0, None: 0}
         if strings is not None:
             for s in strings:
                 self.add(s)
@@ -68,7 +72,7 @@ class StringStore:
         string (str): the string.
         RETURNS (int): its 64-bit id.
         """
-        key = self._to_id.get(string)
+        key = self._ids.get(string) if string is not None else None
         if key is not None:
             return key
         if not isinstance(string, str):
@@ -77,19 +81,28 @@ class StringStore:
         if key:
             self._to_id[string] = key
             self._to_str[key] = string
+            self._ids[string] = key
         return key
+
+    def hashes(self, strings: Iterable[str | None]) -> np.ndarray:
+        """Add strings (None and "" give 0) and return their ids as uint64.
+
+        strings (Iterable[str | None]): the strings.
+        RETURNS (numpy.ndarray): uint64 ids, one per string.
+        """
+        values = strings if isinstance(strings, list) else list(strings)
+        keys = list(map(self._ids.get, values))
+        if None in keys:
+            keys = [self.add(v) if k is None else k for k, v in zip(keys, values)]
+        return np.fromiter(keys, dtype=np.uint64, count=len(keys))
 
     def add_many(self, strings: Iterable[str]) -> list[int]:
         """Add several strings at once. RETURNS (list[int]): their ids."""
-        to_id = self._to_id
-        get = to_id.get
-        out = []
-        for s in strings:
-            key = get(s)
-            if key is None:
-                key = self.add(s)
-            out.append(key)
-        return out
+        values = strings if isinstance(strings, list) else list(strings)
+        keys = list(map(self._ids.get, values))
+        if None in keys:
+            keys = [self.add(v) if k is None else k for k, v in zip(keys, values)]
+        return keys
 
     def as_string(self, key: int | str) -> str:
         """Return the string for an id (or the string itself)."""
@@ -105,7 +118,7 @@ class StringStore:
 
     def __getitem__(self, key: int | str) -> int | str:
         if isinstance(key, str):
-            known = self._to_id.get(key)
+            known = self._ids.get(key)
             return known if known is not None else hash_string(key)
         key = int(key)
         if key == 0:

@@ -17,7 +17,7 @@ import numpy as np
 import srsly
 
 from . import attrs as A
-from .errors import SerializationError, UsageError
+from .errors import DataError, SerializationError, UsageError
 from .lexeme import DEFAULT_GETTERS, Lexeme
 from .morphology import Morphology
 from .strings import StringStore
@@ -125,27 +125,30 @@ class Vocab:
 
     def _add_lexemes(self, texts: list[str]) -> np.ndarray:
         for text in texts:
-            if not isinstance(text, str):
-                raise UsageError(f"words must be strings, got {type(text).__name__}: {text!r}")
+            if not isinstance(text, str) or not text:
+                raise DataError(f"words must be non-empty strings, got {text!r}")
         lower, norm, prefix, suffix, shape, flag_getters = self._getters()
-        add = self.strings.add
-        n_new = len(texts)
+        strings = self.strings
         start = self._size
+        n_new = len(texts)
         self._grow(start + n_new)
-        values = np.zeros((n_new, len(_COLS)), dtype=np.uint64)
-        for j, text in enumerate(texts):
+        rows = []
+        for text in texts:
             flags = 0
             for attr, getter in flag_getters:
                 if getter(text):
                     flags |= 1 << attr
-            values[j] = (
-                add(text), add(lower(text)), add(norm(text)), add(prefix(text)),
-                add(suffix(text)), add(shape(text)), len(text), flags,
-            )  # fmt: skip
-            self._index[text] = start + j
+            rows.append((text, lower(text), norm(text), prefix(text), suffix(text), shape(text), len(text), flags))
+        if rows:
+            columns = list(zip(*rows))
+            for k, name in enumerate(_COLS):
+                values = columns[k]
+                if k < len(_HASH_COLS):
+                    self._cols[name][start : start + n_new] = strings.hashes(list(values))
+                else:
+                    self._cols[name][start : start + n_new] = np.array(values, dtype=np.uint64)
+        self._index.update(zip(texts, range(start, start + n_new)))
         self._lex_texts.extend(texts)
-        for k, name in enumerate(_COLS):
-            self._cols[name][start : start + n_new] = values[:, k]
         self._size = start + n_new
         return np.arange(start, start + n_new, dtype=np.int64)
 

@@ -108,9 +108,17 @@ def init_config(
 
 def fill_config_object(config: Any) -> Any:
     """Fill every default by building the pipeline from the config."""
-    from ..language import Language
+    from .._registry import registry
+    from ..errors import ConfigError, RegistryError
 
-    nlp = Language.from_config(config, auto_fill=True, validate=True)
+    lang = config.get("nlp", {}).get("lang")
+    if not lang:
+        raise ConfigError("[nlp] lang: missing. Set the language code, e.g. lang = \"en\".")
+    try:
+        lang_cls = registry.languages.get(lang)
+    except RegistryError as err:
+        raise ConfigError(f"[nlp] lang: {err}") from err
+    nlp = lang_cls.from_config(config, auto_fill=True, validate=True)
     return nlp.config
 
 

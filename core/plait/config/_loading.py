@@ -12,7 +12,7 @@ from confection import Config, ConfigValidationError
 from ..errors import ConfigError
 from ._overrides import apply_overrides, env_overrides
 from ._resolution import interpolate
-from ._sections import check_sections
+from ._sections import check_section_headers, check_sections
 
 
 def load_config_from_str(
@@ -28,6 +28,7 @@ def load_config_from_str(
             f"{source}: the config is empty. Generate one with "
             "`plait init config config.cfg --lang en --pipeline tagger`."
         )
+    check_section_headers(text, source=source)
     try:
         config = Config().from_str(text, interpolate=False)
     except ConfigValidationError as err:
@@ -37,7 +38,7 @@ def load_config_from_str(
     except Exception as err:  # configparser errors and friends
         raise ConfigError(f"{source}: the config cannot be parsed: {err}") from err
     if not config:
-        raise ConfigError(f"{source}: the config has no sections.")
+        raise ConfigError(f"{source}: the config is empty: it has no sections.")
     if overrides:
         apply_overrides(config, overrides)
     check_sections(config, source=source)

@@ -9,7 +9,8 @@ almost always a typo that would otherwise be silently ignored.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -35,9 +36,21 @@ def default_keys() -> dict[str, frozenset[str]]:
     return {name: frozenset(cfg.get(name, {})) for name in FIXED_KEY_SECTIONS}
 
 
-def check_sections(config: Mapping[str, Any], *, source: str) -> None:
-    """Raise ConfigError for a top-level section or fixed key that looks misspelled."""
-    for name in config:
+_HEADER = re.compile(r"^\s*\[([^\]\n]+)\]", re.MULTILINE)
+
+
+def check_section_headers(text: str, *, source: str) -> None:
+    """Catch a misspelled top-level name in the raw text, before parsing.
+
+    confection cannot even parse ``[trainig]`` + ``[training.batcher]`` (the
+    subsection has no parent), so the typo must be found in the headers.
+    """
+    names = {header.split(".")[0].strip() for header in _HEADER.findall(text)}
+    _check_top_level(names, source=source)
+
+
+def _check_top_level(names: Iterable[str], *, source: str) -> None:
+    for name in names:
         if name in TOP_LEVEL:
             continue
         close = difflib.get_close_matches(name, TOP_LEVEL, n=1, cutoff=0.75)
@@ -46,6 +59,11 @@ def check_sections(config: Mapping[str, Any], *, source: str) -> None:
                 f"{source}: unknown section [{name}]. Did you mean [{close[0]}]?",
                 errors=[{"loc": (name,), "msg": "unknown section"}],
             )
+
+
+def check_sections(config: Mapping[str, Any], *, source: str) -> None:
+    """Raise ConfigError for a top-level section or fixed key that looks misspelled."""
+    _check_top_level(config, source=source)
     known = default_keys()
     for section in FIXED_KEY_SECTIONS:
         block = config.get(section)

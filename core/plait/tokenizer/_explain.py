@@ -1,7 +1,8 @@
 """``Tokenizer.explain``: which rule produced each token, for debugging rules.
 
-A slow, readable re-run of the tokenizer's algorithm that labels each piece
-instead of building a Doc. It is kept apart from the fast path on purpose.
+It reuses the tokenizer's own affix loop (so it can never disagree with it)
+and labels the pieces instead of building a Doc; it bypasses the cache and
+is meant for debugging, not for speed.
 """
 
 from __future__ import annotations
@@ -19,57 +20,62 @@ def explain(tokenizer: Any, text: str) -> list[tuple[str, str]]:
     text (str): the text.
     RETURNS (list[tuple[str, str]]): ``(rule, token text)`` pairs.
     """
-    specials = tokenizer._specials
-    prefix_search = tokenizer.prefix_search
-    suffix_search = tokenizer.suffix_search
-    infix_finditer = tokenizer.infix_finditer
-    token_match = tokenizer.token_match
-    url_match = tokenizer.url_match
     out: list[tuple[str, str]] = []
     parts = _WS.split(text)
     for i, chunk in enumerate(parts):
         if i % 2 == 1:
-            rest = chunk[1:] if chunk.startswith(" ") and i > 0 and parts[i - 1] else chunk
+            rest = chunk[1:] if chunk.startswith(" ") and parts[i - 1] else chunk
             if rest:
                 out.append(("TOKEN", rest))
-            continue
-        if not chunk:
-            continue
-        if chunk in specials:
-            out.extend((f"SPECIAL-{j + 1}", piece) for j, piece in enumerate(specials[chunk][0]))
-            continue
-        prefixes: list[tuple[str, str]] = []
-        suffixes: list[tuple[str, str]] = []
-        string = chunk
-        last_size = -1
-        while string and len(string) != last_size:
-            if token_match and token_match(string):
+        elif chunk:
+            out.extend(_explain_chunk(tokenizer, chunk))
+    return out
+
+
+def _special(tokenizer: Any, string: str) -> list[tuple[str, str]]:
+    return [(f"SPECIAL-{j + 1}", piece) for j, piece in enumerate(tokenizer._specials[string][0])]
+
+
+def _explain_chunk(tokenizer: Any, chunk: str) -> list[tuple[str, str]]:
+    if chunk in tokenizer._specials:
+        return _special(tokenizer, chunk)
+    prefixes: list[str] = []
+    suffixes: list[str] = []
+    string = tokenizer._split_affixes(chunk, prefixes, suffixes, True)
+    labeled = [("PREFIX", p) for p in prefixes]
+    if string:
+        if string in tokenizer._specials:
+            labeled.extend(_special(tokenizer, string))
+        elif string != chunk and string in tokenizer._cache:
+            labeled.extend(_explain_chunk(tokenizer, string))
+        elif tokenizer.token_match and tokenizer.token_match(string):
+            labeled.append(("TOKEN_MATCH", string))
+        elif tokenizer.url_match and tokenizer.url_match(string):
+            labeled.append(("URL_MATCH", string))
+        else:
+            spans = {m.span() for m in tokenizer.infix_finditer(string)} if tokenizer.infix_finditer else set()
+            pos = 0
+            for piece in tokenizer._split_infixes(string):
+                kind = "INFIX" if (pos, pos + len(piece)) in spans and pos > 0 else "TOKEN"
+                labeled.append((kind, piece))
+                pos += len(piece)
+    labeled.extend(("SUFFIX", s) for s in reversed(suffixes))
+    return _relabel_affix_specials(tokenizer, labeled)
+
+
+def _relabel_affix_specials(tokenizer: Any, labeled: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Apply the special cases that span affixes, as the tokenizer does."""
+    index = tokenizer._affix_specials
+    pieces = tuple(p for _, p in labeled)
+    out: list[tuple[str, str]] = []
+    i = 0
+    while i < len(pieces):
+        for seq, key in index.get(pieces[i], ()):
+            if pieces[i : i + len(seq)] == seq:
+                out.extend(_special(tokenizer, key))
+                i += len(seq)
                 break
-            if string in specials:
-                break
-            last_size = len(string)
-            if prefix_search and (m := prefix_search(string)) and m.end() > m.start():
-                prefixes.append(("PREFIX", string[: m.end() - m.start()]))
-                string = string[m.end() - m.start() :]
-                if string in specials:
-                    break
-            if suffix_search and string and (m := suffix_search(string)) and m.end() > m.start():
-                length = m.end() - m.start()
-                if length < len(string) or not prefixes:
-                    suffixes.append(("SUFFIX", string[-length:]))
-                    string = string[:-length]
-        out.extend(prefixes)
-        if string:
-            if string in specials:
-                out.extend((f"SPECIAL-{j + 1}", piece) for j, piece in enumerate(specials[string][0]))
-            elif token_match and token_match(string):
-                out.append(("TOKEN_MATCH", string))
-            elif url_match and url_match(string):
-                out.append(("URL_MATCH", string))
-            else:
-                pieces = tokenizer._split_infixes(string)
-                infixes = {m.group() for m in infix_finditer(string)} if infix_finditer else set()
-                for j, piece in enumerate(pieces):
-                    out.append(("INFIX" if j % 2 == 1 and piece in infixes else "TOKEN", piece))
-        out.extend(reversed(suffixes))
+        else:
+            out.append(labeled[i])
+            i += 1
     return out

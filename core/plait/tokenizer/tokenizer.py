@@ -37,7 +37,7 @@ _Doc: Any = None
 def _doc_class() -> Any:
     global _Doc
     if _Doc is None:
-        from ..tokens import Doc
+        from ..tokens.doc import Doc
 
         _Doc = Doc
     return _Doc

@@ -51,7 +51,9 @@ def sent_starts_from_heads(rel_heads: np.ndarray) -> np.ndarray:
     """Sentence starts (int8: 1 start, -1 not) implied by the trees."""
     n = len(rel_heads)
     starts = np.full(n, -1, dtype=np.int8)
-    if n:
+    if n and np.count_nonzero(rel_heads == 0) == 1:
+        starts[0] = 1  # one tree: one sentence (the common case, no jumping)
+    elif n:
         root = roots_of(np.arange(n, dtype=np.int64) + rel_heads)
         starts[0] = 1
         starts[1:][root[1:] != root[:-1]] = 1

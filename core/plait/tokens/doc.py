@@ -31,6 +31,8 @@ TOKEN_COLUMNS: dict[int, type] = {
     A.HEAD: np.int64, A.DEP: np.uint64, A.ENT_IOB: np.uint8, A.ENT_TYPE: np.uint64,
     A.ENT_KB_ID: np.uint64, A.ENT_ID: np.uint64, A.SENT_START: np.int8,
 }  # fmt: skip
+_HASH_COLUMNS = [attr for attr, dtype in TOKEN_COLUMNS.items() if dtype is np.uint64]
+_POS_LOOKUP: dict[str | None, int] = {**A.POS_IDS, None: 0}
 LEXEME_ATTRS = {A.ORTH, A.LOWER, A.NORM, A.SHAPE, A.PREFIX, A.SUFFIX, A.LENGTH, A.LANG, *A.FLAG_ATTRS}
 
 
@@ -71,45 +73,60 @@ class Doc:
     ) -> None:
         if not isinstance(vocab, Vocab):
             raise UsageError(f"Doc(vocab, ...) needs a plait Vocab as first argument, got {type(vocab).__name__}")
-        words = [] if words is None else list(words)
         if isinstance(words, str):
             raise UsageError("Doc(words=...) expects a list of strings, got a str")
+        words = [] if words is None else list(words)
         n = len(words)
         given = {"spaces": spaces, "tags": tags, "pos": pos, "morphs": morphs, "lemmas": lemmas,
                  "heads": heads, "deps": deps, "sent_starts": sent_starts, "ents": ents}  # fmt: skip
         for name, values in given.items():
             if values is not None and len(values) != n:
                 raise DataError(f"Doc: {len(values)} {name} for {n} words; give exactly one value per word")
-        for i, w in enumerate(words):
-            if not isinstance(w, str) or not w:
-                raise DataError(f"Doc: words[{i}] = {w!r}; every word must be a non-empty string")
-        self._init_empty(vocab, vocab.get_lex_ids(words), np.ones(n, dtype=bool) if spaces is None else np.array(spaces, dtype=bool))
+        try:
+            lex = vocab.get_lex_ids(words)
+        except DataError:
+            bad = next(i for i, w in enumerate(words) if not isinstance(w, str) or not w)
+            raise DataError(f"Doc: words[{bad}] = {words[bad]!r}; every word must be a non-empty string") from None
+        self._init_empty(vocab, lex, np.ones(n, dtype=bool) if spaces is None else np.array(spaces, dtype=bool))
         if user_data is not None:
             self.user_data = user_data
         strings = vocab.strings
+        tok = self._tok
         if tags is not None:
-            self._tok[A.TAG][:] = [strings.add(t) if t else 0 for t in tags]
+            tok[A.TAG][:] = strings.hashes(list(tags))
         if pos is not None:
-            self._tok[A.POS][:] = [A.pos_id(p or None, where=f"Doc: pos[{i}]: ") for i, p in enumerate(pos)]
+            pos = list(pos)
+            ids = list(map(_POS_LOOKUP.get, pos))
+            if None in ids:
+                ids = [A.pos_id(p or None, where=f"Doc: pos[{i}]: ") for i, p in enumerate(pos)]
+            tok[A.POS][:] = ids
         if morphs is not None:
-            add = vocab.morphology.add
-            self._tok[A.MORPH][:] = [add(m) for m in morphs]
+            morphology = vocab.morphology
+            morphs = list(morphs)
+            keys = list(map(morphology._normal.get, morphs))
+            if None in keys:
+                keys = [morphology.add(m) for m in morphs]
+            tok[A.MORPH][:] = keys
         if lemmas is not None:
-            self._tok[A.LEMMA][:] = [strings.add(lemma) if lemma else 0 for lemma in lemmas]
+            tok[A.LEMMA][:] = strings.hashes(list(lemmas))
         if heads is not None and deps is None:
             raise DataError("Doc: 'heads' given without 'deps'; a dependency parse needs both")
         if deps is not None:
-            self._tok[A.DEP][:] = [strings.add(d) if d else 0 for d in deps]
+            tok[A.DEP][:] = strings.hashes(list(deps))
         if heads is not None:
-            for i, h in enumerate(heads):
-                if h is not None and not isinstance(h, (int, np.integer)):
-                    raise DataError(f"Doc: heads[{i}] = {h!r} is not a token index")
-            absolute = np.array([i if h is None else h for i, h in enumerate(heads)], dtype=np.int64)
-            _doc_parse.check_heads(absolute, "Doc: heads")
-            self._tok[A.HEAD][:] = absolute - np.arange(n)
+            absolute = np.asarray(heads)
+            if absolute.dtype.kind not in "iu":
+                for i, h in enumerate(heads):
+                    if h is not None and not isinstance(h, (int, np.integer)):
+                        raise DataError(f"Doc: heads[{i}] = {h!r} is not a token index")
+                absolute = np.array([i if h is None else h for i, h in enumerate(heads)], dtype=np.int64)
+            absolute = absolute.astype(np.int64, copy=False)
+            if n and (absolute.min() < 0 or absolute.max() >= n):
+                _doc_parse.check_heads(absolute, "Doc: heads")
+            tok[A.HEAD][:] = absolute - np.arange(n)
             _doc_parse.update_sent_starts(self)
         if sent_starts is not None:
-            col = self._tok[A.SENT_START]
+            col = tok[A.SENT_START]
             for i, s in enumerate(sent_starts):
                 if s is None:
                     continue
@@ -118,32 +135,90 @@ class Doc:
                 col[i] = 1 if (s is True or s == 1) else -1
         if ents is not None:
             iob, types = _doc_ents.parse_ent_tags(list(ents), strings)
-            self._tok[A.ENT_IOB][:] = iob
-            self._tok[A.ENT_TYPE][:] = types
+            tok[A.ENT_IOB][:] = iob
+            tok[A.ENT_TYPE][:] = types
 
-    def _init_empty(self, vocab: Vocab, lex: np.ndarray, spaces: np.ndarray) -> None:
+    def _init_empty(self, vocab: Vocab, lex: np.ndarray, spaces: np.ndarray, tok: dict | None = None) -> None:
         n = len(lex)
         self.vocab = vocab
         self._lex = lex
         self._spaces = spaces
-        self._tok = {attr: np.zeros(n, dtype=dtype) for attr, dtype in TOKEN_COLUMNS.items()}
+        if tok is None:
+            # One allocation for the hash columns; each column is a row view.
+            block = np.zeros((len(_HASH_COLUMNS), n), dtype=np.uint64)
+            tok = dict(zip(_HASH_COLUMNS, block))
+            tok[A.HEAD] = np.zeros(n, dtype=np.int64)
+            tok[A.ENT_IOB] = np.zeros(n, dtype=np.uint8)
+            tok[A.SENT_START] = np.zeros(n, dtype=np.int8)
+        self._tok = tok
         self._norm: np.ndarray | None = None  # token-level norm overrides
         self._idx: np.ndarray | None = None
-        self.user_data: dict = {}
-        self.cats: dict[str, float] = {}
-        self.spans = SpanGroups(self)
+        # Containers are created on first use: a corpus holds many docs, and
+        # fewer objects per doc means less allocation and garbage-collector work.
+        self._user_data: dict | None = None
+        self._cats: dict[str, float] | None = None
+        self._spans: SpanGroups | None = None
+        self._hooks: dict[str, dict] | None = None
         self.tensor: Any = None
-        self.user_hooks: dict = {}
-        self.user_token_hooks: dict = {}
-        self.user_span_hooks: dict = {}
         self.has_unknown_spaces = False
+
+    @property
+    def user_data(self) -> dict:
+        """RETURNS (dict): free-form data kept with the doc."""
+        if self._user_data is None:
+            self._user_data = {}
+        return self._user_data
+
+    @user_data.setter
+    def user_data(self, value: dict) -> None:
+        self._user_data = value
+
+    @property
+    def cats(self) -> dict[str, float]:
+        """RETURNS (dict[str, float]): text-classification labels and scores."""
+        if self._cats is None:
+            self._cats = {}
+        return self._cats
+
+    @cats.setter
+    def cats(self, value: dict[str, float]) -> None:
+        self._cats = value
+
+    @property
+    def spans(self) -> SpanGroups:
+        """RETURNS (SpanGroups): named span groups (a dict of SpanGroup)."""
+        if self._spans is None:
+            self._spans = SpanGroups(self)
+        return self._spans
+
+    @spans.setter
+    def spans(self, value: dict) -> None:
+        self._spans = SpanGroups(self)
+        for name, group in value.items():
+            self._spans[name] = group
+
+    def _hook_dict(self, name: str) -> dict:
+        if self._hooks is None:
+            self._hooks = {"doc": {}, "token": {}, "span": {}}
+        return self._hooks[name]
+
+    user_hooks = property(lambda self: self._hook_dict("doc"))
+    user_token_hooks = property(lambda self: self._hook_dict("token"))
+    user_span_hooks = property(lambda self: self._hook_dict("span"))
 
     @classmethod
     def _from_columns(
-        cls, vocab: Vocab, lex: np.ndarray, spaces: np.ndarray, columns: dict[int, np.ndarray]
+        cls, vocab: Vocab, lex: np.ndarray, spaces: np.ndarray, columns: dict[int, np.ndarray], *, share: bool = False
     ) -> Doc:
-        """Build a Doc from ready columns without validation (DocBin, copy)."""
+        """Build a Doc from ready columns without validation (DocBin, copy).
+
+        share (bool): use ``columns`` as they are (every column present, right
+            dtypes, not used elsewhere) instead of copying them.
+        """
         doc = cls.__new__(cls)
+        if share:
+            doc._init_empty(vocab, lex, spaces, columns)
+            return doc
         doc._init_empty(vocab, lex, spaces)
         for attr, values in columns.items():
             doc._tok[attr][:] = values
@@ -341,7 +416,7 @@ class Doc:
         _doc_ents.set_ents(self, entities, blocked=blocked, missing=missing, outside=outside, default=default)
 
     def _sent_bounds(self) -> np.ndarray:
-        if "sents" not in self.user_hooks and not self.has_annotation(A.SENT_START):
+        if not self.has_annotation(A.SENT_START):
             raise UsageError(
                 "Sentence boundaries are unset. Add a component that sets them (parser, senter, "
                 "sentencizer) or set token.is_sent_start / Doc(sent_starts=...)"
@@ -354,8 +429,8 @@ class Doc:
     @property
     def sents(self) -> Iterator[Span]:
         """Yield the sentences as Spans (from SENT_START, set by parse or senter)."""
-        if "sents" in self.user_hooks:
-            yield from self.user_hooks["sents"](self)
+        if self._hooks is not None and "sents" in self._hooks["doc"]:
+            yield from self._hooks["doc"]["sents"](self)
             return
         bounds = self._sent_bounds().tolist()
         for start, end in zip(bounds[:-1], bounds[1:]):
@@ -493,9 +568,10 @@ class Doc:
         """Load a doc written by ``to_bytes`` into this object. RETURNS (Doc): self."""
         from .docbin import DocBin
 
-        other = next(DocBin().from_bytes(data).get_docs(self.vocab))
+        other = next(DocBin(store_user_data=True).from_bytes(data).get_docs(self.vocab))
+        spans = {name: [(s.start, s.end, s.label, s.kb_id, s.id) for s in group] for name, group in other.spans.items()}
         self.__dict__.update(other.__dict__)
-        self.spans = SpanGroups(self)
-        for name, group in other.spans.items():
-            self.spans[name] = [Span(self, s.start, s.end, label=s.label, kb_id=s.kb_id, span_id=s.id) for s in group]
+        self._spans = None
+        for name, group in spans.items():
+            self.spans[name] = [Span(self, st, en, label=lb, kb_id=kb, span_id=sid) for st, en, lb, kb, sid in group]
         return self

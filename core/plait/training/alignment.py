@@ -20,6 +20,9 @@ import numpy
 from ..errors import DataError
 
 _WS = re.compile(r"\s+")
+# Below this many tokens (both sides) a merge walk in Python beats the fixed
+# cost of a dozen numpy calls; above it the vectorised mapping wins.
+_NUMPY_MIN_TOKENS = 1000
 
 
 class AlignmentArray:
@@ -110,12 +113,25 @@ class Alignment:
         RETURNS (Alignment): the alignment.
         RAISES (DataError): if the texts differ other than in whitespace.
         """
-        if list(A) == list(B):
+        A = list(A)
+        B = list(B)
+        if A == B:
             return cls.identity(len(A))
-        a_lens = _stripped_lengths(A)
-        b_lens = _stripped_lengths(B)
-        _check_same_text(A, B, doc_index, text)
-        return cls(_map_chars(a_lens, b_lens), _map_chars(b_lens, a_lens))
+        joined_a = "".join(A)
+        joined_b = "".join(B)
+        if joined_a == joined_b and not _WS.search(joined_a):
+            # The usual case: same characters, only the boundaries differ.
+            a_lens = [len(t) for t in A]
+            b_lens = [len(t) for t in B]
+        else:
+            _check_same_text(A, B, doc_index, text)
+            a_lens = _stripped_lengths(A)
+            b_lens = _stripped_lengths(B)
+        if len(A) + len(B) >= _NUMPY_MIN_TOKENS:
+            a_arr = numpy.asarray(a_lens, dtype="int64")
+            b_arr = numpy.asarray(b_lens, dtype="int64")
+            return cls(_map_chars(a_arr, b_arr), _map_chars(b_arr, a_arr))
+        return cls(*_walk(a_lens, b_lens))
 
     @classmethod
     def identity(cls, n: int) -> Alignment:
@@ -134,14 +150,50 @@ def _from_lists(rows: Sequence[Sequence[int]]) -> AlignmentArray:
     return AlignmentArray(lengths, data)
 
 
-def _stripped_lengths(tokens: Sequence[str]) -> numpy.ndarray:
+def _stripped_lengths(tokens: Sequence[str]) -> list[int]:
     # The length of each token without whitespace: whitespace tokens and
     # trailing spaces own no characters, so they align to nothing.
-    joined = "".join(tokens)
-    lens = numpy.fromiter((len(t) for t in tokens), dtype="int64", count=len(tokens))
-    if not _WS.search(joined):
-        return lens
-    return numpy.fromiter((len(_WS.sub("", t)) for t in tokens), dtype="int64", count=len(tokens))
+    return [len(_WS.sub("", t)) if _WS.search(t) else len(t) for t in tokens]
+
+
+def _walk(a_lens: list[int], b_lens: list[int]) -> tuple[AlignmentArray, AlignmentArray]:
+    """Both directions in one merge over the token boundaries (short docs).
+
+    The overlapping (a, b) pairs come out ordered by a and by b at once, so
+    the same two lists give x2y data and y2x data.
+    """
+    na, nb = len(a_lens), len(b_lens)
+    xs: list[int] = []
+    ys: list[int] = []
+    i = j = 0
+    while i < na and a_lens[i] == 0:
+        i += 1
+    while j < nb and b_lens[j] == 0:
+        j += 1
+    end_a = a_lens[i] if i < na else 0
+    end_b = b_lens[j] if j < nb else 0
+    while i < na and j < nb:
+        xs.append(i)
+        ys.append(j)
+        move_a = end_a <= end_b
+        move_b = end_b <= end_a
+        if move_a:
+            i += 1
+            while i < na and a_lens[i] == 0:
+                i += 1
+            if i < na:
+                end_a += a_lens[i]
+        if move_b:
+            j += 1
+            while j < nb and b_lens[j] == 0:
+                j += 1
+            if j < nb:
+                end_b += b_lens[j]
+    x_arr = numpy.array(xs, dtype="int32")
+    y_arr = numpy.array(ys, dtype="int32")
+    x2y = AlignmentArray(numpy.bincount(x_arr, minlength=na), y_arr)
+    y2x = AlignmentArray(numpy.bincount(y_arr, minlength=nb), x_arr)
+    return x2y, y2x
 
 
 def _check_same_text(
@@ -155,7 +207,7 @@ def _check_same_text(
     # as long as lowercasing keeps every character one character.
     if len(a) == len(b) and len(a.lower()) == len(a) and a.lower() == b.lower():
         return
-    pos = next((i for i, (ca, cb) in enumerate(zip(a, b)) if ca != cb), min(len(a), len(b)))
+    pos = next((i for i, (ca, cb) in enumerate(zip(a, b, strict=False)) if ca != cb), min(len(a), len(b)))
     where = f"document {doc_index}" if doc_index is not None else "a document"
     if text is None:
         text = " ".join(B) if B else " ".join(A)
@@ -182,8 +234,13 @@ def _map_chars(src_lens: numpy.ndarray, dst_lens: numpy.ndarray) -> AlignmentArr
     dst_ends = numpy.cumsum(dst_lens)
     # Boundaries of both sides split the text into segments each belonging to
     # one src and one dst token.
-    bounds = numpy.union1d(src_ends, dst_ends)
-    bounds = bounds[bounds > 0]
+    # Both are sorted already: a stable merge sort plus dropping repeats is
+    # much cheaper than numpy.union1d's hash-based unique.
+    bounds = numpy.sort(numpy.concatenate((src_ends, dst_ends)), kind="stable")
+    keep_bound = numpy.empty(len(bounds), dtype=bool)
+    keep_bound[0:1] = True
+    numpy.not_equal(bounds[1:], bounds[:-1], out=keep_bound[1:])
+    bounds = bounds[keep_bound & (bounds > 0)]
     seg_starts = numpy.concatenate(([0], bounds[:-1]))
     src_of = numpy.searchsorted(src_ends, seg_starts, side="right")
     dst_of = numpy.searchsorted(dst_ends, seg_starts, side="right")
@@ -194,3 +251,30 @@ def _map_chars(src_lens: numpy.ndarray, dst_lens: numpy.ndarray) -> AlignmentArr
     # within a src, by dst; consecutive duplicates cannot occur.
     lengths = numpy.bincount(src_of, minlength=n_src).astype("int32")
     return AlignmentArray(lengths, dst_of.astype("int32"))
+
+
+def map_span(
+    src2tgt: AlignmentArray, tgt2src: AlignmentArray, start: int, end: int
+) -> tuple[int, int] | None:
+    """Map tokens [start, end) to the other side, if the boundaries match.
+
+    The span maps to the smallest run of target tokens covering its
+    characters; it aligns only when those target tokens cover no character
+    outside the span (the same text, modulo whitespace).
+
+    src2tgt (AlignmentArray): the alignment from the span's side.
+    tgt2src (AlignmentArray): the reverse alignment.
+    start (int): the first token of the span.
+    end (int): one past the last token.
+    RETURNS (Optional[Tuple[int, int]]): target [start, end), or None.
+    """
+    starts = src2tgt.starts
+    tgt = src2tgt.data[starts[start] : starts[end]]
+    if len(tgt) == 0:
+        return None
+    a, b = int(tgt.min()), int(tgt.max()) + 1
+    back_starts = tgt2src.starts
+    back = tgt2src.data[back_starts[a] : back_starts[b]]
+    if len(back) and (int(back.min()) < start or int(back.max()) >= end):
+        return None
+    return a, b

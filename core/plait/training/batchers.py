@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, Optional, TypeVar, Union
+from typing import Any, TypeVar, Union
 
 from ..errors import UsageError
 
@@ -184,7 +184,7 @@ def minibatch_by_padded_size(
 
 
 def configure_minibatch(
-    size: Sizing, get_length: Optional[Callable[[Any], int]] = None
+    size: Sizing, get_length: Callable[[Any], int] | None = None
 ) -> BatcherT:
     """``plait.batch_by_sequence.v1``: batches of ``size`` items.
 
@@ -204,7 +204,7 @@ def configure_minibatch_by_words(
     size: Sizing,
     tolerance: float,
     discard_oversize: bool,
-    get_length: Optional[Callable[[Any], int]] = None,
+    get_length: Callable[[Any], int] | None = None,
 ) -> BatcherT:
     """``plait.batch_by_words.v1``: batches of about ``size`` words.
 
@@ -230,7 +230,7 @@ def configure_minibatch_by_padded_size(
     size: Sizing,
     buffer: int,
     discard_oversize: bool,
-    get_length: Optional[Callable[[Any], int]] = None,
+    get_length: Callable[[Any], int] | None = None,
 ) -> BatcherT:
     """``plait.batch_by_padded.v1``: batches under a padded-size budget.
 

@@ -32,7 +32,8 @@ from typing import Any
 
 import numpy
 import srsly
-from thinc.api import Model, Optimizer, get_array_ops
+from thinc.api import Model, Optimizer
+from thinc.backends import get_array_ops
 
 from .. import fs
 from ..errors import SerializationError, UsageError

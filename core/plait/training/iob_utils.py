@@ -34,10 +34,12 @@ def token_offsets(doc: Any) -> tuple[numpy.ndarray, numpy.ndarray]:
     doc (Doc): the document.
     RETURNS (Tuple[numpy.ndarray, numpy.ndarray]): int64 starts and ends.
     """
-    words = [t.text for t in doc]
-    spaces = [t.whitespace_ for t in doc]
+    words = doc.words if hasattr(doc, "words") else [t.text for t in doc]
     lens = numpy.fromiter((len(w) for w in words), dtype="int64", count=len(words))
-    space_lens = numpy.fromiter((len(s) for s in spaces), dtype="int64", count=len(spaces))
+    if hasattr(doc, "idx") and not callable(doc.idx):
+        starts = numpy.asarray(doc.idx, dtype="int64")
+        return starts, starts + lens
+    space_lens = numpy.fromiter((len(t.whitespace_) for t in doc), dtype="int64", count=len(words))
     ends = numpy.cumsum(lens + space_lens) - space_lens
     return ends - lens, ends
 
@@ -66,7 +68,7 @@ def offsets_to_biluo_tags(
     n_chars = max([n_chars] + [int(e[1]) for e in entities])
     covered = numpy.zeros(n_chars + 1, dtype="int32")
     labelled = sorted((e for e in entities if e[2]), key=lambda e: (e[0], e[1]))
-    for prev, ent in zip(labelled, labelled[1:]):
+    for prev, ent in zip(labelled, labelled[1:], strict=False):
         if ent[0] < prev[1]:
             raise DataError(
                 f"overlapping entities {prev!r} and {ent!r} in {doc.text[:40]!r}...: "
@@ -230,3 +232,15 @@ def biluo_to_iob(tags: Sequence[str]) -> list[str]:
         else:
             out.append(tag)
     return out
+
+
+def doc_to_biluo_tags(doc: Any, missing: str = "O") -> list[str]:
+    """The Doc's entities as BILUO tags.
+
+    doc (Doc): the document.
+    missing (str): the tag for tokens outside every entity.
+    RETURNS (List[str]): one tag per token.
+    """
+    return offsets_to_biluo_tags(
+        doc, [(ent.start_char, ent.end_char, ent.label_) for ent in doc.ents], missing=missing
+    )

@@ -161,6 +161,9 @@ def train_while_improving(
                 return
             if dropouts is not None:
                 next(dropouts, None)
+        # The RNGs continue from where the interrupted run saved them.
+        if "rng" in resume:
+            ckpt.set_rng_state(resume["rng"])
     start_time = timer()
     drop = float(dropout) if dropouts is None else 0.0
     step = start_step

@@ -62,7 +62,7 @@ def insert_whitespace(example_dict: dict[str, Any], per_token: float, variants: 
     after = [
         i for i in range(n - 1)
         if random.random() < per_token
-        and (not ents or not (ents[i] or "O")[:2] in ("B-", "I-"))
+        and (not ents or (ents[i] or "O")[:2] not in ("B-", "I-"))
     ]
     if not after:
         return False

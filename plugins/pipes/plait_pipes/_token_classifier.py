@@ -31,11 +31,18 @@ def aligned_ids(example: Any, attr: str) -> np.ndarray:
     attr (str): e.g. "TAG", "POS", "MORPH", "LEMMA", "SENT_START".
     RETURNS (numpy.ndarray): shape (len(example.predicted),).
     """
+    # Fast path: same tokenization on both sides, one fancy-index per column.
+    alignment = getattr(example, "alignment", None)
+    x2y = getattr(alignment, "x2y", None)
+    if x2y is not None and hasattr(x2y, "is_one_to_one") and x2y.is_one_to_one():
+        gold = example.reference.to_array(attr)
+        if len(x2y) == len(gold):
+            return gold[np.asarray(x2y.data)].astype(np.uint64, copy=False)
     values = example.get_aligned(attr)
     if isinstance(values, np.ndarray) and values.dtype != object:
         return values.astype(np.uint64, copy=False).ravel()
     # spaCy's contract returns a list with None for misaligned tokens.
-    return np.array([0 if v is None else v for v in values], dtype=np.int64).astype(np.uint64)
+    return np.array([0 if v is None else int(v) % (1 << 64) for v in values], dtype=np.uint64)
 
 
 class LabelIndex:

@@ -144,6 +144,8 @@ def records_to_doc(vocab: Any, group: list[SentRecord]) -> Any:
             sent_starts.append(1)
             sent_starts.extend([0] * (len(r.words) - 1))
         offset += len(r.words)
+    if spaces:
+        spaces[-1] = False  # a document's text ends with its last word
     kwargs: dict[str, Any] = {"words": words, "spaces": spaces}
     for attr, fill in (("tags", ""), ("pos", ""), ("morphs", ""), ("lemmas", ""), ("deps", ""), ("ents", None)):
         vals = _concat(group, attr, fill)

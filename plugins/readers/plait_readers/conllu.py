@@ -26,7 +26,6 @@ from typing import Any, TextIO
 
 from conllu.exceptions import ParseException
 from conllu.parser import DEFAULT_FIELD_PARSERS, DEFAULT_FIELDS, parse_comment_line, parse_line
-
 from plait.errors import DataError
 
 from ._records import OnInvalid, SentRecord, build_docs, guarded, open_lines

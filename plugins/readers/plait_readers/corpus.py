@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import srsly
-
 from plait.errors import DataError
 
 from ._records import open_lines, records_to_doc

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import srsly
-
 from plait.errors import DataError
 
 from ._records import OnInvalid, SentRecord, build_docs, guarded, open_lines

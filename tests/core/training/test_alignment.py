@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy
 import pytest
 from _ewt_sentences import read_ewt
-
 from plait.errors import DataError
 from plait.training.alignment import Alignment
 
@@ -111,3 +110,20 @@ def test_ewt_many_to_one(ewt_dir):
             found = True
             assert _lists(align.y2x) == _brute_force(sent["words"], sent["text"].split())[1]
     assert found
+
+
+@pytest.mark.parametrize("threshold", [0, 10**9], ids=["numpy", "walk"])
+def test_both_strategies_agree_with_brute_force(ewt_dir, monkeypatch, threshold):
+    import plait.training.alignment as alignment_module
+
+    monkeypatch.setattr(alignment_module, "_NUMPY_MIN_TOKENS", threshold)
+    sents = read_ewt(ewt_dir / "en_ewt-ud-dev.conllu", limit=60)
+    # One long document too: all sentences concatenated.
+    pairs = [(s["text"].split(), s["words"]) for s in sents]
+    pairs.append(([w for a, _ in pairs for w in a], [w for _, b in pairs for w in b]))
+    pairs.append((["a", " ", "", "bc"], ["", "ab", "\n", "c"]))
+    for pred, gold in pairs:
+        align = Alignment.from_strings(pred, gold)
+        x2y, y2x = _brute_force(pred, gold)
+        assert _lists(align.x2y) == x2y
+        assert _lists(align.y2x) == y2x

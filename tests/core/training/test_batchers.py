@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from thinc.api import compounding
-
 from plait.errors import UsageError
 from plait.training.batchers import (
     configure_minibatch,
@@ -14,6 +12,7 @@ from plait.training.batchers import (
     minibatch_by_padded_size,
     minibatch_by_words,
 )
+from thinc.api import compounding
 
 
 def test_minibatch_int():
@@ -117,7 +116,6 @@ compound = 2.0
 
 def test_batcher_resolves_from_config():
     from confection import Config
-
     from plait._registry import registry
 
     cfg = Config().from_str(BATCHER_CFG)
@@ -130,7 +128,6 @@ def test_batcher_resolves_from_config():
 
 def test_sequence_batcher_with_generator_schedule_from_config():
     from confection import Config
-
     from plait._registry import registry
 
     @registry.schedules("test_plait_doubling.v1")

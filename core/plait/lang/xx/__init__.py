@@ -1,8 +1,12 @@
-"""The language-neutral ("multi-language") pipeline: base rules, no stop words."""
+"""The language-neutral ("multi-language") pipeline: base rules, no stop words.
+
+``MultiLanguage`` is created on first access, like ``English``.
+"""
 
 from __future__ import annotations
 
-from ...language import Language
+from typing import Any
+
 from ..defaults import BaseDefaults
 
 
@@ -10,11 +14,25 @@ class MultiLanguageDefaults(BaseDefaults):
     """The base rules as they are: affixes, emoticons, URL matching."""
 
 
-class MultiLanguage(Language):
-    """A language-neutral pipeline (code "xx") for any text or mixed languages."""
+def _make_multi_language() -> type:
+    from ...language import Language
 
-    lang = "xx"
-    Defaults = MultiLanguageDefaults
+    class MultiLanguage(Language):
+        """A language-neutral pipeline (code "xx") for any text or mixed languages."""
+
+        lang = "xx"
+        Defaults = MultiLanguageDefaults
+
+    MultiLanguage.__module__ = __name__
+    return MultiLanguage
 
 
-__all__ = ["MultiLanguage"]
+def __getattr__(name: str) -> Any:
+    if name == "MultiLanguage":
+        cls = _make_multi_language()
+        globals()["MultiLanguage"] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["MultiLanguage", "MultiLanguageDefaults"]

@@ -1,0 +1,215 @@
+"""Saving and loading pipelines: ``nlp.to_disk`` / ``from_disk`` / bytes, ``plait.load``.
+
+A pipeline folder holds ``config.cfg``, ``meta.json``, ``vocab/``,
+``tokenizer`` and one folder per component (whatever the component's
+``to_disk`` writes: for a TrainablePipe, ``cfg`` as msgpack and ``model`` as
+thinc bytes). ``to_disk`` builds the folder beside the target and swaps it
+in (``plait.fs``), so a crash never leaves a half-written pipeline. Loading
+never unpickles anything; the only code it runs is code files bundled in the
+pipeline's own ``code/`` folder and listed in its meta.json (``plait
+package`` puts them there).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import srsly
+from confection import Config
+
+from . import fs
+from .errors import ConfigError, SerializationError, UsageError
+
+if TYPE_CHECKING:
+    from .language import Language
+
+CODE_DIR = "code"
+
+
+class SerializationMixin:
+    """to_disk / from_disk / to_bytes / from_bytes of ``Language``."""
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        """Save the pipeline into folder ``path``, atomically.
+
+        path (str | Path): the folder; an existing one is replaced only once
+            the new one is complete.
+        exclude (Iterable[str]): names not to save ("vocab", "tokenizer",
+            component names).
+        """
+        exclude = set([exclude] if isinstance(exclude, str) else exclude)
+        path = Path(path)
+        with fs.atomic_directory(path) as tmp:
+            if "tokenizer" not in exclude and hasattr(self.tokenizer, "to_disk"):
+                self.tokenizer.to_disk(tmp / "tokenizer", exclude=["vocab"])
+            for name, proc in self._components:
+                if name in exclude or not hasattr(proc, "to_disk"):
+                    continue
+                proc.to_disk(tmp / name, exclude=["vocab"])
+            fs.write_json(tmp / "meta.json", self.meta)
+            fs.write_text(tmp / "config.cfg", self.config.to_str())
+            # Last: components may have added strings while saving.
+            if "vocab" not in exclude:
+                self.vocab.to_disk(tmp / "vocab")
+            _copy_code(self, tmp)
+        self._path = path
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = (),
+                  overrides: dict[str, Any] | None = None) -> Language:
+        """Load the state saved by ``to_disk`` into this pipeline, whose
+        components must already exist (``plait.load`` creates them from the
+        saved config first).
+
+        RETURNS (Language): self.
+        """
+        exclude = set([exclude] if isinstance(exclude, str) else exclude)
+        path = Path(path)
+        if not path.is_dir():
+            raise SerializationError(f"{path}: not a pipeline folder")
+        if "config.cfg" not in exclude and (path / "config.cfg").exists():
+            self._config = Config().from_disk(path / "config.cfg", interpolate=False)
+        if "meta.json" not in exclude and (path / "meta.json").exists():
+            self._meta.update(_read_meta(path))
+        if "vocab" not in exclude and (path / "vocab").exists():
+            self.vocab.from_disk(path / "vocab")
+        if "tokenizer" not in exclude and (path / "tokenizer").exists() and hasattr(self.tokenizer, "from_disk"):
+            self.tokenizer.from_disk(path / "tokenizer", exclude=["vocab"])
+        for name, proc in self._components:
+            if name in exclude or not hasattr(proc, "from_disk"):
+                continue
+            if not (path / name).exists():
+                if getattr(proc, "is_trainable", False):
+                    raise SerializationError(
+                        f"{path}: no folder for component '{name}'; the pipeline is incomplete"
+                    )
+                continue
+            proc.from_disk(path / name, exclude=["vocab"])
+        self._path = path
+        self._link_components()
+        return self
+
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        """RETURNS (bytes): the whole pipeline state as msgpack."""
+        exclude = set([exclude] if isinstance(exclude, str) else exclude)
+        msg: dict[str, Any] = {"config.cfg": self.config.to_str(), "meta.json": srsly.json_dumps(self.meta)}
+        if "tokenizer" not in exclude and hasattr(self.tokenizer, "to_bytes"):
+            msg["tokenizer"] = self.tokenizer.to_bytes(exclude=["vocab"])
+        msg["components"] = {
+            name: proc.to_bytes(exclude=["vocab"])
+            for name, proc in self._components
+            if name not in exclude and hasattr(proc, "to_bytes")
+        }
+        if "vocab" not in exclude:
+            msg["vocab"] = self.vocab.to_bytes()
+        return srsly.msgpack_dumps(msg)
+
+    def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = ()) -> Language:
+        """Load the state written by ``to_bytes``. RETURNS (Language): self."""
+        exclude = set([exclude] if isinstance(exclude, str) else exclude)
+        try:
+            msg = srsly.msgpack_loads(bytes_data)
+        except Exception as err:  # msgpack raises several unrelated types
+            raise SerializationError(f"Language.from_bytes: not plait pipeline data ({err})") from err
+        if not isinstance(msg, dict) or "config.cfg" not in msg:
+            raise SerializationError("Language.from_bytes: not plait pipeline data (no config.cfg)")
+        self._config = Config().from_str(msg["config.cfg"], interpolate=False)
+        self._meta.update(json.loads(msg["meta.json"]))
+        if "vocab" not in exclude and "vocab" in msg:
+            self.vocab.from_bytes(msg["vocab"])
+        if "tokenizer" not in exclude and "tokenizer" in msg and hasattr(self.tokenizer, "from_bytes"):
+            self.tokenizer.from_bytes(msg["tokenizer"], exclude=["vocab"])
+        for name, proc in self._components:
+            if name in exclude or name not in msg.get("components", {}) or not hasattr(proc, "from_bytes"):
+                continue
+            proc.from_bytes(msg["components"][name], exclude=["vocab"])
+        self._link_components()
+        return self
+
+
+def _read_meta(path: Path) -> dict[str, Any]:
+    file = path / "meta.json"
+    try:
+        meta = srsly.read_json(file)
+    except ValueError as err:
+        raise SerializationError(f"{file}: not valid JSON ({err})") from err
+    if not isinstance(meta, dict):
+        raise SerializationError(f"{file}: expected a JSON object")
+    return meta
+
+
+def _copy_code(nlp: Any, dest: Path) -> None:
+    # A pipeline loaded with bundled code keeps it when saved again.
+    src = nlp._path
+    code = nlp._meta.get("code") or []
+    if not code or src is None:
+        return
+    for rel in code:
+        file = Path(src) / rel
+        if file.is_file():
+            fs.write_bytes(dest / rel, file.read_bytes())
+
+
+def _import_bundled_code(path: Path, meta: dict[str, Any]) -> None:
+    code = meta.get("code") or []
+    if isinstance(code, str):
+        code = [code]
+    if not isinstance(code, list):
+        raise SerializationError(f"{path / 'meta.json'} code: expected a list of files under {CODE_DIR}/")
+    code_dir = (path / CODE_DIR).resolve()
+    files = []
+    for rel in code:
+        file = (path / str(rel)).resolve()
+        # Only files inside the pipeline's own code/ folder: a meta.json
+        # must not make plait.load run arbitrary files elsewhere.
+        if code_dir not in file.parents or file.suffix != ".py":
+            raise SerializationError(
+                f"{path / 'meta.json'} code: '{rel}' is not a .py file inside the pipeline's "
+                f"{CODE_DIR}/ folder; plait.load only imports code bundled with the pipeline."
+            )
+        if not file.is_file():
+            raise SerializationError(f"{path / 'meta.json'} code: '{rel}' is missing from the pipeline folder")
+        files.append(file)
+    if files:
+        from .config import import_code
+
+        import_code(files)
+
+
+def load_pipeline(
+    path: str | Path,
+    *,
+    vocab: Any = True,
+    exclude: Iterable[str] = (),
+    disable: Iterable[str] = (),
+    enable: Iterable[str] = (),
+    config: dict[str, Any] | Config | None = None,
+) -> Language:
+    """The body of ``plait.load`` (see there)."""
+    from ._language_config import dot_to_nested
+    from .config import load_config
+    from .language import get_lang_class
+
+    exclude = [exclude] if isinstance(exclude, str) else list(exclude)
+    disable = [disable] if isinstance(disable, str) else list(disable)
+    enable = [enable] if isinstance(enable, str) else list(enable)
+    path = Path(path)
+    if not path.exists():
+        raise UsageError(f"cannot load '{path}': no such folder. Pass the folder nlp.to_disk() wrote.")
+    if not path.is_dir() or not (path / "config.cfg").exists():
+        raise SerializationError(f"{path}: not a plait pipeline (no config.cfg in a folder)")
+    meta = _read_meta(path) if (path / "meta.json").exists() else {}
+    _import_bundled_code(path, meta)
+    cfg = load_config(path / "config.cfg", env=False)
+    if config:
+        cfg = cfg.merge(dot_to_nested(dict(config)))
+    lang = cfg.get("nlp", {}).get("lang")
+    if not lang:
+        raise ConfigError(f"{path / 'config.cfg'} [nlp] lang: missing; the pipeline's language is unknown")
+    lang_cls = get_lang_class(lang)
+    nlp = lang_cls.from_config(cfg, vocab=vocab, disable=disable, enable=enable, exclude=exclude,
+                               meta=meta, auto_fill=False)
+    # The config (with overrides) is already in place: do not reread it.
+    return nlp.from_disk(path, exclude=[*exclude, "config.cfg"])

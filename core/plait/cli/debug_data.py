@@ -1,0 +1,100 @@
+"""`plait debug data`: statistics and problems of a config's training and dev data.
+
+Reads the corpora the config names (``[training] train_corpus`` /
+``dev_corpus``) with the pipeline the config builds, prints the stats and
+runs the checks in ``plait._debug_data_checks``; exits 1 when an error is
+found. ``--verbose`` shows examples of each problem.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+
+from ._options import CONFIG_COMMAND_SETTINGS, code_option, config_overrides, verbose_option
+
+
+def debug_data(
+    config_path: str | Path,
+    *,
+    overrides: dict[str, Any] | None = None,
+    code_paths: tuple[str, ...] | list[str] = (),
+    verbose: bool = False,
+    stdout: TextIO | None = None,
+) -> int:
+    """Check a config's corpora; print the report. RETURNS (int): 1 if errors were found, else 0.
+
+    config_path (str | Path): the config ("-" for stdin).
+    overrides (dict): ``{"section.key": value}`` overrides.
+    code_paths (list[str]): Python files to import first.
+    verbose (bool): show examples of each problem.
+    """
+    from .. import _debug_data_checks as checks
+    from ..config import import_code, interpolate, load_config
+    from ..language import Language
+    from ..training.initialize import resolve_dot_names
+
+    out = stdout or sys.stdout
+    import_code(list(code_paths))
+    config = load_config(config_path, overrides or {})
+    nlp = Language.from_config(config)
+    resolved = interpolate(config)
+    training = resolved.get("training", {})
+    readers = {key: resolve_dot_names(resolved, key, training.get(key, f"corpora.{key[:-7]}"))
+               for key in ("train_corpus", "dev_corpus")}
+    examples = {key: list(reader(nlp)) for key, reader in readers.items()}
+    problems: list[checks.Problem] = []
+    stats = {}
+    for key, egs in examples.items():
+        where = key[:-7]
+        refs = [eg.reference for eg in egs]
+        stats[where] = checks.corpus_stats(refs)
+        if not refs:
+            problems.append(checks.Problem("error", f"the {where} corpus ([training] {key}) is empty"))
+        problems += checks.entity_problems(refs, where)
+        problems += checks.tree_problems(refs, where)
+        problems += checks.length_problems(stats[where], where)
+        problems += checks.alignment_problems(
+            (([t.text for t in eg.reference], [t.text for t in eg.predicted]) for eg in egs), where)
+    problems += checks.label_problems(stats["train"], stats["dev"])
+    problems += checks.overlap_problems(stats["train"], stats["dev"])
+
+    def say(line: str = "") -> None:
+        print(line, file=out)
+
+    say("=== Data stats ===")
+    say(f"Pipeline: {', '.join(nlp.pipe_names) or '(no components)'}")
+    for where, st in stats.items():
+        lengths = st.sent_lengths or [0]
+        say(f"{where}: {st.n_docs} docs, {st.n_words} words, {len(st.sent_lengths)} sentences "
+            f"(length min {min(lengths)}, mean {sum(lengths) / len(lengths):.1f}, max {max(lengths)})")
+        for layer, counts in st.labels.items():
+            if counts:
+                top = ", ".join(f"{label} ({n})" for label, n in counts.most_common(10 if not verbose else None))
+                say(f"  {layer}: {len(counts)} labels: {top}")
+    say()
+    say("=== Problems ===")
+    n_errors = sum(p.severity == "error" for p in problems)
+    for p in problems:
+        say(f"{'✘ error' if p.severity == 'error' else '⚠ warning'}: {p.message}")
+        if verbose:
+            for ex in p.examples[:10]:
+                say(f"    {ex}")
+    n_warn = len(problems) - n_errors
+    say(f"{n_errors} error(s), {n_warn} warning(s)" if problems else "✔ no problems found")
+    return 1 if n_errors else 0
+
+
+@click.command("data", context_settings=CONFIG_COMMAND_SETTINGS,
+               short_help="Check training and dev data for problems.")
+@click.argument("config_path", type=str)
+@code_option
+@verbose_option
+@click.pass_context
+def debug_data_cli(ctx: click.Context, config_path: str, code_paths: tuple[str, ...], verbose: bool) -> None:
+    """Show stats of the corpora CONFIG_PATH names and the problems found (exit 1 on errors)."""
+    code = debug_data(config_path, overrides=config_overrides(ctx), code_paths=code_paths, verbose=verbose)
+    ctx.exit(code)

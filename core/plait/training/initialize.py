@@ -1,0 +1,201 @@
+"""Turning a training config into an initialized pipeline, ready to train.
+
+``init_nlp`` is what ``plait train`` (and ``plait init labels``) run before
+the loop: seed the RNGs, create the nlp (its ``nlp.*`` callbacks run in
+``Language.from_config``), resolve ``[training]`` and the corpora it names,
+keep the weights of sourced components and initialize the rest from the
+train data or ``[initialize]``. The train corpus is read once here and the
+Examples are handed on to the loop, so alignments are computed once per run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+
+from confection import Config
+from thinc.api import fix_random_seed, set_gpu_allocator
+
+from ..config import resolve
+from ..errors import ConfigError, DataError, did_you_mean
+from ..ops import setup_device
+
+
+@dataclass
+class Initialized:
+    """What initialization produced: the nlp, the resolved [training] section,
+    the corpus readers and, when the train corpus is not streamed, its Examples."""
+
+    nlp: Any
+    training: dict[str, Any]
+    train_corpus: Any
+    dev_corpus: Any
+    train_examples: list[Any] | None
+    optimizer: Any
+
+
+def _dot_sections(config: Any) -> list[str]:
+    names: list[str] = []
+
+    def walk(node: Any, prefix: str) -> None:
+        for key, value in node.items():
+            if isinstance(value, dict):
+                names.append(f"{prefix}{key}")
+                walk(value, f"{prefix}{key}.")
+
+    walk(config, "")
+    return names
+
+
+def resolve_dot_names(config: Config, training_key: str, dot_name: Any) -> Any:
+    """Resolve the config section a ``[training] train_corpus``-style key names.
+
+    config (Config): the interpolated config.
+    training_key (str): the key in [training], for the error message.
+    dot_name (str): e.g. "corpora.train".
+    RETURNS (Any): the resolved object (a corpus reader).
+    """
+    if not isinstance(dot_name, str) or not dot_name:
+        raise ConfigError(
+            f"[training] {training_key}: expected the dotted name of a config section such as "
+            f"'corpora.train', got {dot_name!r}."
+        )
+    node: Any = config
+    parts = dot_name.split(".")
+    for part in parts:
+        if not isinstance(node, dict) or part not in node:
+            raise ConfigError(
+                f"[training] {training_key}: no section [{dot_name}] in the config."
+                f"{did_you_mean(dot_name, _dot_sections(config))}"
+            )
+        node = node[part]
+    nested: dict[str, Any] = {}
+    cursor = nested
+    for part in parts[:-1]:
+        cursor = cursor.setdefault(part, {})
+    cursor[parts[-1]] = node
+    resolved: Any = resolve(Config(nested))
+    for part in parts:
+        resolved = resolved[part]
+    return resolved
+
+
+def _corpus_path_hint(raw_config: Config, interpolated: Config, dot_name: str) -> str:
+    """'paths.train = x' (or the section's own path) for empty-corpus errors."""
+    raw: Any = raw_config
+    done: Any = interpolated
+    for part in dot_name.split("."):
+        raw = raw.get(part, {}) if isinstance(raw, dict) else {}
+        done = done.get(part, {}) if isinstance(done, dict) else {}
+    raw_path = raw.get("path") if isinstance(raw, dict) else None
+    value = done.get("path") if isinstance(done, dict) else None
+    if isinstance(raw_path, str) and raw_path.startswith("${") and raw_path.endswith("}"):
+        return f"{raw_path[2:-1]} = {value!r}"
+    return f"[{dot_name}] path = {value!r}"
+
+
+def read_examples(nlp: Any, corpus: Any, dot_name: str, raw_config: Config, interpolated: Config) -> list[Any]:
+    """Materialise a corpus, failing clearly when it is empty.
+
+    RETURNS (list[Example]): the Examples.
+    """
+    examples = list(corpus(nlp))
+    if not examples:
+        raise DataError(
+            f"{dot_name} produced no examples: check {_corpus_path_hint(raw_config, interpolated, dot_name)}."
+        )
+    return examples
+
+
+def _sourced_components(config: Config) -> list[str]:
+    components = config.get("components", {}) or {}
+    return [name for name, cfg in components.items() if isinstance(cfg, dict) and "source" in cfg]
+
+
+def prepare(config: Config, *, use_gpu: int = -1) -> tuple[Any, Config]:
+    """Seed, pick the device and create the nlp (not initialized).
+
+    RETURNS (tuple[Language, Config]): the nlp and its interpolated config.
+    """
+    from ..language import Language
+
+    interpolated = config.interpolate() if not getattr(config, "is_interpolated", True) else config
+    training = interpolated.get("training")
+    if not training:
+        raise ConfigError("the config has no [training] section; `plait train` needs one.")
+    setup_device(use_gpu)
+    allocator = training.get("gpu_allocator")
+    if use_gpu >= 0 and allocator:
+        set_gpu_allocator(allocator)
+    if training.get("seed") is not None:
+        fix_random_seed(int(training["seed"]))
+    nlp = Language.from_config(config, auto_fill=True)
+    return nlp, nlp.config.interpolate()
+
+
+def resolve_training(interpolated: Config) -> dict[str, Any]:
+    """Resolve ``[training]`` (with located errors). RETURNS (dict): the section."""
+    return resolve(Config({"training": interpolated["training"]}))["training"]
+
+
+def initialize_pipeline(config: Config, *, use_gpu: int = -1) -> Initialized:
+    """Create and initialize the pipeline described by a training config.
+
+    config (Config): the training config (not interpolated; overrides applied).
+    use_gpu (int): GPU id, or -1 for the CPU.
+    RETURNS (Initialized): the nlp, the resolved [training] and the corpora.
+    """
+    nlp, interpolated = prepare(config, use_gpu=use_gpu)
+    T = resolve_training(interpolated)
+    train_corpus = resolve_dot_names(interpolated, "train_corpus", T["train_corpus"])
+    dev_corpus = resolve_dot_names(interpolated, "dev_corpus", T["dev_corpus"])
+    optimizer = T["optimizer"]
+    frozen = list(T["frozen_components"])
+    for key in ("frozen_components", "annotating_components"):
+        for name in T[key]:
+            if name not in nlp.component_names:
+                raise ConfigError(
+                    f"[training] {key}: '{name}' is not in the pipeline."
+                    f"{did_you_mean(name, nlp.component_names)} Pipeline: {', '.join(nlp.pipe_names)}."
+                )
+    resume_components = [p for p in _sourced_components(config) if p not in frozen]
+    if resume_components:
+        with nlp.select_pipes(enable=resume_components):
+            nlp.resume_training(sgd=optimizer)
+    nlp._link_components()
+    train_examples: list[Any] | None = None
+    if T["max_epochs"] >= 0:
+        train_examples = read_examples(nlp, train_corpus, T["train_corpus"], config, interpolated)
+
+        def get_examples() -> Any:
+            return iter(train_examples)
+    else:
+        # A streamed corpus: labels come from the whole stream or from
+        # [initialize.components.X.labels]; components only sample a few.
+        if next(iter(train_corpus(nlp)), None) is None:
+            raise DataError(
+                f"{T['train_corpus']} produced no examples: check "
+                f"{_corpus_path_hint(config, interpolated, T['train_corpus'])}."
+            )
+
+        def get_examples() -> Any:
+            return train_corpus(nlp)
+    with nlp.select_pipes(disable=[*frozen, *resume_components]):
+        nlp.initialize(get_examples, sgd=optimizer)
+    return Initialized(nlp, T, train_corpus, dev_corpus, train_examples, optimizer)
+
+
+def init_nlp(config: Config, *, use_gpu: int = -1) -> Any:
+    """Create the nlp of a training config and initialize it (spaCy's init_nlp).
+
+    config (Config): the training config.
+    use_gpu (int): GPU id, or -1 for the CPU.
+    RETURNS (Language): the initialized pipeline.
+    """
+    return initialize_pipeline(config, use_gpu=use_gpu).nlp
+
+
+def sample_stream(corpus: Any, nlp: Any, n: int) -> list[Any]:
+    """The first `n` Examples of a corpus (used by commands that only peek)."""
+    return list(islice(corpus(nlp), n))
