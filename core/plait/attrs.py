@@ -77,7 +77,7 @@ POS_IDS: dict[str, int] = {
 POS_NAMES: dict[int, str] = {v: k for k, v in POS_IDS.items()}
 
 
-def pos_id(name: str | int | None, *, where: str = "") -> int:
+def pos_id(name: str | int | None, *, where: str = "", error: type[Exception] = UsageError) -> int:
     """Return the id of a universal POS tag name ("NOUN" -> 92).
 
     name (str | int | None): a UPOS name, an id, or None/"" for missing.
@@ -88,13 +88,13 @@ def pos_id(name: str | int | None, *, where: str = "") -> int:
         return 0
     if isinstance(name, int):
         if name not in POS_NAMES:
-            raise UsageError(f"{where}unknown POS id {name}")
+            raise error(f"{where}unknown POS id {name}")
         return name
     try:
         return POS_IDS[name]
     except KeyError:
         known = ", ".join(n for n in POS_IDS if n)
-        raise UsageError(
+        raise error(
             f"{where}unknown POS tag {name!r}: POS must be a universal POS tag "
             f"({known}); put language-specific tags in 'tags'.{did_you_mean(name, POS_IDS)}"
         ) from None

@@ -84,3 +84,26 @@ def test_disable_autoload(plugin_site):
     assert "No such command 'greet'" in result.stderr
     result = _run(plugin_site, "greet", "x", env={**env, "PLAIT_LOAD_PLUGINS": "plait-test-good-plugin"})
     assert result.stdout.strip() == "hello x!"
+
+
+def test_plugin_recommendations_reach_init_config(plugin_site):
+    result = _run(plugin_site, "init", "config", "-", "--pipeline", "good_shouter", "--optimize", "accuracy")
+    assert result.returncode == 0, result.stderr
+    assert "[components.good_shouter]" in result.stdout
+    assert 'suffix = "!!"' in result.stdout and "min_length = 1" in result.stdout
+    efficient = _run(plugin_site, "init", "config", "-", "--pipeline", "good_shouter")
+    assert "min_length = 4" in efficient.stdout
+
+
+def test_generated_config_for_plugin_component_trains_nothing_but_runs(plugin_site, tmp_path):
+    cfg = tmp_path / "config.cfg"
+    result = _run(plugin_site, "init", "config", str(cfg), "--pipeline", "good_shouter")
+    assert result.returncode == 0, result.stderr
+    code = (
+        "import plait\nfrom plait.config import load_config\n"
+        f"nlp = plait.registry.languages.get('en').from_config(load_config({str(cfg)!r}))\n"
+        "print(nlp('a loud noise')._.shout if hasattr(nlp('x'), '_') and False else nlp('a loud noise').user_data['shout'])\n"
+    )
+    run = _run(plugin_site, code=code)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "['LOUD!!', 'NOISE!!']"

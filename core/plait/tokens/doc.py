@@ -98,7 +98,7 @@ class Doc:
             pos = list(pos)
             ids = list(map(_POS_LOOKUP.get, pos))
             if None in ids:
-                ids = [A.pos_id(p or None, where=f"Doc: pos[{i}]: ") for i, p in enumerate(pos)]
+                ids = [A.pos_id(p or None, where=f"Doc: pos[{i}]: ", error=DataError) for i, p in enumerate(pos)]
             tok[A.POS][:] = ids
         if morphs is not None:
             morphology = vocab.morphology

@@ -16,11 +16,10 @@ from itertools import islice
 from typing import Any
 
 import numpy as np
-from thinc.api import Model
-from thinc.types import Floats2d
-
 from plait.errors import DataError, UsageError
 from plait.pipe import TrainablePipe, validate_get_examples
+from thinc.api import Model
+from thinc.types import Floats2d
 
 
 def aligned_ids(example: Any, attr: str) -> np.ndarray:
@@ -145,7 +144,7 @@ class TokenClassifier(TrainablePipe):
 
     def set_annotations(self, docs: list[Any], classes: list[np.ndarray]) -> None:
         """Write the predicted classes into the docs."""
-        for doc, doc_classes in zip(docs, classes):
+        for doc, doc_classes in zip(docs, classes, strict=True):
             if len(doc):
                 self._write(doc, doc_classes)
 

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import srsly
-
 from plait import fs
 from plait.errors import DataError, SerializationError
 from plait.language import Language

@@ -12,11 +12,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
-from thinc.api import Model
-
 from plait.attrs import MORPH, POS, POS_IDS, POS_NAMES
 from plait.errors import DataError
 from plait.language import Language
+from thinc.api import Model
 
 from ._default_models import MORPHOLOGIZER, model_config
 from ._token_classifier import LabelIndex, TokenClassifier, aligned_ids

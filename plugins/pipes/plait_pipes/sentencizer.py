@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import srsly
-
 from plait import fs
 from plait.attrs import IS_PUNCT, ORTH, SENT_START
 from plait.errors import SerializationError, UsageError

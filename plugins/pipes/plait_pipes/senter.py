@@ -11,10 +11,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
-from thinc.api import Model
-
 from plait.attrs import SENT_START
 from plait.language import Language
+from thinc.api import Model
 
 from ._default_models import SENTER, model_config
 from ._token_classifier import TokenClassifier, aligned_ids

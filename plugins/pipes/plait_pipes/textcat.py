@@ -12,12 +12,11 @@ from itertools import islice
 from typing import Any
 
 import numpy as np
-from thinc.api import Model
-from thinc.types import Floats2d
-
 from plait.errors import DataError, UsageError
 from plait.language import Language
 from plait.pipe import TrainablePipe, validate_get_examples
+from thinc.api import Model
+from thinc.types import Floats2d
 
 from ._default_models import model_config, textcat_ensemble
 
@@ -88,8 +87,8 @@ class TextCategorizer(TrainablePipe):
         """Set ``doc.cats[label]`` to the label's score."""
         scores = self.model.ops.to_numpy(scores) if hasattr(self.model.ops, "to_numpy") else scores
         labels = self.labels
-        for doc, row in zip(docs, np.asarray(scores).tolist()):
-            doc.cats.update(zip(labels, row))
+        for doc, row in zip(docs, np.asarray(scores).tolist(), strict=True):
+            doc.cats.update(zip(labels, row, strict=True))
 
     # Training -----------------------------------------------------------
     def _truths(self, examples: list[Any]) -> tuple[np.ndarray, np.ndarray]:

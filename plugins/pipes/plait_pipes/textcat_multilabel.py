@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from thinc.api import Model
-from thinc.types import Floats2d
-
 from plait.errors import DataError
 from plait.language import Language
+from thinc.api import Model
+from thinc.types import Floats2d
 
 from ._default_models import model_config, textcat_ensemble
 from .textcat import TEXTCAT_SCORE_WEIGHTS, TextCategorizer

@@ -15,11 +15,10 @@ from collections.abc import Callable, Iterable
 from itertools import islice
 from typing import Any
 
-from thinc.api import Model, Optimizer, set_dropout_rate
-
 from plait.errors import UsageError
 from plait.language import Language
 from plait.pipe import TrainablePipe, validate_examples, validate_get_examples
+from thinc.api import Model, Optimizer, set_dropout_rate
 
 from ._default_models import TOK2VEC, model_config
 from .architectures.listener import Tok2VecListener
@@ -99,7 +98,7 @@ class Tok2Vec(TrainablePipe):
 
     def set_annotations(self, docs: list[Any], tokvecses: list[Any]) -> None:
         """Store each doc's vectors in ``doc.tensor``."""
-        for doc, tokvecs in zip(docs, tokvecses):
+        for doc, tokvecs in zip(docs, tokvecses, strict=True):
             doc.tensor = tokvecs
 
     # Training -----------------------------------------------------------

@@ -88,7 +88,7 @@ def ewt_examples(nlp, split: str, limit: int) -> list:
 
     refs = ewt_docs(nlp.vocab, split, limit)
     preds = ewt_docs(nlp.vocab, split, limit, annotate=False)
-    return [Example(p, r) for p, r in zip(preds, refs)]
+    return [Example(p, r) for p, r in zip(preds, refs, strict=True)]
 
 
 def genre(doc) -> str:

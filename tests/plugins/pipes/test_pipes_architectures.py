@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from thinc.api import Config
-
 from plait import registry
 from plait.errors import ConfigError
 from plait_pipes.architectures.tagger import build_tagger_model
@@ -22,6 +20,7 @@ from plait_pipes.architectures.tok2vec import (
     build_multi_hash_embed,
     build_tok2vec_model,
 )
+from thinc.api import Config
 
 ARCHITECTURES = [
     "plait.Tok2Vec.v2", "plait.HashEmbedCNN.v2", "plait.MultiHashEmbed.v2",

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-from thinc.api import Config
-
 import plait
+import pytest
 from plait_pipes.init_config import init_config_components
+from thinc.api import Config
 
 
 def to_config(sections):

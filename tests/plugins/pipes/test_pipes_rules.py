@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
-
 import plait
+import pytest
 from plait.errors import DataError, UsageError
 from plait_pipes.sentencizer import sentence_starts
 

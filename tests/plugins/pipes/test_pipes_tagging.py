@@ -4,9 +4,8 @@ from labels, update, prediction, save/load, and learning on real EWT data."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
-
 import plait
+import pytest
 from plait.errors import DataError, UsageError
 
 SENTS_F_MIN = 0.68  # measured 0.734 (300 steps of 8 four-sentence docs)

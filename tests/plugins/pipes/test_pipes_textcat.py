@@ -4,9 +4,8 @@ the sent_id prefix: answers/email/newsgroup/reviews/weblog)."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
-
 import plait
+import pytest
 from plait.errors import DataError, UsageError
 
 GENRES = ["answers", "email", "newsgroup", "reviews", "weblog"]
@@ -40,7 +39,7 @@ def accuracy(nlp, examples):
     docs = list(nlp.pipe([eg.predicted.copy() for eg in examples]))
     pred = [max(d.cats, key=d.cats.get) for d in docs]
     gold = [max(eg.reference.cats, key=eg.reference.cats.get) for eg in examples]
-    return float(np.mean([p == g for p, g in zip(pred, gold)]))
+    return float(np.mean([p == g for p, g in zip(pred, gold, strict=True)]))
 
 
 @pytest.mark.slow

@@ -4,9 +4,8 @@ listener, saving, and the listener errors."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
-
 import plait
+import pytest
 from plait.errors import UsageError
 from plait_pipes.architectures.listener import Tok2VecListener
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from plait.errors import ConfigError
 from thinc.api import Model
 from thinc.types import Ints2d
-
-from plait.errors import ConfigError
 
 
 def attr_ids(columns: Sequence[str | int], *, where: str = "") -> list[int]:

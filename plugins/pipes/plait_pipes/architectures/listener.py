@@ -13,10 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from plait.errors import UsageError
 from thinc.api import Model
 from thinc.types import Floats2d
-
-from plait.errors import UsageError
 
 
 class Tok2VecListener(Model):

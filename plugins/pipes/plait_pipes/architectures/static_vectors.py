@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from thinc.api import Model, glorot_uniform_init
-from thinc.types import Floats2d, Ragged
-
 from plait.errors import ConfigError
+from thinc.api import Model, glorot_uniform_init
+from thinc.types import Ragged
 
 _NO_VECTORS = (
     "[components.*.model.embed] include_static_vectors: true, but the pipeline's vocab "

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from plait.errors import ConfigError
 from thinc.api import (
     HashEmbed,
     Maxout,
@@ -30,8 +31,6 @@ from thinc.api import (
     with_array,
 )
 from thinc.types import Floats2d
-
-from plait.errors import ConfigError
 
 from .featurize import FeatureExtractor, attr_ids
 from .static_vectors import StaticVectors
