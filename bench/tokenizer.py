@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -76,7 +75,7 @@ def _gold_spans(text: str, rows: list[list[str]]) -> list[tuple[int, int]]:
 def pred_spans(words: list[str], spaces: list[bool]) -> list[tuple[int, int]]:
     spans = []
     pos = 0
-    for word, space in zip(words, spaces):
+    for word, space in zip(words, spaces, strict=True):
         if not word.isspace():
             spans.append((pos, pos + len(word)))
         pos += len(word) + (1 if space else 0)
@@ -85,7 +84,7 @@ def pred_spans(words: list[str], spaces: list[bool]) -> list[tuple[int, int]]:
 
 def f1(gold: list[list[tuple[int, int]]], pred: list[list[tuple[int, int]]]) -> dict[str, float]:
     tp = n_gold = n_pred = 0
-    for g, p in zip(gold, pred):
+    for g, p in zip(gold, pred, strict=True):
         gs, ps = set(g), set(p)
         tp += len(gs & ps)
         n_gold += len(gs)
@@ -113,7 +112,7 @@ def run(impl: str, splits: list[str], repeat: int = 5) -> dict:
         data = read_gold(EWT / f"en_ewt-ud-{split}.conllu")
         tokenizer, to_words = make_tokenizer(impl)
         docs = [tokenizer(text) for text, _ in data]
-        for (text, _), doc in zip(data, docs):
+        for (text, _), doc in zip(data, docs, strict=True):
             if doc.text != text:
                 raise SystemExit(f"{impl}: doc.text differs from the input: {text!r}")
         pred = [pred_spans(*to_words(doc)) for doc in docs]

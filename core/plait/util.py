@@ -14,7 +14,7 @@ from .tokenizer import compile_infix_regex, compile_prefix_regex, compile_suffix
 
 _LAZY = {"minibatch": "plait.training.batchers:minibatch"}
 
-__all__ = ["registry", "compile_prefix_regex", "compile_suffix_regex", "compile_infix_regex", "minibatch"]
+__all__ = ["registry", "compile_prefix_regex", "compile_suffix_regex", "compile_infix_regex", "minibatch"]  # noqa: F822 - lazy
 
 
 def __getattr__(name: str) -> Any:

@@ -13,7 +13,7 @@ from ._output import write_text_output
 
 
 def fill_config(base_path: str | Path, *, overrides: dict[str, Any] | None = None,
-                code_paths: tuple[str, ...] = ()) -> tuple[str, str]:
+                code_paths: tuple[str, ...] = (), log: Any = None) -> tuple[str, str]:
     """Return ``(original text, filled text)`` for the config at ``base_path``."""
     import sys
 
@@ -28,7 +28,7 @@ def fill_config(base_path: str | Path, *, overrides: dict[str, Any] | None = Non
         config = load_config_from_str(original, overrides, source="<stdin>")
     else:
         original = Path(base_path).read_text(encoding="utf8") if Path(base_path).is_file() else ""
-        config = load_config(base_path, overrides)
+        config = load_config(base_path, overrides, log=log)
     return original, fill_config_object(config).to_str()
 
 
@@ -44,7 +44,8 @@ def fill_config(base_path: str | Path, *, overrides: dict[str, Any] | None = Non
 def fill_config_cli(ctx: click.Context, base_path: str, output: str, show_diff: bool,
                     code_paths: tuple[str, ...], verbose: bool) -> None:
     """Validate BASE_PATH and write it with every default filled to OUTPUT ('-' for stdout)."""
-    original, filled = fill_config(base_path, overrides=config_overrides(ctx), code_paths=code_paths)
+    log = (lambda line: click.echo(line, err=True)) if verbose else None
+    original, filled = fill_config(base_path, overrides=config_overrides(ctx), code_paths=code_paths, log=log)
     write_text_output(output, filled)
     if show_diff:
         diff = difflib.unified_diff(original.splitlines(), filled.splitlines(),

@@ -138,3 +138,12 @@ def test_unknown_language(plait_cli):
 def test_unknown_component(plait_cli):
     result = plait_cli("init", "config", "-", "--pipeline", "tagger,parsr")
     _assert_user_error(result, "no installed plugin provides component 'parsr'")
+
+
+def test_verbose_lists_applied_overrides(plait_cli, tmp_path):
+    result = _fill(plait_cli, tmp_path, GOOD, "--training.max_steps", "5", "--verbose",
+                   env={"PLAIT_CONFIG_OVERRIDES": "--paths.train corpus/train.plait"})
+    assert result.returncode == 0, result.stderr
+    assert "override from command line: training.max_steps = 5" in result.stderr
+    assert "override from environment: paths.train = 'corpus/train.plait'" in result.stderr
+    assert "max_steps = 5" in (tmp_path / "out.cfg").read_text()

@@ -5,9 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import pytest
-
 import plait
+import pytest
 from plait.errors import UsageError
 from plait.lang.en import EnglishDefaults
 from plait.lang.en.lex_attrs import like_num

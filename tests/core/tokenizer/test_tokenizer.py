@@ -7,10 +7,14 @@ import re
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from plait.errors import SerializationError, UsageError
 from plait.lang.en import EnglishDefaults
-from plait.tokenizer import Tokenizer, compile_infix_regex, compile_prefix_regex, compile_suffix_regex
+from plait.tokenizer import (
+    Tokenizer,
+    compile_infix_regex,
+    compile_prefix_regex,
+    compile_suffix_regex,
+)
 from plait.vocab import Vocab
 
 

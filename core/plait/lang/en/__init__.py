@@ -10,7 +10,12 @@ from typing import Any
 
 from ..defaults import BaseDefaults
 from .lex_attrs import LEX_ATTRS
-from .punctuation import TOKEN_MATCH, TOKENIZER_INFIXES_EN, TOKENIZER_PREFIXES_EN, TOKENIZER_SUFFIXES_EN
+from .punctuation import (
+    TOKEN_MATCH,
+    TOKENIZER_INFIXES_EN,
+    TOKENIZER_PREFIXES_EN,
+    TOKENIZER_SUFFIXES_EN,
+)
 from .stop_words import STOP_WORDS
 from .syntax_iterators import SYNTAX_ITERATORS
 from .tokenizer_exceptions import TOKENIZER_EXCEPTIONS
