@@ -34,18 +34,20 @@ def read_conllu(path: Path) -> list[dict]:
     with path.open(encoding="utf8") as f:
         for sent in conllu.parse_incr(f):
             words, spaces, tags, pos, morphs, lemmas, heads, deps = ([] for _ in range(8))
-            range_end, range_space = -1, True
+            range_start, range_end, range_space = -1, -1, True
             for tok in sent:
                 tid = tok["id"]
                 if isinstance(tid, tuple):
                     if tid[1] == "-":  # multi-word range: its SpaceAfter belongs to its last word
-                        range_end = tid[2]
+                        range_start, range_end = tid[0], tid[2]
                         range_space = (tok["misc"] or {}).get("SpaceAfter") != "No"
                     continue
                 words.append(tok["form"])
                 space = (tok["misc"] or {}).get("SpaceAfter") != "No"
                 if tid == range_end:
                     space = range_space
+                elif range_start <= tid < range_end:
+                    space = False  # inside a multi-word token
                 spaces.append(space)
                 tags.append(tok["xpos"])
                 pos.append(tok["upos"])

