@@ -30,27 +30,36 @@ _URL_RE = re.compile(
 _EMAIL_RE = re.compile(r"^[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+$")
 
 
+_ASCII_SHAPE = str.maketrans(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", "X" * 26 + "x" * 26 + "d" * 10
+)
+_LONG_RUN = re.compile(r"(.)\1{4,}")
+
+
 def word_shape(text: str) -> str:
     """Orthographic shape: "Apple" -> "Xxxxx", "C3PO" -> "XdXX", runs capped at 4."""
     if len(text) >= 100:
         return "LONG"
+    if text.isascii():  # the common case: one C-level translate
+        shape = text.translate(_ASCII_SHAPE)
+        return _LONG_RUN.sub(r"\1\1\1\1", shape) if len(shape) > 4 else shape
     out = []
     last = ""
     run = 0
     for char in text:
         if char.isalpha():
-            shape = "X" if char.isupper() else "x"
+            char_shape = "X" if char.isupper() else "x"
         elif char.isdigit():
-            shape = "d"
+            char_shape = "d"
         else:
-            shape = char
-        if shape == last:
+            char_shape = char
+        if char_shape == last:
             run += 1
         else:
             run = 0
-            last = shape
+            last = char_shape
         if run < 4:
-            out.append(shape)
+            out.append(char_shape)
     return "".join(out)
 
 
@@ -99,7 +108,14 @@ DEFAULT_GETTERS: dict[int, Callable[[str], Any]] = {
     A.IS_STOP: lambda t: False,
 }
 
-_STRING_ATTRS = {"orth": A.ORTH, "lower": A.LOWER, "norm": A.NORM, "prefix": A.PREFIX, "suffix": A.SUFFIX, "shape": A.SHAPE}
+_STRING_ATTRS = {
+    "orth": A.ORTH,
+    "lower": A.LOWER,
+    "norm": A.NORM,
+    "prefix": A.PREFIX,
+    "suffix": A.SUFFIX,
+    "shape": A.SHAPE,
+}
 _FLAG_NAMES = {name.lower(): A.IDS[name] for name in A.IDS if A.IDS[name] in A.FLAG_ATTRS}
 
 

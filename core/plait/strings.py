@@ -76,13 +76,23 @@ class StringStore:
         if key is not None:
             return key
         if not isinstance(string, str):
-            raise UsageError(f"StringStore.add expects a str, got {type(string).__name__}: {string!r}")
+            raise UsageError(
+                f"StringStore.add expects a str, got {type(string).__name__}: {string!r}"
+            )
         key = hash_string(string)
         if key:
             self._to_id[string] = key
             self._to_str[key] = string
             self._ids[string] = key
         return key
+
+    def _add_known(self, strings: list[str], keys: list[int]) -> None:
+        # Register strings whose hashes the caller already has (a DocBin's
+        # string table), skipping the hash function.
+        pairs = [(s, k) for s, k in zip(strings, keys, strict=True) if k]
+        self._to_id.update(pairs)
+        self._ids.update(pairs)
+        self._to_str.update((k, s) for s, k in pairs)
 
     def hashes(self, strings: Iterable[str | None]) -> np.ndarray:
         """Add strings (None and "" give 0) and return their ids as uint64.
@@ -93,7 +103,7 @@ class StringStore:
         values = strings if isinstance(strings, list) else list(strings)
         keys = list(map(self._ids.get, values))
         if None in keys:
-            keys = [self.add(v) if k is None else k for k, v in zip(keys, values)]
+            keys = [self.add(v) if k is None else k for k, v in zip(keys, values, strict=False)]
         return np.fromiter(keys, dtype=np.uint64, count=len(keys))
 
     def add_many(self, strings: Iterable[str]) -> list[int]:
@@ -101,7 +111,7 @@ class StringStore:
         values = strings if isinstance(strings, list) else list(strings)
         keys = list(map(self._ids.get, values))
         if None in keys:
-            keys = [self.add(v) if k is None else k for k, v in zip(keys, values)]
+            keys = [self.add(v) if k is None else k for k, v in zip(keys, values, strict=False)]
         return keys
 
     def as_string(self, key: int | str) -> str:
@@ -161,7 +171,9 @@ class StringStore:
         try:
             strings = srsly.msgpack_loads(data)
         except Exception as err:
-            raise SerializationError(f"StringStore.from_bytes: not a msgpack list of strings ({err})") from err
+            raise SerializationError(
+                f"StringStore.from_bytes: not a msgpack list of strings ({err})"
+            ) from err
         if not isinstance(strings, list) or not all(isinstance(s, str) for s in strings):
             raise SerializationError("StringStore.from_bytes: expected a msgpack list of strings")
         for s in strings:
@@ -170,9 +182,9 @@ class StringStore:
 
     def to_disk(self, path: str | Path, **kwargs) -> None:
         """Write the strings to ``path`` (atomically)."""
-        from .tokens._docbin_io import write_atomic
+        from . import fs
 
-        write_atomic(Path(path), self.to_bytes())
+        fs.write_bytes(Path(path), self.to_bytes())
 
     def from_disk(self, path: str | Path, **kwargs) -> StringStore:
         """Read strings written by ``to_disk``. RETURNS (StringStore): self."""

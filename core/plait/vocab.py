@@ -22,7 +22,14 @@ from .lexeme import DEFAULT_GETTERS, Lexeme
 from .morphology import Morphology
 from .strings import StringStore
 
-_HASH_COLS = {A.ORTH: "orth", A.LOWER: "lower", A.NORM: "norm", A.PREFIX: "prefix", A.SUFFIX: "suffix", A.SHAPE: "shape"}
+_HASH_COLS = {
+    A.ORTH: "orth",
+    A.LOWER: "lower",
+    A.NORM: "norm",
+    A.PREFIX: "prefix",
+    A.SUFFIX: "suffix",
+    A.SHAPE: "shape",
+}
 _COLS = (*_HASH_COLS.values(), "length", "flags")
 
 
@@ -87,7 +94,9 @@ class Vocab:
         if not isinstance(key, str):
             text = self.strings.get(int(key))
             if text is None:
-                raise KeyError(f"[Vocab] no string for orth id {key}; look lexemes up by text instead")
+                raise KeyError(
+                    f"[Vocab] no string for orth id {key}; look lexemes up by text instead"
+                )
             key = text
         return Lexeme(self, self.get_lex_id(key))
 
@@ -106,7 +115,7 @@ class Vocab:
         """
         rows = list(map(self._index.get, words))
         if None in rows:
-            missing = list(dict.fromkeys(w for w, r in zip(words, rows) if r is None))
+            missing = list(dict.fromkeys(w for w, r in zip(words, rows, strict=False) if r is None))
             self._add_lexemes(missing)
             rows = list(map(self._index.__getitem__, words))
         return np.fromiter(rows, dtype=np.int64, count=len(rows))
@@ -117,7 +126,7 @@ class Vocab:
         if self._getters_cache is None or self._getters_cache[0] != key:
             getters = {**DEFAULT_GETTERS, **self.lex_attr_getters}
             lower = getters[A.LOWER]
-            norm = getters.get(A.NORM) or (lambda t: lower(t))
+            norm = getters.get(A.NORM)  # None: norm is the lowercase form
             flags = [(attr, getters[attr]) for attr in A.FLAG_ATTRS if attr in getters]
             resolved = (lower, norm, getters[A.PREFIX], getters[A.SUFFIX], getters[A.SHAPE], flags)
             self._getters_cache = (key, resolved)
@@ -127,27 +136,74 @@ class Vocab:
         for text in texts:
             if not isinstance(text, str) or not text:
                 raise DataError(f"words must be non-empty strings, got {text!r}")
+        if not texts:
+            return np.zeros(0, dtype=np.int64)
         lower, norm, prefix, suffix, shape, flag_getters = self._getters()
         strings = self.strings
         start = self._size
         n_new = len(texts)
         self._grow(start + n_new)
-        rows = []
-        for text in texts:
-            flags = 0
+        stop = start + n_new
+        if n_new < 64:
+            # Few new words (the usual case while building docs one by one):
+            # per-call numpy overhead would dominate, so go word by word.
+            rows = []
+            for text in texts:
+                flags = 0
+                for attr, getter in flag_getters:
+                    if getter(text):
+                        flags |= 1 << attr
+                low = lower(text)
+                rows.append(
+                    (
+                        low,
+                        low if norm is None else norm(text),
+                        prefix(text),
+                        suffix(text),
+                        shape(text),
+                        flags,
+                    )
+                )
+            lowers, norms, prefixes, suffixes, shapes, flag_values = (
+                list(c) for c in zip(*rows, strict=False)
+            )
+            flags_col = np.array(flag_values, dtype=np.uint64)
+        else:
+            # Many new words (loading a corpus): column by column with map(),
+            # C-level iteration for the str methods.
+            lowers = list(map(lower, texts))
+            norms = lowers if norm is None else list(map(norm, texts))
+            prefixes, suffixes, shapes = (
+                list(map(prefix, texts)),
+                list(map(suffix, texts)),
+                list(map(shape, texts)),
+            )
+            flags_col = np.zeros(n_new, dtype=np.uint64)
             for attr, getter in flag_getters:
-                if getter(text):
-                    flags |= 1 << attr
-            rows.append((text, lower(text), norm(text), prefix(text), suffix(text), shape(text), len(text), flags))
-        if rows:
-            columns = list(zip(*rows))
-            for k, name in enumerate(_COLS):
-                values = columns[k]
-                if k < len(_HASH_COLS):
-                    self._cols[name][start : start + n_new] = strings.hashes(list(values))
-                else:
-                    self._cols[name][start : start + n_new] = np.array(values, dtype=np.uint64)
-        self._index.update(zip(texts, range(start, start + n_new)))
+                flags_col |= np.fromiter(map(getter, texts), dtype=bool, count=n_new).astype(
+                    np.uint64
+                ) << np.uint64(attr)
+        values = {
+            "orth": texts,
+            "lower": lowers,
+            "norm": norms,
+            "prefix": prefixes,
+            "suffix": suffixes,
+            "shape": shapes,
+        }
+        if n_new < 64:
+            add = strings.add
+            for name, column in values.items():
+                self._cols[name][start:stop] = [add(v) for v in column]
+            self._cols["length"][start:stop] = [len(t) for t in texts]
+        else:
+            for name, column in values.items():
+                self._cols[name][start:stop] = strings.hashes(column)
+            self._cols["length"][start:stop] = np.fromiter(
+                map(len, texts), dtype=np.uint64, count=n_new
+            )
+        self._cols["flags"][start:stop] = flags_col
+        self._index.update(zip(texts, range(start, start + n_new), strict=False))
         self._lex_texts.extend(texts)
         self._size = start + n_new
         return np.arange(start, start + n_new, dtype=np.int64)
@@ -197,7 +253,11 @@ class Vocab:
             data["lexemes"] = self._lex_texts
             data["norm"] = self._cols["norm"][:n].tobytes()
             data["flags"] = self._cols["flags"][:n].tobytes()
-        if "lookups" not in exclude and self.lookups is not None and hasattr(self.lookups, "to_bytes"):
+        if (
+            "lookups" not in exclude
+            and self.lookups is not None
+            and hasattr(self.lookups, "to_bytes")
+        ):
             data["lookups"] = self.lookups.to_bytes()
         return srsly.msgpack_dumps(data)
 
@@ -222,11 +282,11 @@ class Vocab:
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         """Write the vocab into the folder ``path`` (file ``vocab.msgpack``)."""
-        from .tokens._docbin_io import write_atomic
+        from . import fs
 
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        write_atomic(path / "vocab.msgpack", self.to_bytes(exclude=exclude))
+        fs.write_bytes(path / "vocab.msgpack", self.to_bytes(exclude=exclude))
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> Vocab:
         """Read a vocab folder written by ``to_disk``. RETURNS (Vocab): self."""

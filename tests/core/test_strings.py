@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from plait.errors import SerializationError, UsageError
 from plait.strings import StringStore, hash_string
 

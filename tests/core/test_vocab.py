@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from plait import attrs as A
 from plait.errors import DataError, SerializationError
 from plait.lexeme import word_shape
@@ -14,7 +15,13 @@ from plait.vocab import Vocab
 
 @pytest.mark.parametrize(
     "word,shape",
-    [("Apple", "Xxxxx"), ("C3PO", "XdXX"), ("aaaaaaa", "xxxx"), ("12,000.5", "dd,ddd.d"), ("hello-World!", "xxxx-Xxxxx!")],
+    [
+        ("Apple", "Xxxxx"),
+        ("C3PO", "XdXX"),
+        ("aaaaaaa", "xxxx"),
+        ("12,000.5", "dd,ddd.d"),
+        ("hello-World!", "xxxx-Xxxxx!"),
+    ],
 )
 def test_word_shape_matches_spacy(word: str, shape: str) -> None:
     assert word_shape(word) == shape
@@ -25,8 +32,16 @@ def test_lexeme_defaults() -> None:
     lex = vocab["Apples"]
     assert lex.text == lex.orth_ == "Apples"
     assert lex.orth == hash_string("Apples")
-    assert (lex.lower_, lex.norm_, lex.prefix_, lex.suffix_, lex.shape_) == ("apples", "apples", "A", "les", "Xxxxx")
-    assert lex.is_alpha and lex.is_title and not lex.is_lower and not lex.is_stop and not lex.like_num
+    assert (lex.lower_, lex.norm_, lex.prefix_, lex.suffix_, lex.shape_) == (
+        "apples",
+        "apples",
+        "A",
+        "les",
+        "Xxxxx",
+    )
+    assert (
+        lex.is_alpha and lex.is_title and not lex.is_lower and not lex.is_stop and not lex.like_num
+    )
     assert vocab[",."].is_punct and vocab["("].is_left_punct and vocab["("].is_bracket
     assert vocab["$"].is_currency and vocab["1,000"].like_num and vocab["3/4"].like_num
     assert vocab["a@b.com"].like_email and vocab["https://x.org/a"].like_url
@@ -92,3 +107,25 @@ def test_corrupt_vocab_file(tmp_path) -> None:
     (tmp_path / "vocab.msgpack").write_bytes(b"not msgpack at all")
     with pytest.raises(SerializationError, match="vocab.msgpack"):
         Vocab().from_disk(tmp_path)
+
+
+def _shape_reference(text: str) -> str:
+    # The character-by-character definition (spaCy's word_shape behaviour).
+    if len(text) >= 100:
+        return "LONG"
+    out, last, run = [], "", 0
+    for char in text:
+        shape = (
+            ("X" if char.isupper() else "x") if char.isalpha() else "d" if char.isdigit() else char
+        )
+        run = run + 1 if shape == last else 0
+        last = shape
+        if run < 4:
+            out.append(shape)
+    return "".join(out)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=120) | st.text(alphabet="aA1-!.xX9", max_size=30))
+def test_word_shape_fast_path_agrees_with_definition(text: str) -> None:
+    assert word_shape(text) == _shape_reference(text)

@@ -59,7 +59,8 @@ def parse_ent_tags(tags: list[str | None], strings: Any) -> tuple[np.ndarray, np
             before = repr(tags[i - 1]) if i else "the start of the doc"
             raise DataError(
                 f"ents[{i}]: tag {tag!r} continues an entity that is not open (after {before}); "
-                f"start it with B-{label}" + ("" if biluo else " (IOB1 input must be converted to IOB2)")
+                f"start it with B-{label}"
+                + ("" if biluo else " (IOB1 input must be converted to IOB2)")
             )
         iob[i] = {"B": 3, "U": 3, "I": 1, "L": 1, "O": 2, "": 0}[prefix]
         if label:
@@ -81,7 +82,7 @@ def get_ents(doc: Doc) -> tuple[Span, ...]:
     kb = doc._tok[A.ENT_KB_ID]
     out = []
     start = -1
-    for i, (code, label) in enumerate(zip(iob, types)):
+    for i, (code, label) in enumerate(zip(iob, types, strict=False)):
         if start >= 0 and (code != 1 or label != types[start]):
             out.append(Span(doc, start, i, label=types[start], kb_id=int(kb[start])))
             start = -1
@@ -101,8 +102,14 @@ def _as_spans(doc: Doc, items: Iterable[Any] | None, what: str) -> list[Span]:
     for item in items or ():
         if isinstance(item, Span):
             if item.doc is not doc and (item.end > len(doc)):
-                raise UsageError(f"{what}: span {item!r} ({item.start}:{item.end}) does not fit a doc of {len(doc)} tokens")
-            span = item if item.doc is doc else Span(doc, item.start, item.end, label=item.label, kb_id=item.kb_id)
+                raise UsageError(
+                    f"{what}: span {item!r} ({item.start}:{item.end}) does not fit a doc of {len(doc)} tokens"
+                )
+            span = (
+                item
+                if item.doc is doc
+                else Span(doc, item.start, item.end, label=item.label, kb_id=item.kb_id)
+            )
         elif isinstance(item, tuple) and len(item) in (3, 4):
             label, start, end = item[:3]
             span = Span(doc, start, end, label=label, kb_id=item[3] if len(item) == 4 else 0)
@@ -128,7 +135,9 @@ def set_ents(
     "missing", "blocked", "unmodified"): what happens to the other tokens.
     """
     if default not in ("outside", "missing", "blocked", "unmodified"):
-        raise UsageError(f"set_ents: default={default!r} must be 'outside', 'missing', 'blocked' or 'unmodified'")
+        raise UsageError(
+            f"set_ents: default={default!r} must be 'outside', 'missing', 'blocked' or 'unmodified'"
+        )
     groups = [
         ("entities", _as_spans(doc, entities, "entities")),
         ("blocked", _as_spans(doc, blocked, "blocked")),
@@ -159,12 +168,14 @@ def set_ents(
         iob[rest] = {"outside": 2, "missing": 0, "blocked": 3}[default]
     for span in groups[0][1]:
         if not span.label:
-            raise DataError(f"set_ents: entity span {span.text!r} ({span.start}:{span.end}) has no label")
+            raise DataError(
+                f"set_ents: entity span {span.text!r} ({span.start}:{span.end}) has no label"
+            )
         iob[span.start] = 3
         iob[span.start + 1 : span.end] = 1
         types[span.start : span.end] = span.label
         kb[span.start : span.end] = span.kb_id
-    for code, (_, spans) in zip((3, 0, 2), groups[1:]):
+    for code, (_, spans) in zip((3, 0, 2), groups[1:], strict=False):
         for span in spans:
             iob[span.start : span.end] = code
             types[span.start : span.end] = 0

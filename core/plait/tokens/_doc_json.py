@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 def doc_to_json(doc: Doc) -> dict[str, Any]:
     data: dict[str, Any] = {"text": doc.text}
     if doc.has_annotation(A.ENT_IOB):
-        data["ents"] = [{"start": e.start_char, "end": e.end_char, "label": e.label_} for e in doc.ents]
+        data["ents"] = [
+            {"start": e.start_char, "end": e.end_char, "label": e.label_} for e in doc.ents
+        ]
     if doc.has_annotation(A.SENT_START):
         data["sents"] = [{"start": s.start_char, "end": s.end_char} for s in doc.sents]
     if doc.cats:
@@ -45,7 +47,10 @@ def doc_to_json(doc: Doc) -> dict[str, Any]:
     data["tokens"] = tokens
     if doc.spans:
         data["spans"] = {
-            name: [{"start": s.start_char, "end": s.end_char, "label": s.label_, "kb_id": s.kb_id_} for s in group]
+            name: [
+                {"start": s.start_char, "end": s.end_char, "label": s.label_, "kb_id": s.kb_id_}
+                for s in group
+            ]
             for name, group in doc.spans.items()
         }
     return data
@@ -55,14 +60,22 @@ def doc_from_json(vocab: Vocab, data: dict[str, Any]) -> Doc:
     from .doc import Doc
 
     if not isinstance(data, dict) or "text" not in data or "tokens" not in data:
-        raise DataError("Doc.from_json: expected a dict with 'text' and 'tokens' (the output of doc.to_json())")
+        raise DataError(
+            "Doc.from_json: expected a dict with 'text' and 'tokens' (the output of doc.to_json())"
+        )
     text = data["text"]
     toks = data["tokens"]
     words, spaces = [], []
     for k, tok in enumerate(toks):
         start, end = tok.get("start"), tok.get("end")
-        if not isinstance(start, int) or not isinstance(end, int) or not 0 <= start < end <= len(text):
-            raise DataError(f"Doc.from_json: tokens[{k}] has invalid offsets start={start!r} end={end!r}")
+        if (
+            not isinstance(start, int)
+            or not isinstance(end, int)
+            or not 0 <= start < end <= len(text)
+        ):
+            raise DataError(
+                f"Doc.from_json: tokens[{k}] has invalid offsets start={start!r} end={end!r}"
+            )
         words.append(text[start:end])
         nxt = toks[k + 1]["start"] if k + 1 < len(toks) else len(text)
         spaces.append(nxt > end and text[end] == " ")
@@ -83,16 +96,22 @@ def doc_from_json(vocab: Vocab, data: dict[str, Any]) -> Doc:
         for k, ent in enumerate(data["ents"]):
             span = doc.char_span(ent["start"], ent["end"], label=ent["label"])
             if span is None:
-                raise DataError(f"Doc.from_json: ents[{k}] ({ent['start']}:{ent['end']}) does not match token boundaries")
+                raise DataError(
+                    f"Doc.from_json: ents[{k}] ({ent['start']}:{ent['end']}) does not match token boundaries"
+                )
             ents.append(span)
         doc.ents = ents
     doc.cats = dict(data.get("cats", {}))
     for name, spans in data.get("spans", {}).items():
         group = []
         for k, sp in enumerate(spans):
-            span = doc.char_span(sp["start"], sp["end"], label=sp.get("label", ""), kb_id=sp.get("kb_id", ""))
+            span = doc.char_span(
+                sp["start"], sp["end"], label=sp.get("label", ""), kb_id=sp.get("kb_id", "")
+            )
             if span is None:
-                raise DataError(f"Doc.from_json: spans[{name!r}][{k}] does not match token boundaries")
+                raise DataError(
+                    f"Doc.from_json: spans[{name!r}][{k}] does not match token boundaries"
+                )
             group.append(span)
         doc.spans[name] = group
     return doc

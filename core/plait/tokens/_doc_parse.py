@@ -93,6 +93,8 @@ def set_head(doc: Doc, i: int, head: int) -> None:
     if not 0 <= head < n:
         raise DataError(f"token {i}: head {head} is outside the doc (0..{n - 1})")
     if head != i and descendants_mask(doc, i)[head]:
-        raise DataError(f"token {i}: cannot attach to token {head}, which is inside its own subtree (cycle)")
+        raise DataError(
+            f"token {i}: cannot attach to token {head}, which is inside its own subtree (cycle)"
+        )
     doc._tok[A.HEAD][i] = head - i
     update_sent_starts(doc)

@@ -75,7 +75,9 @@ def _apply_merges(doc: Doc, merges: list[tuple[Span, dict]]) -> None:
         group_of[s:e] = s
         for attr, value in A.intify_attrs(attrs, strings).items():
             if attr not in tok:
-                raise UsageError(f"retokenize.merge: cannot set attribute {A.NAMES.get(attr, attr)} on a merged token")
+                raise UsageError(
+                    f"retokenize.merge: cannot set attribute {A.NAMES.get(attr, attr)} on a merged token"
+                )
             if attr == A.MORPH and isinstance(value, (str, dict)):
                 value = doc.vocab.morphology.add(value)
             tok[attr][s] = value

@@ -68,20 +68,36 @@ class Table:
         self.hashes = np.zeros(1, dtype=np.uint64)
         self.by_hash: dict[int, str] = {0: ""}
         self.lower_cache: dict[int, int] = {}
+        self._undrained: list[tuple[int, str]] = []
 
     def extend(self, new: list[str]) -> None:
         keys = [hash_string(s) for s in new]
         self.strings.extend(new)
         self.hashes = np.concatenate([self.hashes, np.array(keys, dtype=np.uint64)])
-        self.by_hash.update(zip(keys, new))
+        self.by_hash.update(zip(keys, new, strict=True))
+        self._undrained.extend(zip(keys, new, strict=True))
+
+    def _register(self, key: int, text: str) -> None:
+        self.by_hash[key] = text
+        self._undrained.append((key, text))
+
+    def drain(self) -> tuple[list[str], list[int]]:
+        """The strings (and hashes) learnt since the last call, for a StringStore."""
+        pairs, self._undrained = self._undrained, []
+        return [t for _, t in pairs], [k for k, _ in pairs]
 
     def lower_hashes(self, orth: np.ndarray) -> np.ndarray:
-        return lower_hashes(orth, self.by_hash.__getitem__, self.lower_cache)
+        # The lowercase forms become strings of the table: lemmas refer to them.
+        return lower_hashes(
+            orth, self.by_hash.__getitem__, self.lower_cache, self.by_hash.__setitem__
+        )
 
 
-def lower_hashes(orth: np.ndarray, text_of: Any, cache: dict[int, int]) -> np.ndarray:
+def lower_hashes(
+    orth: np.ndarray, text_of: Any, cache: dict[int, int], register: Any = None
+) -> np.ndarray:
     """Hash of ``str.lower()`` of each token's text (cached per distinct orth)."""
-    uniq, inverse = np.unique(orth, return_inverse=True)
+    uniq = np.unique(orth)
     out = []
     for key in uniq.tolist():
         low = cache.get(key)
@@ -90,8 +106,10 @@ def lower_hashes(orth: np.ndarray, text_of: Any, cache: dict[int, int]) -> np.nd
             lowered = text.lower()
             low = key if lowered == text else hash_string(lowered)
             cache[key] = low
+            if register is not None and low != key:
+                register(low, lowered)
         out.append(low)
-    return np.array(out, dtype=np.uint64)[inverse]
+    return np.array(out, dtype=np.uint64)[np.searchsorted(uniq, orth)]
 
 
 def _pack_codes(codes: np.ndarray, n_values: int) -> list[Any]:
@@ -141,7 +159,9 @@ class _Encoder:
             label = A.NAMES.get(attr, str(attr))
             specials = _LEMMA_SPECIALS if attr == A.LEMMA else None
             stored = [
-                specials[k] if specials and k in specials else (self.string_code(k, label) + (3 if specials else 0))
+                specials[k]
+                if specials and k in specials
+                else (self.string_code(k, label) + (3 if specials else 0))
                 for k in uniq.tolist()
             ]
             return np.array(stored, dtype=np.int64), codes
@@ -154,7 +174,9 @@ class _Encoder:
         for attr in cols:
             col = block.cols[attr]
             if attr == A.LEMMA:
-                lower = lower_hashes(block.orth, lambda k: self.resolve(k, "ORTH"), self.lower_cache)
+                lower = lower_hashes(
+                    block.orth, lambda k: self.resolve(k, "ORTH"), self.lower_cache
+                )
                 col = col.copy()
                 col[(col == lower) & (col != 0)] = _SAME_AS_LOWER
                 col[(col == block.orth) & (col != 0)] = _SAME_AS_ORTH
@@ -165,9 +187,9 @@ class _Encoder:
             members = [a for a in group if a in values]
             if len(members) < 2:
                 continue
-            dicts, codes = zip(*(self.dictionary(a, values[a]) for a in members))
+            dicts, codes = zip(*(self.dictionary(a, values[a]) for a in members), strict=False)
             joint = codes[0].astype(np.int64)
-            for dictionary, code in zip(dicts[1:], codes[1:]):
+            for dictionary, code in zip(dicts[1:], codes[1:], strict=False):
                 joint = joint * len(dictionary) + code
                 joint = np.searchsorted(np.unique(joint), joint)  # keep it dense
             n_joint = int(joint.max(initial=-1)) + 1
@@ -177,7 +199,7 @@ class _Encoder:
             columns.append({
                 "attrs": members,
                 "dicts": [io_.pack_array(d.astype(io_.smallest_int(d))) for d in dicts],
-                "table": [io_.pack_array(c[rep].astype(io_.smallest_uint(len(d)))) for c, d in zip(codes, dicts)],
+                "table": [io_.pack_array(c[rep].astype(io_.smallest_uint(len(d)))) for c, d in zip(codes, dicts, strict=False)],
                 "codes": _pack_codes(joint, n_joint),
             })  # fmt: skip
             done.update(members)
@@ -186,9 +208,13 @@ class _Encoder:
                 continue
             if attr in (A.HEAD, A.SENT_START):
                 col = values[attr]
-                columns.append({"attrs": [attr], "raw": io_.pack_array(col.astype(io_.smallest_int(col)))})
+                columns.append(
+                    {"attrs": [attr], "raw": io_.pack_array(col.astype(io_.smallest_int(col)))}
+                )
                 continue
-            dictionary, codes = self.dictionary(attr, block.orth if attr == A.ORTH else values[attr])
+            dictionary, codes = self.dictionary(
+                attr, block.orth if attr == A.ORTH else values[attr]
+            )
             codes, order = _by_frequency(codes, len(dictionary))
             dictionary = dictionary[order]
             columns.append({"attrs": [attr], "dicts": [io_.pack_array(dictionary.astype(io_.smallest_int(dictionary)))],
@@ -205,7 +231,9 @@ class _Encoder:
             "n_docs": len(block.lengths),
             "n_tokens": n_tokens,
             "strings": self.new_strings,
-            "lengths": io_.pack_array(block.lengths.astype(io_.smallest_uint(int(block.lengths.max(initial=0))))),
+            "lengths": io_.pack_array(
+                block.lengths.astype(io_.smallest_uint(int(block.lengths.max(initial=0))))
+            ),
             "spaces": np.packbits(block.spaces).tobytes(),
             "columns": columns,
         }
@@ -234,30 +262,44 @@ def decode_block(payload: dict[str, Any], cols: list[int], table: Table, where: 
     """Inverse of ``Encoder.encode``: raises SerializationError on any inconsistency."""
     new = payload["strings"]
     if not isinstance(new, list) or not all(isinstance(s, str) for s in new):
-        raise SerializationError(f"{where}: corrupt DocBin: the string table is not a list of strings")
+        raise SerializationError(
+            f"{where}: corrupt DocBin: the string table is not a list of strings"
+        )
     table.extend(new)
     n_docs = int(payload["n_docs"])
     n_tokens = int(payload["n_tokens"])
     lengths = io_.unpack_array(payload["lengths"], n_docs, f"{where} lengths").astype(np.int64)
     if int(lengths.sum()) != n_tokens:
-        raise SerializationError(f"{where}: corrupt DocBin: doc lengths add up to {lengths.sum()}, not {n_tokens}")
+        raise SerializationError(
+            f"{where}: corrupt DocBin: doc lengths add up to {lengths.sum()}, not {n_tokens}"
+        )
     raw_values: dict[int, np.ndarray] = {}
     for column in payload["columns"]:
         attrs = column["attrs"]
         label = "+".join(A.NAMES.get(a, str(a)) for a in attrs)
         if "raw" in column:
-            raw_values[attrs[0]] = io_.unpack_array(column["raw"], n_tokens, f"{where} {label}").astype(np.int64)
+            raw_values[attrs[0]] = io_.unpack_array(
+                column["raw"], n_tokens, f"{where} {label}"
+            ).astype(np.int64)
             continue
         dicts = [_array(d, f"{where} {label}") for d in column["dicts"]]
-        n_codes = len(dicts[0]) if "table" not in column else len(column["table"][0][1]) // np.dtype(column["table"][0][0]).itemsize
+        n_codes = (
+            len(dicts[0])
+            if "table" not in column
+            else len(column["table"][0][1]) // np.dtype(column["table"][0][0]).itemsize
+        )
         codes = _unpack_codes(column["codes"], n_tokens, f"{where} {label}").astype(np.int64)
         if n_tokens and int(codes.max()) >= n_codes:
-            raise SerializationError(f"{where}: corrupt DocBin: {label} codes exceed their dictionary")
+            raise SerializationError(
+                f"{where}: corrupt DocBin: {label} codes exceed their dictionary"
+            )
         if "table" in column:
-            for attr, dictionary, part in zip(attrs, dicts, column["table"]):
+            for attr, dictionary, part in zip(attrs, dicts, column["table"], strict=False):
                 sub = io_.unpack_array(part, n_codes, f"{where} {label}").astype(np.int64)
                 if len(sub) and int(sub.max(initial=0)) >= len(dictionary):
-                    raise SerializationError(f"{where}: corrupt DocBin: {label} table exceeds its dictionary")
+                    raise SerializationError(
+                        f"{where}: corrupt DocBin: {label} table exceeds its dictionary"
+                    )
                 raw_values[attr] = dictionary[sub][codes]
         else:
             raw_values[attrs[0]] = dicts[0][codes]
@@ -267,14 +309,18 @@ def decode_block(payload: dict[str, Any], cols: list[int], table: Table, where: 
 
     def strings_of(attr: int, codes: np.ndarray, offset: int = 0) -> np.ndarray:
         if len(codes) and (int(codes.max()) >= n_strings + offset or int(codes.min()) < 0):
-            raise SerializationError(f"{where}: corrupt DocBin: {A.NAMES.get(attr, attr)} refers to a string not in the table")
+            raise SerializationError(
+                f"{where}: corrupt DocBin: {A.NAMES.get(attr, attr)} refers to a string not in the table"
+            )
         return table.hashes[np.maximum(codes - offset, 0)]
 
     orth = strings_of(A.ORTH, raw_values[A.ORTH])
     out_cols: dict[int, np.ndarray] = {}
     for attr in cols:
         if attr not in raw_values:
-            raise SerializationError(f"{where}: corrupt DocBin: no column for {A.NAMES.get(attr, attr)}")
+            raise SerializationError(
+                f"{where}: corrupt DocBin: no column for {A.NAMES.get(attr, attr)}"
+            )
         value = raw_values[attr]
         if attr == A.LEMMA:
             lemma = strings_of(attr, value, offset=3)
@@ -288,7 +334,9 @@ def decode_block(payload: dict[str, Any], cols: list[int], table: Table, where: 
             out_cols[attr] = strings_of(attr, value)
         else:
             out_cols[attr] = value
-    spaces = np.unpackbits(np.frombuffer(payload["spaces"], dtype=np.uint8), count=n_tokens).astype(bool)
+    spaces = np.unpackbits(np.frombuffer(payload["spaces"], dtype=np.uint8), count=n_tokens).astype(
+        bool
+    )
     spans: list[dict | None] = [None] * n_docs
     if "spans" in payload:
         hashes = table.hashes
@@ -300,5 +348,7 @@ def decode_block(payload: dict[str, Any], cols: list[int], table: Table, where: 
     cats = payload.get("cats") or [{} for _ in range(n_docs)]
     user_data = payload.get("user_data") or [None] * n_docs
     if len(cats) != n_docs or len(spans) != n_docs or len(user_data) != n_docs:
-        raise SerializationError(f"{where}: corrupt DocBin: per-doc lists do not match {n_docs} docs")
+        raise SerializationError(
+            f"{where}: corrupt DocBin: per-doc lists do not match {n_docs} docs"
+        )
     return Block(lengths, orth, spaces, out_cols, cats, spans, user_data)

@@ -6,16 +6,14 @@ frames: ``kind`` (1 byte: H header, C chunk, E end) + payload length
 columns of a group of docs and the strings first used in them, so a reader
 can stream docs chunk by chunk; the end frame carries the counts, so a file
 cut at a frame boundary is still detected. See docs/binary-format.md.
+Writes go through ``plait.fs`` (temporary sibling + ``os.replace``).
 """
 
 from __future__ import annotations
 
-import os
 import struct
-import tempfile
 import zlib
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -28,21 +26,6 @@ FORMAT_VERSION = 1
 HEADER = MAGIC + bytes([FORMAT_VERSION])
 _FRAME = struct.Struct("<cI")
 ZLIB_LEVEL = 6
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary sibling and ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def frame(kind: bytes, payload: dict[str, Any]) -> bytes:
@@ -67,7 +50,9 @@ def unpack_array(value: Any, size: int, where: str) -> np.ndarray:
     if dtype.kind not in "uib" or dtype.itemsize not in (1, 2, 4, 8):
         raise SerializationError(f"{where}: unsupported array dtype {dtype_str!r}")
     if not isinstance(raw, bytes) or len(raw) != size * dtype.itemsize:
-        raise SerializationError(f"{where}: expected {size} values, got {len(raw) if isinstance(raw, bytes) else raw!r} bytes")
+        raise SerializationError(
+            f"{where}: expected {size} values, got {len(raw) if isinstance(raw, bytes) else raw!r} bytes"
+        )
     return np.frombuffer(raw, dtype=dtype)
 
 
@@ -103,7 +88,9 @@ def read_frames(stream: BinaryIO, name: str) -> Iterator[tuple[bytes, dict[str, 
     if len(head) < len(HEADER) or head[: len(MAGIC)] != MAGIC:
         if not head:
             raise SerializationError(f"{name}: not a plait DocBin (the file is empty)")
-        raise SerializationError(f"{name}: not a plait DocBin (bad header): {_describe_foreign(head)}")
+        raise SerializationError(
+            f"{name}: not a plait DocBin (bad header): {_describe_foreign(head)}"
+        )
     version = head[len(MAGIC)]
     if version > FORMAT_VERSION:
         raise SerializationError(
@@ -120,10 +107,14 @@ def read_frames(stream: BinaryIO, name: str) -> Iterator[tuple[bytes, dict[str, 
                 "(was it cut short or still being written?)"
             )
         if len(prefix) < _FRAME.size:
-            raise SerializationError(f"{name}: truncated DocBin: incomplete frame header at byte {offset}")
+            raise SerializationError(
+                f"{name}: truncated DocBin: incomplete frame header at byte {offset}"
+            )
         kind, length = _FRAME.unpack(prefix)
         if kind not in (b"H", b"C", b"E"):
-            raise SerializationError(f"{name}: corrupt DocBin: unknown frame type {kind!r} at byte {offset}")
+            raise SerializationError(
+                f"{name}: corrupt DocBin: unknown frame type {kind!r} at byte {offset}"
+            )
         body = stream.read(length)
         if len(body) < length:
             raise SerializationError(
@@ -133,9 +124,13 @@ def read_frames(stream: BinaryIO, name: str) -> Iterator[tuple[bytes, dict[str, 
         try:
             payload = srsly.msgpack_loads(zlib.decompress(body))
         except Exception as err:  # zlib.error, msgpack errors: both mean corruption
-            raise SerializationError(f"{name}: corrupt DocBin: frame {index} at byte {offset} ({err})") from err
+            raise SerializationError(
+                f"{name}: corrupt DocBin: frame {index} at byte {offset} ({err})"
+            ) from err
         if not isinstance(payload, dict):
-            raise SerializationError(f"{name}: corrupt DocBin: frame {index} at byte {offset} is not a map")
+            raise SerializationError(
+                f"{name}: corrupt DocBin: frame {index} at byte {offset} is not a map"
+            )
         yield kind, payload
         if kind == b"E":
             return

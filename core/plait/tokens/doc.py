@@ -9,7 +9,6 @@ these columns, so creating them copies nothing, and ``to_array`` /
 
 from __future__ import annotations
 
-import copy as _copy
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -33,7 +32,17 @@ TOKEN_COLUMNS: dict[int, type] = {
 }  # fmt: skip
 _HASH_COLUMNS = [attr for attr, dtype in TOKEN_COLUMNS.items() if dtype is np.uint64]
 _POS_LOOKUP: dict[str | None, int] = {**A.POS_IDS, None: 0}
-LEXEME_ATTRS = {A.ORTH, A.LOWER, A.NORM, A.SHAPE, A.PREFIX, A.SUFFIX, A.LENGTH, A.LANG, *A.FLAG_ATTRS}
+LEXEME_ATTRS = {
+    A.ORTH,
+    A.LOWER,
+    A.NORM,
+    A.SHAPE,
+    A.PREFIX,
+    A.SUFFIX,
+    A.LENGTH,
+    A.LANG,
+    *A.FLAG_ATTRS,
+}
 
 
 class NoNounChunksError(UsageError, NotImplementedError):
@@ -72,7 +81,9 @@ class Doc:
         ents: Sequence[str | None] | None = None,
     ) -> None:
         if not isinstance(vocab, Vocab):
-            raise UsageError(f"Doc(vocab, ...) needs a plait Vocab as first argument, got {type(vocab).__name__}")
+            raise UsageError(
+                f"Doc(vocab, ...) needs a plait Vocab as first argument, got {type(vocab).__name__}"
+            )
         if isinstance(words, str):
             raise UsageError("Doc(words=...) expects a list of strings, got a str")
         words = [] if words is None else list(words)
@@ -81,13 +92,19 @@ class Doc:
                  "heads": heads, "deps": deps, "sent_starts": sent_starts, "ents": ents}  # fmt: skip
         for name, values in given.items():
             if values is not None and len(values) != n:
-                raise DataError(f"Doc: {len(values)} {name} for {n} words; give exactly one value per word")
+                raise DataError(
+                    f"Doc: {len(values)} {name} for {n} words; give exactly one value per word"
+                )
         try:
             lex = vocab.get_lex_ids(words)
         except DataError:
             bad = next(i for i, w in enumerate(words) if not isinstance(w, str) or not w)
-            raise DataError(f"Doc: words[{bad}] = {words[bad]!r}; every word must be a non-empty string") from None
-        self._init_empty(vocab, lex, np.ones(n, dtype=bool) if spaces is None else np.array(spaces, dtype=bool))
+            raise DataError(
+                f"Doc: words[{bad}] = {words[bad]!r}; every word must be a non-empty string"
+            ) from None
+        self._init_empty(
+            vocab, lex, np.ones(n, dtype=bool) if spaces is None else np.array(spaces, dtype=bool)
+        )
         if user_data is not None:
             self.user_data = user_data
         strings = vocab.strings
@@ -98,7 +115,10 @@ class Doc:
             pos = list(pos)
             ids = list(map(_POS_LOOKUP.get, pos))
             if None in ids:
-                ids = [A.pos_id(p or None, where=f"Doc: pos[{i}]: ", error=DataError) for i, p in enumerate(pos)]
+                ids = [
+                    A.pos_id(p or None, where=f"Doc: pos[{i}]: ", error=DataError)
+                    for i, p in enumerate(pos)
+                ]
             tok[A.POS][:] = ids
         if morphs is not None:
             morphology = vocab.morphology
@@ -119,7 +139,9 @@ class Doc:
                 for i, h in enumerate(heads):
                     if h is not None and not isinstance(h, (int, np.integer)):
                         raise DataError(f"Doc: heads[{i}] = {h!r} is not a token index")
-                absolute = np.array([i if h is None else h for i, h in enumerate(heads)], dtype=np.int64)
+                absolute = np.array(
+                    [i if h is None else h for i, h in enumerate(heads)], dtype=np.int64
+                )
             absolute = absolute.astype(np.int64, copy=False)
             if n and (absolute.min() < 0 or absolute.max() >= n):
                 _doc_parse.check_heads(absolute, "Doc: heads")
@@ -138,7 +160,9 @@ class Doc:
             tok[A.ENT_IOB][:] = iob
             tok[A.ENT_TYPE][:] = types
 
-    def _init_empty(self, vocab: Vocab, lex: np.ndarray, spaces: np.ndarray, tok: dict | None = None) -> None:
+    def _init_empty(
+        self, vocab: Vocab, lex: np.ndarray, spaces: np.ndarray, tok: dict | None = None
+    ) -> None:
         n = len(lex)
         self.vocab = vocab
         self._lex = lex
@@ -146,7 +170,7 @@ class Doc:
         if tok is None:
             # One allocation for the hash columns; each column is a row view.
             block = np.zeros((len(_HASH_COLUMNS), n), dtype=np.uint64)
-            tok = dict(zip(_HASH_COLUMNS, block))
+            tok = dict(zip(_HASH_COLUMNS, block, strict=False))
             tok[A.HEAD] = np.zeros(n, dtype=np.int64)
             tok[A.ENT_IOB] = np.zeros(n, dtype=np.uint8)
             tok[A.SENT_START] = np.zeros(n, dtype=np.int8)
@@ -208,7 +232,13 @@ class Doc:
 
     @classmethod
     def _from_columns(
-        cls, vocab: Vocab, lex: np.ndarray, spaces: np.ndarray, columns: dict[int, np.ndarray], *, share: bool = False
+        cls,
+        vocab: Vocab,
+        lex: np.ndarray,
+        spaces: np.ndarray,
+        columns: dict[int, np.ndarray],
+        *,
+        share: bool = False,
     ) -> Doc:
         """Build a Doc from ready columns without validation (DocBin, copy).
 
@@ -267,7 +297,12 @@ class Doc:
     def text(self) -> str:
         """RETURNS (str): the original text, words joined by their spaces."""
         texts = self.vocab._lex_texts
-        return "".join([texts[r] + " " if s else texts[r] for r, s in zip(self._lex.tolist(), self._spaces.tolist())])
+        return "".join(
+            [
+                texts[r] + " " if s else texts[r]
+                for r, s in zip(self._lex.tolist(), self._spaces.tolist(), strict=False)
+            ]
+        )
 
     @property
     def idx(self) -> np.ndarray:
@@ -341,14 +376,18 @@ class Doc:
             col = array[:, k]
             if attr == A.HEAD:
                 rel = col.astype(np.int64)
-                _doc_parse.check_heads(np.arange(len(self)) + rel, "Doc.from_array: HEAD (absolute)")
+                _doc_parse.check_heads(
+                    np.arange(len(self)) + rel, "Doc.from_array: HEAD (absolute)"
+                )
                 self._tok[A.HEAD][:] = rel
             elif attr == A.SENT_START:
                 self._tok[A.SENT_START][:] = col.astype(np.int64).astype(np.int8)
             elif attr == A.ENT_IOB:
                 bad = np.flatnonzero(col > 3)
                 if len(bad):
-                    raise DataError(f"Doc.from_array: ENT_IOB[{bad[0]}] = {col[bad[0]]}; valid codes are 0-3")
+                    raise DataError(
+                        f"Doc.from_array: ENT_IOB[{bad[0]}] = {col[bad[0]]}; valid codes are 0-3"
+                    )
                 self._tok[A.ENT_IOB][:] = col
             elif attr == A.POS:
                 unknown = set(np.unique(col).tolist()) - set(A.POS_NAMES)
@@ -413,7 +452,9 @@ class Doc:
         default: str = "outside",
     ) -> None:
         """Set entities with explicit blocked / missing / outside spans (see spaCy)."""
-        _doc_ents.set_ents(self, entities, blocked=blocked, missing=missing, outside=outside, default=default)
+        _doc_ents.set_ents(
+            self, entities, blocked=blocked, missing=missing, outside=outside, default=default
+        )
 
     def _sent_bounds(self) -> np.ndarray:
         if not self.has_annotation(A.SENT_START):
@@ -433,7 +474,7 @@ class Doc:
             yield from self._hooks["doc"]["sents"](self)
             return
         bounds = self._sent_bounds().tolist()
-        for start, end in zip(bounds[:-1], bounds[1:]):
+        for start, end in zip(bounds[:-1], bounds[1:], strict=False):
             yield Span(self, start, end)
 
     @property
@@ -464,7 +505,9 @@ class Doc:
             "contract" (tokens fully inside), "expand" (tokens overlapping).
         """
         if alignment_mode not in ("strict", "contract", "expand"):
-            raise UsageError(f"char_span: alignment_mode={alignment_mode!r} must be 'strict', 'contract' or 'expand'")
+            raise UsageError(
+                f"char_span: alignment_mode={alignment_mode!r} must be 'strict', 'contract' or 'expand'"
+            )
         if start_idx > end_idx:
             return None
         starts = self.idx
@@ -488,14 +531,9 @@ class Doc:
     # Copies and combinations ------------------------------------------------
     def copy(self) -> Doc:
         """RETURNS (Doc): a deep copy sharing the vocab."""
-        doc = Doc._from_columns(self.vocab, self._lex.copy(), self._spaces.copy(), self._tok)
-        doc._norm = None if self._norm is None else self._norm.copy()
-        doc.user_data = _copy.deepcopy(self.user_data)
-        doc.cats = dict(self.cats)
-        for name, group in self.spans.items():
-            doc.spans[name] = [Span(doc, s.start, s.end, label=s.label, kb_id=s.kb_id, span_id=s.id) for s in group]
-        doc.tensor = None if self.tensor is None else self.tensor.copy()
-        return doc
+        from ._doc_combine import copy_doc
+
+        return copy_doc(self)
 
     @classmethod
     def from_docs(cls, docs: list[Doc], ensure_whitespace: bool = True, attrs: Any = None) -> Doc:
@@ -504,38 +542,9 @@ class Doc:
         ensure_whitespace (bool): add a space after a doc that ends without one.
         RETURNS (Doc): the combined doc; entities, spans and sentence starts kept.
         """
-        if not docs:
-            raise UsageError("Doc.from_docs needs at least one Doc")
-        vocab = docs[0].vocab
-        for k, d in enumerate(docs):
-            if d.vocab is not vocab:
-                raise UsageError(f"Doc.from_docs: docs[{k}] has a different Vocab; all docs must share one")
-        spaces = []
-        for k, d in enumerate(docs):
-            sp = d._spaces.copy()
-            if ensure_whitespace and len(sp) and not sp[-1] and k < len(docs) - 1:
-                sp[-1] = not d[-1].is_space
-            spaces.append(sp)
-        cols = {attr: np.concatenate([d._tok[attr] for d in docs]) for attr in TOKEN_COLUMNS}
-        if any(d.has_annotation(A.SENT_START) for d in docs):
-            offset = 0
-            for d in docs:
-                if len(d):
-                    cols[A.SENT_START][offset] = 1
-                offset += len(d)
-        doc = Doc._from_columns(vocab, np.concatenate([d._lex for d in docs]), np.concatenate(spaces), cols)
-        offset = 0
-        char_offset = 0
-        for d, sp in zip(docs, spaces):
-            for name, group in d.spans.items():
-                target = doc.spans.setdefault(name, [])
-                for s in group:
-                    target.append(Span(doc, s.start + offset, s.end + offset, label=s.label, kb_id=s.kb_id, span_id=s.id))
-            for key, value in d.user_data.items():
-                doc.user_data.setdefault(key, value)
-            offset += len(d)
-            char_offset += len(d.text)
-        return doc
+        from ._doc_combine import concat_docs
+
+        return concat_docs(docs, ensure_whitespace)
 
     def retokenize(self) -> Any:
         """Context manager for merging tokens: ``with doc.retokenize() as r: r.merge(span)``."""
@@ -569,9 +578,14 @@ class Doc:
         from .docbin import DocBin
 
         other = next(DocBin(store_user_data=True).from_bytes(data).get_docs(self.vocab))
-        spans = {name: [(s.start, s.end, s.label, s.kb_id, s.id) for s in group] for name, group in other.spans.items()}
+        spans = {
+            name: [(s.start, s.end, s.label, s.kb_id, s.id) for s in group]
+            for name, group in other.spans.items()
+        }
         self.__dict__.update(other.__dict__)
         self._spans = None
         for name, group in spans.items():
-            self.spans[name] = [Span(self, st, en, label=lb, kb_id=kb, span_id=sid) for st, en, lb, kb, sid in group]
+            self.spans[name] = [
+                Span(self, st, en, label=lb, kb_id=kb, span_id=sid) for st, en, lb, kb, sid in group
+            ]
         return self

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .. import attrs as A
+from .. import fs
 from ..errors import SerializationError, UsageError
 from ..vocab import Vocab
 from . import _docbin_io as io_
@@ -48,7 +49,9 @@ class DocBin:
         ids = [A.attr_id(a) for a in attrs]
         for attr in ids:
             if attr not in TOKEN_COLUMNS and attr not in (A.ORTH, A.SPACY, A.NORM):
-                raise UsageError(f"DocBin: attribute {A.NAMES.get(attr, attr)} cannot be stored (it is derived from the words)")
+                raise UsageError(
+                    f"DocBin: attribute {A.NAMES.get(attr, attr)} cannot be stored (it is derived from the words)"
+                )
         self.attrs = sorted(set(ids) | {A.ORTH, A.SPACY})
         self.store_user_data = store_user_data
         self._cols = [a for a in self.attrs if a in TOKEN_COLUMNS or a == A.NORM]
@@ -77,15 +80,22 @@ class DocBin:
             self._sources.append(vocab.strings)
         tok = doc._tok
         cols = [
-            (doc._norm if doc._norm is not None else np.zeros(len(doc), dtype=np.uint64)) if a == A.NORM else tok[a]
+            (doc._norm if doc._norm is not None else np.zeros(len(doc), dtype=np.uint64))
+            if a == A.NORM
+            else tok[a]
             for a in self._cols
         ]
         spans = None
         if doc._spans:
-            spans = {name: [(s.start, s.end, s.label, s.kb_id, s.id) for s in group] for name, group in doc._spans.items()}
+            spans = {
+                name: [(s.start, s.end, s.label, s.kb_id, s.id) for s in group]
+                for name, group in doc._spans.items()
+            }
         user_data = None
         if self.store_user_data and doc._user_data:
-            user_data = [[list(k) if isinstance(k, tuple) else k, v] for k, v in doc._user_data.items()]
+            user_data = [
+                [list(k) if isinstance(k, tuple) else k, v] for k, v in doc._user_data.items()
+            ]
         # One concatenation copies every column (a snapshot: later edits of the
         # doc do not reach the DocBin); blocks are split again when consolidated.
         self._pending.append((len(doc), vocab._cols["orth"][doc._lex], doc._spaces.copy(),
@@ -95,7 +105,9 @@ class DocBin:
     def merge(self, other: DocBin) -> None:
         """Append the docs of another DocBin (attributes must match)."""
         if set(other.attrs) != set(self.attrs):
-            raise UsageError(f"DocBin.merge: attrs differ ({other.attrs} vs {self.attrs}); create both with the same attrs")
+            raise UsageError(
+                f"DocBin.merge: attrs differ ({other.attrs} vs {self.attrs}); create both with the same attrs"
+            )
         if other.store_user_data != self.store_user_data:
             raise UsageError("DocBin.merge: store_user_data differs between the two DocBins")
         self._consolidate()
@@ -106,8 +118,17 @@ class DocBin:
     # Reading back -------------------------------------------------------------
     def get_docs(self, vocab: Vocab) -> Iterator[Doc]:
         """Yield the stored docs as Docs of ``vocab``."""
-        for block in self._consolidate():
-            yield from _block_to_docs(block, vocab, self._resolve)
+        blocks = self._consolidate()
+        # Strings read from a file are registered with their known hashes in
+        # one go; only strings from other StringStores need a per-block check.
+        check = False
+        for src in self._sources:
+            if isinstance(src, Table):
+                vocab.strings._add_known(list(src.by_hash.values()), list(src.by_hash))
+            elif src is not vocab.strings:
+                check = True
+        for block in blocks:
+            yield from _block_to_docs(block, vocab, self._resolve, check)
 
     def _consolidate(self) -> list[Block]:
         # Merge the one-doc blocks made by add() into chunk-sized blocks.
@@ -142,7 +163,10 @@ class DocBin:
             n_cols = len(self._cols)
             if n_cols:
                 table = np.concatenate([g[3].reshape(n_cols, -1) for g in group], axis=1)
-                cols = {a: table[k].astype(TOKEN_COLUMNS.get(a, np.uint64)) for k, a in enumerate(self._cols)}
+                cols = {
+                    a: table[k].astype(TOKEN_COLUMNS.get(a, np.uint64))
+                    for k, a in enumerate(self._cols)
+                }
             else:
                 cols = {}
             yield Block(lengths, np.concatenate([g[1] for g in group]), np.concatenate([g[2] for g in group]), cols,
@@ -151,7 +175,7 @@ class DocBin:
 
     def _resolve(self, key: int, where: str) -> str:
         for src in self._sources:
-            text = src.get(key)
+            text = src.by_hash.get(key) if isinstance(src, Table) else src.get(key)
             if text is not None:
                 return text
         raise UsageError(
@@ -161,7 +185,9 @@ class DocBin:
 
     def _all_hashes(self) -> np.ndarray:
         blocks = self._consolidate()
-        parts = [b.orth for b in blocks] + [b.cols[a] for b in blocks for a in self._cols if a in HASH_ATTRS]
+        parts = [b.orth for b in blocks] + [
+            b.cols[a] for b in blocks for a in self._cols if a in HASH_ATTRS
+        ]
         return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
 
     # Serialisation --------------------------------------------------------------
@@ -195,13 +221,12 @@ class DocBin:
             blocks.append(block)
             n_docs += len(block.lengths)
         self._blocks.extend(blocks)
-        self._sources.append(table.by_hash)
+        self._sources.append(table)
         self._n_docs += n_docs
 
     def to_disk(self, path: str | Path) -> None:
         """Write to ``path`` atomically (temporary sibling, then rename)."""
-        path = Path(path)
-        io_.write_atomic(path, self.to_bytes())
+        fs.write_bytes(Path(path), self.to_bytes())
 
     def from_disk(self, path: str | Path) -> DocBin:
         """Load a ``.plait`` file. RETURNS (DocBin): self."""
@@ -230,7 +255,10 @@ class DocBin:
             table = Table()
             reader = cls()
             for block in _iter_blocks(stream, str(path), table, reader):
-                yield from _block_to_docs(block, vocab, lambda key, where: table.by_hash[key])
+                vocab.strings._add_known(*table.drain())
+                yield from _block_to_docs(
+                    block, vocab, lambda key, where: table.by_hash[key], False
+                )
 
 
 def _iter_blocks(stream: Any, name: str, table: Table, target: DocBin) -> Iterator[Block]:
@@ -263,34 +291,41 @@ def _iter_blocks(stream: Any, name: str, table: Table, target: DocBin) -> Iterat
         except (KeyError, TypeError, ValueError) as err:
             if isinstance(err, SerializationError):
                 raise
-            raise SerializationError(f"{where}: corrupt DocBin: missing or malformed field ({err!r})") from err
+            raise SerializationError(
+                f"{where}: corrupt DocBin: missing or malformed field ({err!r})"
+            ) from err
 
 
-def _block_to_docs(block: Block, vocab: Vocab, resolve: Any) -> Iterator[Doc]:
-    # Map each distinct orth hash to a lexeme row once per block.
-    uniq, inverse = np.unique(block.orth, return_inverse=True)
-    texts = [resolve(int(h), "ORTH") for h in uniq.tolist()]
-    vocab.strings.add_many(texts)
-    rows = vocab.get_lex_ids(texts)[inverse]
+def _block_to_docs(block: Block, vocab: Vocab, resolve: Any, check_strings: bool) -> Iterator[Doc]:
     strings = vocab.strings
-    for attr, col in block.cols.items():
-        if attr in HASH_ATTRS:
-            for key in np.unique(col).tolist():
-                if key and key not in strings:
-                    strings.add(resolve(key, A.NAMES.get(attr, str(attr))))
+    if check_strings:
+        # Register every string of the block that the vocab lacks, with its
+        # known hash (no rehashing).
+        hash_cols = [col for attr, col in block.cols.items() if attr in HASH_ATTRS]
+        uniq_all = np.unique(np.concatenate([block.orth, *hash_cols]))
+        unknown = [key for key in uniq_all.tolist() if key and key not in strings._to_str]
+        strings._add_known([resolve(key, "DocBin columns") for key in unknown], unknown)
+    # Map each distinct orth hash to a lexeme row once per block.
+    uniq = np.unique(block.orth)
+    texts = [strings._to_str[h] for h in uniq.tolist()]
+    rows = vocab.get_lex_ids(texts)[np.searchsorted(uniq, block.orth)]
     bounds = np.concatenate([[0], np.cumsum(block.lengths)]).tolist()
     n_tokens = len(block.orth)
     # One fresh copy per column for the whole block; each doc gets views of it,
     # so docs never share memory with the DocBin or with each other.
     full = {
-        attr: np.array(block.cols[attr], dtype=dtype) if attr in block.cols else np.zeros(n_tokens, dtype=dtype)
+        attr: np.array(block.cols[attr], dtype=dtype)
+        if attr in block.cols
+        else np.zeros(n_tokens, dtype=dtype)
         for attr, dtype in TOKEN_COLUMNS.items()
     }
     spaces = np.array(block.spaces, dtype=bool)
     has_norm = A.NORM in block.cols and bool(block.cols[A.NORM].any())
     for k in range(len(block.lengths)):
         s, e = bounds[k], bounds[k + 1]
-        doc = Doc._from_columns(vocab, rows[s:e], spaces[s:e], {a: col[s:e] for a, col in full.items()}, share=True)
+        doc = Doc._from_columns(
+            vocab, rows[s:e], spaces[s:e], {a: col[s:e] for a, col in full.items()}, share=True
+        )
         if has_norm and block.cols[A.NORM][s:e].any():
             doc._norm = block.cols[A.NORM][s:e].copy()
         if block.cats[k]:
@@ -298,12 +333,17 @@ def _block_to_docs(block: Block, vocab: Vocab, resolve: Any) -> Iterator[Doc]:
         doc_spans = block.spans[k]
         if doc_spans:
             for name, group in doc_spans.items():
-                for st, en, lb, kb, sid in group:
+                for _st, _en, lb, kb, sid in group:
                     for key in (lb, kb, sid):
                         if key and key not in strings:
                             strings.add(resolve(key, "spans"))
-                doc.spans[name] = [Span(doc, st, en, label=lb, kb_id=kb, span_id=sid) for st, en, lb, kb, sid in group]
+                doc.spans[name] = [
+                    Span(doc, st, en, label=lb, kb_id=kb, span_id=sid)
+                    for st, en, lb, kb, sid in group
+                ]
         user_data = block.user_data[k]
         if user_data:
-            doc.user_data = {tuple(key) if isinstance(key, list) else key: value for key, value in user_data}
+            doc.user_data = {
+                tuple(key) if isinstance(key, list) else key: value for key, value in user_data
+            }
         yield doc

@@ -37,7 +37,9 @@ class Span:
     ) -> None:  # fmt: skip
         n = len(doc)
         if not (0 <= start <= end <= n):
-            raise UsageError(f"Span({start}, {end}): bounds must satisfy 0 <= start <= end <= {n} (the doc length)")
+            raise UsageError(
+                f"Span({start}, {end}): bounds must satisfy 0 <= start <= end <= {n} (the doc length)"
+            )
         strings = doc.vocab.strings
         self.doc = doc
         self.start = int(start)
@@ -92,7 +94,8 @@ class Span:
         return (
             isinstance(other, Span)
             and other.doc is self.doc
-            and (other.start, other.end, other.label, other.kb_id) == (self.start, self.end, self.label, self.kb_id)
+            and (other.start, other.end, other.label, other.kb_id)
+            == (self.start, self.end, self.label, self.kb_id)
         )
 
     def __hash__(self) -> int:
@@ -117,7 +120,9 @@ class Span:
         if not rows:
             return ""
         spaces[-1] = False
-        return "".join([texts[r] + " " if s else texts[r] for r, s in zip(rows, spaces)])
+        return "".join(
+            [texts[r] + " " if s else texts[r] for r, s in zip(rows, spaces, strict=False)]
+        )
 
     @property
     def text_with_ws(self) -> str:

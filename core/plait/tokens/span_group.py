@@ -23,7 +23,9 @@ class SpanGroup:
     attrs (dict | None): free-form attributes. spans (Iterable[Span]): initial spans.
     """
 
-    def __init__(self, doc: Doc, *, name: str = "", attrs: dict | None = None, spans: Iterable[Span] = ()) -> None:
+    def __init__(
+        self, doc: Doc, *, name: str = "", attrs: dict | None = None, spans: Iterable[Span] = ()
+    ) -> None:
         self.doc = doc
         self.name = name
         self.attrs = dict(attrs or {})
@@ -67,13 +69,16 @@ class SpanGroup:
     @property
     def has_overlap(self) -> bool:
         ordered = sorted((s.start, s.end) for s in self._spans)
-        return any(b[0] < a[1] for a, b in zip(ordered, ordered[1:]))
+        return any(b[0] < a[1] for a, b in zip(ordered, ordered[1:], strict=False))
 
     def copy(self, doc: Doc | None = None) -> SpanGroup:
         from .span import Span
 
         doc = doc or self.doc
-        spans = [Span(doc, s.start, s.end, label=s.label, kb_id=s.kb_id, span_id=s.id) for s in self._spans]
+        spans = [
+            Span(doc, s.start, s.end, label=s.label, kb_id=s.kb_id, span_id=s.id)
+            for s in self._spans
+        ]
         return SpanGroup(doc, name=self.name, attrs=self.attrs, spans=spans)
 
 

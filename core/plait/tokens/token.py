@@ -99,17 +99,43 @@ class Token:
         self.doc._tok[attr][self.i] = self.doc.vocab.strings.add(value) if value else 0
 
     tag = property(lambda self: self._get_hash(A.TAG), lambda self, v: self._set_int(A.TAG, v))
-    tag_ = property(lambda self: self.doc.vocab.strings[self._get_hash(A.TAG)], lambda self, v: self._set_str(A.TAG, v))
-    lemma = property(lambda self: self._get_hash(A.LEMMA), lambda self, v: self._set_int(A.LEMMA, v))
-    lemma_ = property(lambda self: self.doc.vocab.strings[self._get_hash(A.LEMMA)], lambda self, v: self._set_str(A.LEMMA, v))
+    tag_ = property(
+        lambda self: self.doc.vocab.strings[self._get_hash(A.TAG)],
+        lambda self, v: self._set_str(A.TAG, v),
+    )
+    lemma = property(
+        lambda self: self._get_hash(A.LEMMA), lambda self, v: self._set_int(A.LEMMA, v)
+    )
+    lemma_ = property(
+        lambda self: self.doc.vocab.strings[self._get_hash(A.LEMMA)],
+        lambda self, v: self._set_str(A.LEMMA, v),
+    )
     dep = property(lambda self: self._get_hash(A.DEP), lambda self, v: self._set_int(A.DEP, v))
-    dep_ = property(lambda self: self.doc.vocab.strings[self._get_hash(A.DEP)], lambda self, v: self._set_str(A.DEP, v))
-    ent_type = property(lambda self: self._get_hash(A.ENT_TYPE), lambda self, v: self._set_int(A.ENT_TYPE, v))
-    ent_type_ = property(lambda self: self.doc.vocab.strings[self._get_hash(A.ENT_TYPE)], lambda self, v: self._set_str(A.ENT_TYPE, v))
-    ent_kb_id = property(lambda self: self._get_hash(A.ENT_KB_ID), lambda self, v: self._set_int(A.ENT_KB_ID, v))
-    ent_kb_id_ = property(lambda self: self.doc.vocab.strings[self._get_hash(A.ENT_KB_ID)], lambda self, v: self._set_str(A.ENT_KB_ID, v))
-    ent_id = property(lambda self: self._get_hash(A.ENT_ID), lambda self, v: self._set_int(A.ENT_ID, v))
-    ent_id_ = property(lambda self: self.doc.vocab.strings[self._get_hash(A.ENT_ID)], lambda self, v: self._set_str(A.ENT_ID, v))
+    dep_ = property(
+        lambda self: self.doc.vocab.strings[self._get_hash(A.DEP)],
+        lambda self, v: self._set_str(A.DEP, v),
+    )
+    ent_type = property(
+        lambda self: self._get_hash(A.ENT_TYPE), lambda self, v: self._set_int(A.ENT_TYPE, v)
+    )
+    ent_type_ = property(
+        lambda self: self.doc.vocab.strings[self._get_hash(A.ENT_TYPE)],
+        lambda self, v: self._set_str(A.ENT_TYPE, v),
+    )
+    ent_kb_id = property(
+        lambda self: self._get_hash(A.ENT_KB_ID), lambda self, v: self._set_int(A.ENT_KB_ID, v)
+    )
+    ent_kb_id_ = property(
+        lambda self: self.doc.vocab.strings[self._get_hash(A.ENT_KB_ID)],
+        lambda self, v: self._set_str(A.ENT_KB_ID, v),
+    )
+    ent_id = property(
+        lambda self: self._get_hash(A.ENT_ID), lambda self, v: self._set_int(A.ENT_ID, v)
+    )
+    ent_id_ = property(
+        lambda self: self.doc.vocab.strings[self._get_hash(A.ENT_ID)],
+        lambda self, v: self._set_str(A.ENT_ID, v),
+    )
 
     def _set_int(self, attr: int, value: int) -> None:
         self.doc._tok[attr][self.i] = int(value)
@@ -281,7 +307,9 @@ class Token:
         raise DataError(f"token {self.i}: the heads form a cycle")
 
     def is_ancestor(self, descendant: Token) -> bool:
-        return descendant.i != self.i and bool(_doc_parse.descendants_mask(self.doc, self.i)[descendant.i])
+        return descendant.i != self.i and bool(
+            _doc_parse.descendants_mask(self.doc, self.i)[descendant.i]
+        )
 
     @property
     def conjuncts(self) -> tuple[Token, ...]:

@@ -118,7 +118,7 @@ def prepare(config: Config, *, use_gpu: int = -1) -> tuple[Any, Config]:
 
     RETURNS (tuple[Language, Config]): the nlp and its interpolated config.
     """
-    from ..language import Language
+    from ..language import Language, get_lang_class
 
     interpolated = config.interpolate() if not getattr(config, "is_interpolated", True) else config
     training = interpolated.get("training")
@@ -130,7 +130,9 @@ def prepare(config: Config, *, use_gpu: int = -1) -> tuple[Any, Config]:
         set_gpu_allocator(allocator)
     if training.get("seed") is not None:
         fix_random_seed(int(training["seed"]))
-    nlp = Language.from_config(config, auto_fill=True)
+    lang = (interpolated.get("nlp") or {}).get("lang")
+    lang_cls = get_lang_class(lang) if lang else Language
+    nlp = lang_cls.from_config(config, auto_fill=True)
     return nlp, nlp.config.interpolate()
 
 
@@ -166,7 +168,7 @@ def initialize_pipeline(config: Config, *, use_gpu: int = -1) -> Initialized:
     nlp._link_components()
     train_examples: list[Any] | None = None
     if T["max_epochs"] >= 0:
-        train_examples = read_examples(nlp, train_corpus, T["train_corpus"], config, interpolated)
+        train_examples = read_examples(nlp, train_corpus, T["train_corpus"], nlp.config, interpolated)
 
         def get_examples() -> Any:
             return iter(train_examples)
@@ -176,11 +178,15 @@ def initialize_pipeline(config: Config, *, use_gpu: int = -1) -> Initialized:
         if next(iter(train_corpus(nlp)), None) is None:
             raise DataError(
                 f"{T['train_corpus']} produced no examples: check "
-                f"{_corpus_path_hint(config, interpolated, T['train_corpus'])}."
+                f"{_corpus_path_hint(nlp.config, interpolated, T['train_corpus'])}."
             )
 
         def get_examples() -> Any:
             return train_corpus(nlp)
+    # Reading the corpus (and first imports) may draw random numbers; seed
+    # again so the initial weights depend on the seed alone.
+    if T["seed"] is not None:
+        fix_random_seed(int(T["seed"]))
     with nlp.select_pipes(disable=[*frozen, *resume_components]):
         nlp.initialize(get_examples, sgd=optimizer)
     return Initialized(nlp, T, train_corpus, dev_corpus, train_examples, optimizer)

@@ -96,7 +96,13 @@ def train(
             output_path = Path(output_path)
             # A fresh run must not be resumable from an older run's checkpoint.
             shutil.rmtree(ckpt.checkpoint_root(output_path), ignore_errors=True)
-    dev_examples = read_examples(nlp, dev_corpus, T["dev_corpus"], config, interpolated)
+    dev_examples = read_examples(nlp, dev_corpus, T["dev_corpus"], nlp.config, interpolated)
+    if state is None and T["seed"] is not None:
+        # The dropout masks of a fresh run depend on the seed alone, not on
+        # what reading the dev corpus drew.
+        from thinc.api import fix_random_seed
+
+        fix_random_seed(int(T["seed"]) + 1)
     stdout.write(f"Pipeline: {nlp.pipe_names}\n")
     if T["frozen_components"]:
         stdout.write(f"Frozen components: {list(T['frozen_components'])}\n")

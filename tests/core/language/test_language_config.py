@@ -196,7 +196,7 @@ def test_config_round_trip_recreates_pipeline():
 
 
 def test_sourced_component_in_config(ewt_train_words, tmp_path):
-    from conftest import cap_examples
+    from language_components import cap_examples
 
     src = plait.blank("en")
     src.add_pipe("test_cap_tagger", name="cap")

@@ -148,7 +148,7 @@ def test_load_imports_bundled_code_only_inside_pipeline(tmp_path):
 
 
 def test_no_pickle_in_saved_pipeline(tmp_path, ewt_train_words):
-    from conftest import cap_examples
+    from language_components import cap_examples
 
     nlp = plait.blank("en")
     nlp.add_pipe("test_cap_tagger", name="cap")

@@ -195,7 +195,7 @@ def test_max_length(nlp):
 
 
 def test_add_pipe_from_source_copies_weights(ewt_train_words):
-    from conftest import cap_examples
+    from language_components import cap_examples
 
     src = plait.blank("en")
     src.add_pipe("test_cap_tagger", name="cap")

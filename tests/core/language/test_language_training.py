@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plait
 import pytest
-from conftest import CapTagger, cap_examples
+from language_components import CapTagger, cap_examples
 from plait.errors import ConfigError, UsageError
 from thinc.api import Adam
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import conllu
 import pytest
-
 from plait.tokens import Doc
 from plait.vocab import Vocab
 

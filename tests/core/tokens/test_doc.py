@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from plait import attrs as A
 from plait.errors import DataError, UsageError
 from plait.strings import hash_string
@@ -30,7 +29,11 @@ def test_text_and_views(vocab: Vocab) -> None:
     assert [t.text for t in doc] == ["Hello", ",", "world", "!"]
     assert isinstance(doc[0], Token) and doc[-1].text == "!"
     span = doc[1:3]
-    assert isinstance(span, Span) and span.text == ", world" and (span.start_char, span.end_char) == (5, 12)
+    assert (
+        isinstance(span, Span)
+        and span.text == ", world"
+        and (span.start_char, span.end_char) == (5, 12)
+    )
     assert [t.idx for t in doc] == [0, 5, 7, 12]
     with pytest.raises(IndexError):
         doc[4]
@@ -52,7 +55,10 @@ def test_empty_doc(vocab: Vocab) -> None:
         ({"spaces": [True]}, "1 spaces for 2 words"),
         ({"tags": ["A", "B", "C"]}, "3 tags for 2 words"),
         ({"lemmas": ["a"]}, "1 lemmas for 2 words"),
-        ({"heads": [0, 5], "deps": ["ROOT", "x"]}, r"heads\[1\] = 5: the head of token 1 is outside the doc"),
+        (
+            {"heads": [0, 5], "deps": ["ROOT", "x"]},
+            r"heads\[1\] = 5: the head of token 1 is outside the doc",
+        ),
         ({"heads": [0, -1], "deps": ["ROOT", "x"]}, r"heads\[1\] = -1"),
         ({"heads": [0, 0]}, "'heads' given without 'deps'"),
         ({"pos": ["NOUN", "NOUNN"]}, r"pos\[1\]: unknown POS tag 'NOUNN'.*Did you mean 'NOUN'"),
@@ -159,7 +165,11 @@ def test_noun_chunks_need_a_language_iterator(vocab: Vocab) -> None:
 
     vocab2 = Vocab(get_noun_chunks=chunks)
     doc2 = parsed(vocab2)
-    assert [(c.text, c.label_) for c in doc2.noun_chunks] == [("She", "NP"), ("the pizza", "NP"), ("It", "NP")]
+    assert [(c.text, c.label_) for c in doc2.noun_chunks] == [
+        ("She", "NP"),
+        ("the pizza", "NP"),
+        ("It", "NP"),
+    ]
 
 
 def test_char_span_modes(vocab: Vocab) -> None:

@@ -8,14 +8,25 @@ from pathlib import Path
 import numpy as np
 import pytest
 import srsly
-
 from plait import attrs as A
 from plait.errors import SerializationError, UsageError
 from plait.tokens import Doc, DocBin, Span
 from plait.vocab import Vocab
 
 FIXTURES = Path(__file__).parent / "fixtures"
-COLUMNS = ["ORTH", "SPACY", "TAG", "POS", "MORPH", "LEMMA", "HEAD", "DEP", "SENT_START", "ENT_IOB", "ENT_TYPE"]
+COLUMNS = [
+    "ORTH",
+    "SPACY",
+    "TAG",
+    "POS",
+    "MORPH",
+    "LEMMA",
+    "HEAD",
+    "DEP",
+    "SENT_START",
+    "ENT_IOB",
+    "ENT_TYPE",
+]
 
 
 def test_ewt_docs_match_the_text_lines(ewt_sents: list[dict], ewt_docs) -> None:
@@ -30,7 +41,10 @@ def test_ewt_round_trip_preserves_every_column(ewt_docs, tmp_path: Path) -> None
     vocab, docs = ewt_docs
     docs[0].ents = [Span(docs[0], 0, 1, label="X")]
     docs[1].cats = {"A": 1.0, "B": 0.0}
-    docs[2].spans["sc"] = [Span(docs[2], 0, 2, label="L", kb_id="Q42"), Span(docs[2], 1, 3, label="M")]
+    docs[2].spans["sc"] = [
+        Span(docs[2], 0, 2, label="L", kb_id="Q42"),
+        Span(docs[2], 1, 3, label="M"),
+    ]
     docs[3][0].norm_ = "custom-norm"
     path = tmp_path / "dev.plait"
     DocBin(docs=docs).to_disk(path)
@@ -129,7 +143,10 @@ def good_file(tmp_path: Path, vocab: Vocab) -> Path:
         (lambda raw: b"", "the file is empty"),
         (lambda raw: (FIXTURES / "tiny.spacy").read_bytes(), r"bad header.*spaCy \.spacy file"),
         (lambda raw: b"text,with,columns\n1,2,3\n", "bad header.*text file"),
-        (lambda raw: bytes(np.random.default_rng(0).integers(0, 256, 300, dtype=np.uint8)), "bad header"),
+        (
+            lambda raw: bytes(np.random.default_rng(0).integers(0, 256, 300, dtype=np.uint8)),
+            "bad header",
+        ),
         (lambda raw: raw[: len(raw) // 2], "truncated DocBin"),
         (lambda raw: raw[:-3], "truncated DocBin"),
         (lambda raw: raw[:9], "truncated DocBin: incomplete frame header"),
@@ -171,3 +188,24 @@ def test_valid_frames_with_wrong_content(tmp_path: Path) -> None:
     path.write_bytes(io_.HEADER + b"H" + len(raw).to_bytes(4, "little") + raw)
     with pytest.raises(SerializationError, match="is not a map"):
         DocBin().from_disk(path)
+
+
+def test_get_docs_twice_and_without_serialising(ewt_docs) -> None:
+    _, docs = ewt_docs
+    expected = [d.to_json() for d in docs[:50]]
+    in_memory = DocBin(docs=docs[:50])
+    assert [d.to_json() for d in in_memory.get_docs(Vocab())] == expected
+    loaded = DocBin().from_bytes(in_memory.to_bytes())
+    for _ in range(2):  # each call fills a fresh vocab with every string it needs
+        assert [d.to_json() for d in loaded.get_docs(Vocab())] == expected
+
+
+def test_docs_from_a_docbin_do_not_share_memory(vocab: Vocab) -> None:
+    bin_ = DocBin(docs=[Doc(vocab, ["a", "b"], tags=["X", "Y"])])
+    first, second = next(bin_.get_docs(vocab)), next(bin_.get_docs(vocab))
+    first[0].tag_ = "Z"
+    assert second[0].tag_ == "X" and next(bin_.get_docs(vocab))[0].tag_ == "X"
+    doc = Doc(vocab, ["c"], tags=["X"])
+    bin_.add(doc)
+    doc[0].tag_ = "Q"  # editing after add does not change the stored copy
+    assert list(bin_.get_docs(vocab))[-1][0].tag_ == "X"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from plait.errors import DataError, UsageError
 from plait.morphology import MorphAnalysis
 from plait.tokens import Doc, Span, SpanGroup
@@ -19,8 +18,21 @@ def tree(vocab: Vocab) -> Doc:
 def test_lexical_attributes(vocab: Vocab) -> None:
     doc = Doc(vocab, ["Apples", "cost", "$", "3.50", "!"], [True, True, False, False, False])
     t = doc[0]
-    assert (t.text, t.text_with_ws, t.whitespace_, t.idx, t.i, len(t)) == ("Apples", "Apples ", " ", 0, 0, 6)
-    assert (t.lower_, t.norm_, t.shape_, t.prefix_, t.suffix_) == ("apples", "apples", "Xxxxx", "A", "les")
+    assert (t.text, t.text_with_ws, t.whitespace_, t.idx, t.i, len(t)) == (
+        "Apples",
+        "Apples ",
+        " ",
+        0,
+        0,
+        6,
+    )
+    assert (t.lower_, t.norm_, t.shape_, t.prefix_, t.suffix_) == (
+        "apples",
+        "apples",
+        "Xxxxx",
+        "A",
+        "les",
+    )
     assert t.is_alpha and t.is_title and not t.is_punct and not t.is_stop
     assert doc[2].is_currency and doc[3].like_num and doc[4].is_punct
     assert t.orth == vocab.strings["Apples"] and t.orth_ == "Apples"
@@ -64,7 +76,10 @@ def test_tree_navigation(vocab: Vocab) -> None:
     doc = tree(vocab)
     jumped, fox = doc[3], doc[2]
     assert [t.text for t in jumped.children] == ["fox", "over", "."]
-    assert [t.text for t in jumped.lefts] == ["fox"] and [t.text for t in jumped.rights] == ["over", "."]
+    assert [t.text for t in jumped.lefts] == ["fox"] and [t.text for t in jumped.rights] == [
+        "over",
+        ".",
+    ]
     assert (jumped.n_lefts, jumped.n_rights) == (1, 2)
     assert [t.text for t in fox.subtree] == ["The", "quick", "fox"]
     assert [t.text for t in doc[5].ancestors] == ["over", "jumped"]
@@ -93,7 +108,11 @@ def test_span_properties(vocab: Vocab) -> None:
     span = Span(doc, 1, 3, label="NP", kb_id="Q1")
     assert (span.text, span.label_, span.kb_id_, len(span)) == ("quick fox", "NP", "Q1", 2)
     assert (span.start_char, span.end_char) == (4, 13)
-    assert [t.text for t in span] == ["quick", "fox"] and span[-1].text == "fox" and span[0:1].text == "quick"
+    assert (
+        [t.text for t in span] == ["quick", "fox"]
+        and span[-1].text == "fox"
+        and span[0:1].text == "quick"
+    )
     assert span.sent.text == doc.text.strip()
     sub = span.as_doc()
     assert sub.text == "quick fox " and sub[0].head.i == 1 and sub[1].head.i == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import sys
 from pathlib import Path
@@ -95,8 +96,9 @@ def test_shuffle_is_seeded_and_differs_between_epochs():
 
 def test_streamed_corpus_is_not_shuffled():
     data = list(range(8))
-    got = [b for _, b in create_train_batches(None, lambda nlp: iter(data), batcher, -1)]
-    assert got[:2] == [[0, 1, 2, 3], [4, 5, 6, 7]]
+    stream = create_train_batches(None, lambda nlp: iter(data), batcher, -1)
+    got = list(itertools.islice(stream, 4))  # endless: epochs re-read the stream
+    assert got == [(0, [0, 1, 2, 3]), (0, [4, 5, 6, 7]), (1, [0, 1, 2, 3]), (1, [4, 5, 6, 7])]
 
 
 def test_before_update_and_accumulate_gradient():
