@@ -207,22 +207,24 @@ class DocBin:
         out.write(io_.frame(b"E", {"n_docs": self._n_docs, "n_chunks": len(blocks)}))
 
     def from_bytes(self, data: bytes, *, name: str = "<bytes>") -> DocBin:
-        """Load docs from ``to_bytes`` output (appended to this DocBin). RETURNS (DocBin): self."""
+        """Load docs from ``to_bytes`` output, replacing the content. RETURNS (DocBin): self."""
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise UsageError(f"DocBin.from_bytes expects bytes, got {type(data).__name__}")
         self._load(io.BytesIO(data), name)
         return self
 
     def _load(self, stream: Any, name: str) -> None:
+        # Like spaCy, loading replaces the content (attrs come from the file).
         blocks = []
         n_docs = 0
         table = Table()
         for block in _iter_blocks(stream, name, table, self):
             blocks.append(block)
             n_docs += len(block.lengths)
-        self._blocks.extend(blocks)
-        self._sources.append(table)
-        self._n_docs += n_docs
+        self._blocks = blocks
+        self._pending = []
+        self._sources = [table]
+        self._n_docs = n_docs
 
     def to_disk(self, path: str | Path) -> None:
         """Write to ``path`` atomically (temporary sibling, then rename)."""
@@ -269,7 +271,7 @@ def _iter_blocks(stream: Any, name: str, table: Table, target: DocBin) -> Iterat
         try:
             if kind == b"H":
                 attrs = payload["attrs"]
-                if not header_seen and target._n_docs == 0:
+                if not header_seen:
                     target.attrs = sorted(attrs)
                     target._cols = [a for a in target.attrs if a in TOKEN_COLUMNS or a == A.NORM]
                     target.store_user_data = bool(payload.get("store_user_data"))

@@ -209,3 +209,11 @@ def test_docs_from_a_docbin_do_not_share_memory(vocab: Vocab) -> None:
     bin_.add(doc)
     doc[0].tag_ = "Q"  # editing after add does not change the stored copy
     assert list(bin_.get_docs(vocab))[-1][0].tag_ == "X"
+
+
+def test_from_bytes_replaces_content(vocab: Vocab) -> None:
+    two = DocBin(docs=[Doc(vocab, ["a"]), Doc(vocab, ["b"])])
+    one = DocBin(attrs=["ORTH"], docs=[Doc(vocab, ["c"])])
+    two.from_bytes(one.to_bytes())
+    assert len(two) == 1 and two.attrs == [A.ORTH, A.SPACY]
+    assert [d.text for d in two.get_docs(vocab)] == ["c "]
