@@ -42,6 +42,7 @@ class Vocab:
     lookups (Any): the language's lookup tables, kept for components.
     writing_system (dict | None): e.g. ``{"direction": "ltr"}``.
     get_noun_chunks (Callable | None): the language's noun-chunk iterator.
+    vectors_name, oov_prob: accepted for spaCy compatibility; plait keeps no vectors.
     """
 
     def __init__(
@@ -52,7 +53,8 @@ class Vocab:
         lookups: Any = None,
         writing_system: dict[str, Any] | None = None,
         get_noun_chunks: Callable | None = None,
-        **kwargs: Any,
+        vectors_name: str | None = None,
+        oov_prob: float = -20.0,
     ) -> None:
         if isinstance(strings, StringStore):
             self.strings = strings

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy
 import pytest
-from thinc.api import NumpyOps, get_current_ops, get_ops, set_current_ops
-
 from plait.errors import UsageError
 from plait.ops import PlaitOps, default_cpu_ops, require_cpu, require_gpu, use_default_cpu_ops
+from thinc.api import NumpyOps, get_current_ops, get_ops, set_current_ops
 
 
 @pytest.fixture(autouse=True)

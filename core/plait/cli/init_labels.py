@@ -12,7 +12,13 @@ from typing import IO, Any
 
 import click
 
-from ._options import CONFIG_COMMAND_SETTINGS, code_option, config_overrides, gpu_id_option, verbose_option
+from ._options import (
+    CONFIG_COMMAND_SETTINGS,
+    code_option,
+    config_overrides,
+    gpu_id_option,
+    verbose_option,
+)
 
 
 def init_labels(config_path: str | Path, output_path: str | Path, *,

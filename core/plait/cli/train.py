@@ -6,7 +6,13 @@ import sys
 
 import click
 
-from ._options import CONFIG_COMMAND_SETTINGS, code_option, config_overrides, gpu_id_option, verbose_option
+from ._options import (
+    CONFIG_COMMAND_SETTINGS,
+    code_option,
+    config_overrides,
+    gpu_id_option,
+    verbose_option,
+)
 
 
 @click.command("train", context_settings=CONFIG_COMMAND_SETTINGS,

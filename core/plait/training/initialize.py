@@ -11,7 +11,6 @@ Examples are handed on to the loop, so alignments are computed once per run.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import islice
 from typing import Any
 
 from confection import Config
@@ -201,7 +200,3 @@ def init_nlp(config: Config, *, use_gpu: int = -1) -> Any:
     """
     return initialize_pipeline(config, use_gpu=use_gpu).nlp
 
-
-def sample_stream(corpus: Any, nlp: Any, n: int) -> list[Any]:
-    """The first `n` Examples of a corpus (used by commands that only peek)."""
-    return list(islice(corpus(nlp), n))

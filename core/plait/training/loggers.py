@@ -29,7 +29,7 @@ Finalize = Callable[[], None]
 
 def _table_row(widths: list[int], cells: list[str], aligns: list[str]) -> str:
     parts = []
-    for width, cell, align in zip(widths, cells, aligns):
+    for width, cell, align in zip(widths, cells, aligns, strict=True):
         parts.append(cell.rjust(width) if align == "r" else cell.ljust(width))
     return "  ".join(parts).rstrip()
 

@@ -311,7 +311,7 @@ def train(
                 "shuffle_seed": shuffle_seed, "finished": finished}
 
     try:
-        for batch, info, is_best in loop:
+        for _batch, info, is_best in loop:
             if is_best is not None:
                 last_info = info
             log_step(info if is_best is not None else None)

@@ -15,7 +15,13 @@ from typing import IO, Any
 from ..errors import UsageError
 from . import checkpoint as ckpt
 from . import loop
-from .initialize import initialize_pipeline, prepare, read_examples, resolve_dot_names, resolve_training
+from .initialize import (
+    initialize_pipeline,
+    prepare,
+    read_examples,
+    resolve_dot_names,
+    resolve_training,
+)
 
 
 def _resume_state(output_path: Path, use_gpu: int, stdout: IO) -> tuple[Any, ...] | None:

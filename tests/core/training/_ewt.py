@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import conllu
-
 import plait
 from plait.tokens import Doc, DocBin
 

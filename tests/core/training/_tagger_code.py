@@ -6,12 +6,20 @@ from __future__ import annotations
 from typing import Any
 
 import numpy
-from thinc.api import HashEmbed, Maxout, Model, Softmax, chain, concatenate, expand_window, with_array
-
 from plait import Language
 from plait.attrs import NORM, PREFIX, SHAPE, SUFFIX, TAG
 from plait.pipe import TrainablePipe
 from plait.scorer import tagger_score
+from thinc.api import (
+    HashEmbed,
+    Maxout,
+    Model,
+    Softmax,
+    chain,
+    concatenate,
+    expand_window,
+    with_array,
+)
 
 
 def _features(name: str = "doc_features") -> Model:
@@ -40,7 +48,7 @@ class TestTagger(TrainablePipe):
 
     def set_annotations(self, docs: list[Any], guesses: list[Any]) -> None:
         labels = numpy.asarray([self.vocab.strings.add(lab) for lab in self.labels], dtype="uint64")
-        for doc, guess in zip(docs, guesses):
+        for doc, guess in zip(docs, guesses, strict=True):
             if len(doc):
                 doc.from_array([TAG], labels[guess].reshape(-1, 1))
 
@@ -74,7 +82,7 @@ class TestTagger(TrainablePipe):
     def initialize(self, get_examples: Any, *, nlp: Any = None, labels: Any = None) -> None:
         for label in (labels if labels is not None else self.labels_from_examples(get_examples())):
             self.add_label(label)
-        docs = [eg.predicted for eg, _ in zip(get_examples(), range(10))]
+        docs = [eg.predicted for eg, _ in zip(get_examples(), range(10), strict=False)]
         Y = numpy.zeros((1, len(self.labels)), dtype="f")
         self.model.initialize(X=docs, Y=[Y])
 

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import numpy
 import pytest
-from thinc.api import Adam, fix_random_seed
-
 from plait.training import checkpoint as ckpt
 from plait.training.batchers import minibatch
 from plait.training.loop import (
@@ -19,6 +17,7 @@ from plait.training.loop import (
     normalize_score_weights,
     train_while_improving,
 )
+from thinc.api import Adam, fix_random_seed
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _loop_fakes import FakeNLP, make_data  # noqa: E402
@@ -48,7 +47,7 @@ def _run(max_steps=30, patience=0, eval_frequency=5, resume=None, nlp=None, opti
 def test_evaluates_at_step_zero_and_every_frequency_and_stops_at_max_steps():
     _, _, loop = _run(max_steps=12, eval_frequency=5)
     steps, evals = [], []
-    for batch, info, is_best in loop:
+    for _batch, info, is_best in loop:
         steps.append(info["step"])
         if is_best is not None:
             evals.append(info["step"])

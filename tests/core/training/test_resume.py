@@ -16,7 +16,6 @@ import srsly
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _train_setup import CODE, make_corpora, write_config  # noqa: E402
-
 from plait.config import import_code  # noqa: E402
 from plait.errors import UsageError  # noqa: E402
 from plait.training import loop  # noqa: E402
@@ -92,7 +91,7 @@ def test_sigkill_never_leaves_half_written_models_and_resume_finishes(corpora, t
     out = tmp_path / "killed"
     env = dict(os.environ)
     started = False
-    for attempt in range(3):
+    for _attempt in range(3):
         cmd = _train_cmd(cfg, out, "--resume") if started else _train_cmd(cfg, out)
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
         # Wait for the first checkpoint, then kill at a random moment.

@@ -10,9 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _train_setup import CODE, make_corpora, write_config  # noqa: E402
-
 import plait  # noqa: E402
+from _train_setup import CODE, make_corpora, write_config  # noqa: E402
 from plait.cli.train import train_cli  # noqa: E402
 from plait.config import import_code  # noqa: E402
 from plait.training import Example  # noqa: E402
@@ -114,7 +113,7 @@ def test_example_training_loop(tmp_path):
         return [Example.from_dict(nlp.make_doc(t), {"tags": tags}) for t, tags in train_data]
 
     optimizer = nlp.initialize(get_examples)
-    for itn in range(30):
+    for _itn in range(30):
         random.shuffle(train_data)
         for raw_text, tags in train_data:
             doc = nlp.make_doc(raw_text)
@@ -122,4 +121,5 @@ def test_example_training_loop(tmp_path):
             nlp.update([example], sgd=optimizer)
     nlp.to_disk(tmp_path / "output")
     loaded = plait.load(tmp_path / "output")
-    assert [t.tag_ for t in loaded("you like apples")] == ["PRP", "VBP", "NNS"]
+    assert [t.tag_ for t in loaded("you eat apples")] == ["PRP", "VBP", "NNS"]
+    assert [t.tag_ for t in loaded("I like stuff")] == ["PRP", "VBP", "NN"]

@@ -10,9 +10,8 @@ import pytest
 import srsly
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _train_setup import CODE, make_corpora, write_config  # noqa: E402
-
 import plait  # noqa: E402
+from _train_setup import CODE, make_corpora, write_config  # noqa: E402
 from plait.config import import_code  # noqa: E402
 from plait.errors import ConfigError, DataError  # noqa: E402
 from plait.training.train import train  # noqa: E402
