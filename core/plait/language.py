@@ -79,6 +79,11 @@ class Language(PipelineMixin, TrainingMixin, SerializationMixin):
         self._pipe_meta: dict[str, FactoryMeta] = {}
         self._pipe_configs: dict[str, Config] = {}
         self.max_length = max_length
+        # Models take thinc's current ops when they are built: make that
+        # plait's fast CPU ops (unless a GPU was selected) for every pipeline.
+        from .ops import use_default_cpu_ops
+
+        use_default_cpu_ops()
         if create_tokenizer is None:
             tok_cfg = {"tokenizer": self._config["nlp"]["tokenizer"]}
             create_tokenizer = resolve_config(tok_cfg)["tokenizer"]
@@ -95,7 +100,8 @@ class Language(PipelineMixin, TrainingMixin, SerializationMixin):
     def meta(self) -> dict[str, Any]:
         """meta.json content: lang, name, version, plait_version, pipeline,
         components, disabled, labels, performance (set by training)."""
-        self._meta.setdefault("lang", self.lang)
+        if not self._meta.get("lang"):
+            self._meta["lang"] = self.lang
         self._meta.setdefault("name", "pipeline")
         self._meta.setdefault("version", "0.0.0")
         self._meta.setdefault("description", "")
