@@ -196,7 +196,7 @@ def _to_record(name: str, info: dict[str, Any], tokens: list[_Token], scheme: st
     words = [t[0] for t in tokens]
     ents: list[str] = []
     prev = "O"
-    for word, _, tag, lineno in tokens:
+    for _word, _, tag, lineno in tokens:
         if not _TAG_RE.match(tag):
             raise DataError(f"line {lineno} of {name}: {tag!r} is not an IOB tag (O, B-X, I-X)")
         if tag[:2] in ("E-", "L-"):

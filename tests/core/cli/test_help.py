@@ -7,7 +7,6 @@ import sys
 import time
 
 import pytest
-
 from plait.cli._builtin_commands import DEBUG, INIT, TOP_LEVEL
 
 COMMANDS = [[name] for name in TOP_LEVEL] + [["init", n] for n in INIT] + [["debug", n] for n in DEBUG]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from plait.config import load_config, load_config_from_str, parse_cli_overrides
 from plait.errors import ConfigError, UsageError
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pydantic
 import pytest
-
 from plait import registry
 from plait.config import fill, load_config_from_str, resolve
 from plait.errors import ConfigError, RegistryError

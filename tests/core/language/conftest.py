@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from language_components import *  # noqa: F401,F403 - registers the test factories
 from language_components import read_ewt_words
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 from plait import attrs as A
 from plait._registry import registry
 from plait.language import Language

@@ -3,7 +3,7 @@
 import random
 import sys
 from pathlib import Path
-from typing import IO, Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import IO, Any, Callable, Dict, Iterable, Iterator, List, Tuple
 
 import plait
 from plait import Language
@@ -26,7 +26,7 @@ def custom_logger(log_path):
             log_file.write(f"loss_{pipe}\t")
         log_file.write("\n")
 
-        def log_step(info: Optional[Dict[str, Any]]):
+        def log_step(info: Dict[str, Any] | None):
             if info:
                 log_file.write(f"{info['step']}\t")
                 log_file.write(f"{info['score']}\t")
@@ -65,7 +65,7 @@ def filter_batch(size: int) -> Callable[[Iterable[Example]], Iterator[List[Examp
 
 
 @plait.registry.callbacks("customize_language_data")
-def create_callback(extra_stop_words: List[str] = [], debug: bool = False):
+def create_callback(extra_stop_words: List[str] = [], debug: bool = False):  # noqa: B006 - the spec's code, verbatim
     def customize_language_data(lang_cls):
         lang_cls.Defaults.stop_words.update(extra_stop_words)
         if debug:
