@@ -223,7 +223,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--model-dir", type=Path, required=True)
     parser.add_argument("--gemm", choices=("default", "matmul", "load"), default="default")
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     result = train(args) if args.mode == "train" else infer(args)
     sys.stdout.write("\n" + json.dumps(result) + "\n")

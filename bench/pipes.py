@@ -176,16 +176,16 @@ def render(result: dict[str, Any], command: str, load: str) -> str:
         f"shared 2-core VM (load average {load} at the start — other jobs were running; compare rows of one run "
         f"only). Training time excludes Example creation and `nlp.initialize`; inference is a fresh process "
         f"that loads the saved pipeline and runs `nlp.pipe` over the {p['infer_words']:,} words of the test "
-        f"`# text` lines, batch 256, best of 2. Accuracy uses gold tokenization (spaCy's `score_token_attr` "
+        f"`# text` lines, batch 256, best of 3. Accuracy uses gold tokenization (spaCy's `score_token_attr` "
         f"definition: tokens without a gold value are skipped)." if task == "tagmorph" else
         f"`{command}` — {title}; {result['steps']} steps, same schedule and setup as the tagger benchmark "
         f"({p['train_words']:,} training words). Macro F over the five genres and accuracy of the argmax "
         f"label, on dev and test. Load average {load} at the start.",
         "", *rows, "",
         f"Ratios: accuracy plait/spaCy (≥ 1 is at least spaCy's), words/s plait/spaCy (≥ 1 is faster), "
-        f"RSS plait/spaCy (target ≤ 1.5). `plait.load()` on its own keeps thinc's NumpyOps "
-        f"({pl['ops']}): {pl['infer_wps']:,.0f} words/s inference; `plait.require_cpu()` (what `plait train` "
-        f"does) installs PlaitOps.",
+        f"RSS plait/spaCy (target ≤ 1.5). Checked separately: plain `plait.load()` with no "
+        f"`plait.require_cpu()` runs with {pl['ops'].split('model ops ')[-1]} "
+        f"({pl['infer_wps']:,.0f} words/s inference).",
     ]
     if result["diffs"]:
         lines += ["", "Differences between the two `init config --optimize efficiency` outputs "

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Union
 
 from ..errors import DataError
+from ._data_checks import located, where
 from .example import Example
 
 FILE_TYPE = ".plait"
@@ -96,22 +97,37 @@ class Corpus:
         if self.shuffle:
             docs = list(docs)
             random.shuffle(docs)
-        for index, loc, ref in docs:
-            for eg in self._make_examples(nlp, ref, index, loc):
-                yield from self.augmenter(nlp, eg)
+        index, loc, ref = -1, self.path, None
+        # One try around the loop (free until something fails): any error while
+        # making or augmenting a document's examples names that document.
+        try:
+            for index, loc, ref in docs:
+                for eg in self._make_examples(nlp, ref, index, loc):
+                    for aug in self.augmenter(nlp, eg):
+                        if aug.doc_index is None:  # a new Example from the augmenter
+                            aug.doc_index = index
+                            aug.doc_source = loc
+                        yield aug
+        except Exception as err:
+            raise located(err, where(None, loc, index, ref.text if ref is not None else None))  # noqa: B904
 
     def _read_docs(self, vocab: Any) -> Iterator[tuple[int, Path, Any]]:
         from ..tokens import DocBin
 
         n = 0
         for loc in walk_corpus(self.path):
-            for index, doc in enumerate(DocBin.iter_from_disk(loc, vocab)):
-                if not len(doc):
-                    continue
-                yield index, loc, doc
-                n += 1
-                if self.limit >= 1 and n >= self.limit:
-                    return
+            index = -1
+            try:
+                for index, doc in enumerate(DocBin.iter_from_disk(loc, vocab)):
+                    if not len(doc):
+                        continue
+                    yield index, loc, doc
+                    n += 1
+                    if self.limit >= 1 and n >= self.limit:
+                        return
+            except Exception as err:
+                # Decoding document index + 1 failed: there is no text to show.
+                raise located(err, where(None, loc, index + 1))  # noqa: B904
 
     def _make_examples(self, nlp: Any, ref: Any, index: int, loc: Path) -> Iterator[Example]:
         if self.gold_preproc:
@@ -134,10 +150,12 @@ class Corpus:
         else:
             pred = nlp.make_doc(ref.text)
         eg = Example(pred, ref, doc_index=index)
-        try:
+        eg.doc_source = loc  # the file, for error messages (doc_index is per file)
+        try:  # zero-cost in CPython 3.11 unless it raises
             eg.alignment  # noqa: B018 - computed once here, reused every step
         except DataError as err:
-            raise DataError(f"{loc}: {err}") from err
+            # The alignment's message already names the document and its text.
+            raise located(err, f"'{loc}'") from err
         return eg
 
 

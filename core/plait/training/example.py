@@ -516,6 +516,8 @@ def _set_entities(doc: Any, ents: Any, where: str) -> None:
             if len(ent) != 3 or not isinstance(ent[0], int) or not isinstance(ent[1], int):
                 raise DataError(f"{where}: entity {ent!r} is not a (start_char, end_char, label) tuple")
         tags = offsets_to_biluo_tags(doc, ents)
+        if "-" in tags:
+            _warn_misaligned(doc, ents, where)
     elif first is None or isinstance(first, str):
         tags = list(ents)
         if len(tags) != len(doc):
@@ -530,6 +532,24 @@ def _set_entities(doc: Any, ents: Any, where: str) -> None:
         doc.ents = list(ents)
         return
     doc.ents = biluo_tags_to_spans(doc, tags)
+
+
+def _warn_misaligned(doc: Any, ents: Any, where: str) -> None:
+    """Like spaCy (W030): entities off token boundaries become missing
+    annotation ("-"), with a warning naming them (the reader adds the index)."""
+    import warnings
+
+    from ._data_checks import DataWarning
+
+    text = doc.text
+    bad = [(s, e, label, text[s:e]) for s, e, label in ents if label and doc.char_span(s, e) is None]
+    warnings.warn(
+        f"{where}: entities {bad[:5]} do not fall on token boundaries; their tokens are treated "
+        "as missing annotation ('-') and ignored in training. Check them with "
+        "offsets_to_biluo_tags(nlp.make_doc(text), entities) and fix the offsets or the tokenizer.",
+        DataWarning,
+        stacklevel=4,
+    )
 
 
 def _set_spans(doc: Any, key: str, spans: Any, where: str) -> None:

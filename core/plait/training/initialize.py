@@ -19,6 +19,8 @@ from thinc.api import fix_random_seed, set_gpu_allocator
 from ..config import resolve
 from ..errors import ConfigError, DataError, did_you_mean
 from ..ops import setup_device
+from ._data_checks import check_examples, check_frozen_labels, checked_stream, read_corpus
+from .corpus import _PATH_HINT, FILE_TYPE
 
 
 @dataclass
@@ -95,16 +97,51 @@ def _corpus_path_hint(raw_config: Config, interpolated: Config, dot_name: str) -
 
 
 def read_examples(nlp: Any, corpus: Any, dot_name: str, raw_config: Config, interpolated: Config) -> list[Any]:
-    """Materialise a corpus, failing clearly when it is empty.
+    """Materialise a corpus and check its annotation, failing clearly when it
+    is empty or bad (errors name the corpus, document index and text).
 
     RETURNS (list[Example]): the Examples.
     """
-    examples = list(corpus(nlp))
+    examples = read_corpus(nlp, corpus, dot_name)
     if not examples:
         raise DataError(
-            f"{dot_name} produced no examples: check {_corpus_path_hint(raw_config, interpolated, dot_name)}."
+            f"{dot_name} produced no examples: check {_corpus_path_hint(raw_config, interpolated, dot_name)}. "
+            f"The file is empty, the folder has no {FILE_TYPE} files, or every document was filtered "
+            f"out (limit, max_length). Convert your data with `plait convert` and point "
+            f"[{dot_name}] at it."
         )
+    check_examples(examples, dot_name, getattr(corpus, "path", None))
     return examples
+
+
+def resolve_corpus(config: Config, training_key: str, dot_name: Any, raw_config: Config | None = None) -> Any:
+    """``resolve_dot_names`` for ``train_corpus`` / ``dev_corpus``: a reader that
+    cannot be created (no path, a path that does not exist) names the corpus.
+
+    config (Config): the interpolated config.
+    training_key (str): "train_corpus" or "dev_corpus".
+    dot_name (Any): the section it names.
+    raw_config (Optional[Config]): the config before interpolation, to show
+        which ``[paths]`` variable set the path.
+    RETURNS (Any): the corpus reader.
+    """
+    try:
+        return resolve_dot_names(config, training_key, dot_name)
+    except DataError as err:
+        hint = _corpus_path_hint(raw_config if raw_config is not None else config, config, dot_name)
+        reason = str(err).replace(_PATH_HINT, "").strip()
+        var = hint.split(" = ", 1)[0]
+        if var.startswith("paths."):
+            short = var[len("paths."):]
+            fix = f"Set [paths] {short} in the config or pass --paths.{short} ./{short}.plait."
+        else:
+            fix = f"Set path in [{dot_name}]."
+        if training_key == "dev_corpus":
+            fix += (" `plait train` needs a dev corpus: it evaluates on it every eval_frequency steps "
+                    "to pick model-best (a small held-out slice of your data will do).")
+        raise DataError(
+            f"[training] {training_key} = {dot_name!r}: [{dot_name}] cannot be read ({hint}): {reason} {fix}"
+        ) from err
 
 
 def _sourced_components(config: Config) -> list[str]:
@@ -149,8 +186,8 @@ def initialize_pipeline(config: Config, *, use_gpu: int = -1) -> Initialized:
     """
     nlp, interpolated = prepare(config, use_gpu=use_gpu)
     T = resolve_training(interpolated)
-    train_corpus = resolve_dot_names(interpolated, "train_corpus", T["train_corpus"])
-    dev_corpus = resolve_dot_names(interpolated, "dev_corpus", T["dev_corpus"])
+    train_corpus = resolve_corpus(interpolated, "train_corpus", T["train_corpus"], nlp.config)
+    dev_corpus = resolve_corpus(interpolated, "dev_corpus", T["dev_corpus"], nlp.config)
     optimizer = T["optimizer"]
     frozen = list(T["frozen_components"])
     for key in ("frozen_components", "annotating_components"):
@@ -174,20 +211,22 @@ def initialize_pipeline(config: Config, *, use_gpu: int = -1) -> Initialized:
     else:
         # A streamed corpus: labels come from the whole stream or from
         # [initialize.components.X.labels]; components only sample a few.
-        if next(iter(train_corpus(nlp)), None) is None:
+        stream = checked_stream(train_corpus, T["train_corpus"])
+        if next(iter(stream(nlp)), None) is None:
             raise DataError(
                 f"{T['train_corpus']} produced no examples: check "
                 f"{_corpus_path_hint(nlp.config, interpolated, T['train_corpus'])}."
             )
 
         def get_examples() -> Any:
-            return train_corpus(nlp)
+            return stream(nlp)
     # Reading the corpus (and first imports) may draw random numbers; seed
     # again so the initial weights depend on the seed alone.
     if T["seed"] is not None:
         fix_random_seed(int(T["seed"]))
     with nlp.select_pipes(disable=[*frozen, *resume_components]):
         nlp.initialize(get_examples, sgd=optimizer)
+    check_frozen_labels(nlp, frozen, train_examples, T["train_corpus"], getattr(train_corpus, "path", None))
     return Initialized(nlp, T, train_corpus, dev_corpus, train_examples, optimizer)
 
 

@@ -21,6 +21,7 @@ from thinc.api import Optimizer
 
 from ..errors import ConfigError, DataError
 from . import checkpoint as ckpt
+from ._data_checks import checked_stream
 from .loggers import RESUMING
 
 DIR_MODEL_BEST = "model-best"
@@ -270,6 +271,8 @@ def train(
     seed = T["seed"]
     shuffle_seed = int(resume["shuffle_seed"]) if resume is not None else (
         int(seed) if seed is not None else random.getrandbits(32))
+    if max_epochs < 0:  # streamed: errors while reading name the document
+        train_corpus = checked_stream(train_corpus, str(T["train_corpus"]))
     batches = create_train_batches(
         nlp, train_corpus, T["batcher"], max_epochs,
         examples=train_examples if max_epochs >= 0 else None, shuffle_seed=shuffle_seed,

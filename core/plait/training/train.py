@@ -19,7 +19,7 @@ from .initialize import (
     initialize_pipeline,
     prepare,
     read_examples,
-    resolve_dot_names,
+    resolve_corpus,
     resolve_training,
 )
 
@@ -36,8 +36,8 @@ def _resume_state(output_path: Path, use_gpu: int, stdout: IO) -> tuple[Any, ...
     nlp, interpolated = prepare(config, use_gpu=use_gpu)
     nlp.from_disk(nlp_path)
     T = resolve_training(interpolated)
-    train_corpus = resolve_dot_names(interpolated, "train_corpus", T["train_corpus"])
-    dev_corpus = resolve_dot_names(interpolated, "dev_corpus", T["dev_corpus"])
+    train_corpus = resolve_corpus(interpolated, "train_corpus", T["train_corpus"], nlp.config)
+    dev_corpus = resolve_corpus(interpolated, "dev_corpus", T["dev_corpus"], nlp.config)
     train_examples = None
     if T["max_epochs"] >= 0:
         train_examples = read_examples(nlp, train_corpus, T["train_corpus"], config, interpolated)
