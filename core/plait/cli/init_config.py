@@ -83,16 +83,20 @@ def init_config(
         )
     sections = _base_sections(lang, pipeline, optimize, gpu)
     contributed: dict[str, dict[str, Any]] = {}
+    claimed: set[str] = set()  # components whose blocks a plugin already gave
     results = plugin_manager().hook.init_config_components(
         pipeline=list(pipeline), lang=lang, optimize=optimize, gpu=gpu
     )
-    for result in results:  # first plugin wins for a component
+    for result in results:  # the first plugin to provide a component wins
+        offered: set[str] = set()
         for dotted, keys in (result or {}).items():
             component = dotted.split(".")[1] if dotted.startswith("components.") else None
-            owner = f"components.{component}" if component else dotted
-            if component and any(k == owner or k.startswith(owner + ".") for k in contributed) and dotted not in contributed and owner in contributed:
-                continue
+            if component is not None:
+                if component in claimed:
+                    continue
+                offered.add(component)
             contributed.setdefault(dotted, dict(keys))
+        claimed |= offered
     for name in pipeline:
         if f"components.{name}" in contributed:
             continue

@@ -111,28 +111,35 @@ def read_corpus(nlp: Any, corpus: Callable[[Any], Iterable[Any]], name: str) -> 
     path = getattr(corpus, "path", None)
     examples: list[Any] = []
     append = examples.append
+    # Warnings raised while reading are held and re-emitted after the loop
+    # with the document named (emitting inside catch_warnings would record them again).
+    pending: list[tuple[str, warnings.WarningMessage]] = []
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", DataWarning)
             for eg in corpus(nlp):
                 append(eg)
-                if caught:  # rare: re-emit with the document named
-                    _reemit(caught, _example_place(eg, name, path, len(examples) - 1))
+                if caught:  # rare
+                    place = _example_place(eg, name, path, len(examples) - 1)
+                    pending.extend((place, w) for w in caught)
+                    caught.clear()
+            pending.extend(("", w) for w in caught)
     except Exception as err:
         place = where(name, path, len(examples))
         if examples:
             place += f" (the one after {text_prefix(examples[-1].reference.text)})"
+        _reemit(pending)
         raise located(err, place, name)  # noqa: B904 - located() chains the original
+    _reemit(pending)
     return examples
 
 
-def _reemit(caught: list[warnings.WarningMessage], place: str) -> None:
-    for w in caught:
-        if issubclass(w.category, DataWarning):
-            warnings.warn(f"{place}: {w.message}", DataWarning, stacklevel=3)
+def _reemit(pending: list[tuple[str, warnings.WarningMessage]]) -> None:
+    for place, w in pending:
+        if place and issubclass(w.category, DataWarning):
+            warnings.warn(f"{place}: {w.message}", DataWarning, stacklevel=4)
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    caught.clear()
 
 
 def checked_stream(corpus: Callable[[Any], Iterable[Any]], name: str) -> Callable[[Any], Iterator[Any]]:

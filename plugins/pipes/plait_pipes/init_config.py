@@ -21,6 +21,7 @@ except ImportError:  # the marker is identical; only the import location differs
 TAGGING = {"tagger", "morphologizer", "senter", "trainable_lemmatizer"}
 TEXTCAT = {"textcat", "textcat_multilabel"}
 RULES = {"sentencizer": {}, "entity_ruler": {}, "lemmatizer": {"mode": "rule"}}
+LABEL_SMOOTHED = {"tagger", "morphologizer"}
 PROVIDED = {"tok2vec", *TAGGING, *TEXTCAT, *RULES}
 
 
@@ -78,6 +79,9 @@ def init_config_components(
             out.update(_tok2vec_sections(f"{base}.model", optimize))
         elif name in TAGGING:
             out[base] = {"factory": name}
+            if name in LABEL_SMOOTHED:
+                # The starter value spaCy's quickstart uses; the factory default stays 0.0.
+                out[base]["label_smoothing"] = 0.05
             out[f"{base}.model"] = {"@architectures": "plait.Tagger.v2", "nO": None, "normalize": False}
             if shared:
                 out[f"{base}.model.tok2vec"] = _listener()
