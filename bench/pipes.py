@@ -135,14 +135,14 @@ def run_task(task: str, steps: int, tmp: Path, same_gemm: bool) -> dict[str, Any
 
 def _fmt_row(label: str, r: dict[str, Any], metrics: list[str]) -> str:
     scores = [f"{r[f'dev_{m}']:.2f}" for m in metrics] + [f"{r[f'test_{m}']:.2f}" for m in metrics]
-    return (f"| {label} | " + " | ".join(scores) + f" | {r['train_wps']:,.0f} ({r['train_wps_tail']:,.0f}) | "
-            f"{r['infer_wps']:,.0f} | {r['train_peak_rss_mib']:.0f} / {r['infer_peak_rss_mib']:.0f} |")
+    return (f"| {label} | " + " | ".join(scores) + f" | {r['train_wps']:,.0f} ({r['train_wpcpus']:,.0f}) | "
+            f"{r['infer_wps']:,.0f} ({r['infer_wpcpus']:,.0f}) | {r['train_peak_rss_mib']:.0f} / {r['infer_peak_rss_mib']:.0f} |")
 
 
 def _ratio_row(label: str, a: dict[str, Any], b: dict[str, Any], metrics: list[str]) -> str:
     scores = [f"{a[f'{s}_{m}'] / b[f'{s}_{m}']:.3f}" for s in ("dev", "test") for m in metrics]
-    return (f"| {label} | " + " | ".join(scores) + f" | {a['train_wps'] / b['train_wps']:.2f}x | "
-            f"{a['infer_wps'] / b['infer_wps']:.2f}x | {a['train_peak_rss_mib'] / b['train_peak_rss_mib']:.2f}x / "
+    return (f"| {label} | " + " | ".join(scores) + f" | {a['train_wps'] / b['train_wps']:.2f}x ({a['train_wpcpus'] / b['train_wpcpus']:.2f}x) | "
+            f"{a['infer_wps'] / b['infer_wps']:.2f}x ({a['infer_wpcpus'] / b['infer_wpcpus']:.2f}x) | {a['train_peak_rss_mib'] / b['train_peak_rss_mib']:.2f}x / "
             f"{a['infer_peak_rss_mib'] / b['infer_peak_rss_mib']:.2f}x |")
 
 
@@ -152,7 +152,7 @@ def render(result: dict[str, Any], command: str, load: str) -> str:
     p = runs["plait/default"]
     s = runs["spacy/default"]
     head = ("| run | " + " | ".join(f"dev {m}" for m in metrics) + " | " + " | ".join(f"test {m}" for m in metrics)
-            + " | train words/s (last quarter) | infer words/s | peak RSS MiB train / infer |")
+            + " | train words/s (per CPU-s) | infer words/s (per CPU-s) | peak RSS MiB train / infer |")
     sep = "|" + " --- |" * (len(metrics) * 2 + 4)
     rows = [head, sep,
             _fmt_row(f"plait {p['version']} ({p['ops']})", p, metrics),
@@ -174,7 +174,7 @@ def render(result: dict[str, Any], command: str, load: str) -> str:
         f"(translated `spacy.` → `plait.`) so both train the same network. One thread "
         f"(OMP/OPENBLAS/MKL_NUM_THREADS=1), each run a fresh process, tools one after the other, on the "
         f"shared 2-core VM (load average {load} at the start — other jobs were running; compare rows of one run "
-        f"only). Training time excludes Example creation and `nlp.initialize`; inference is a fresh process "
+        f"only; the words per CPU-second in brackets, from `time.process_time()`, are less disturbed by the other jobs than wall-clock words/s). Training time excludes Example creation and `nlp.initialize`; inference is a fresh process "
         f"that loads the saved pipeline and runs `nlp.pipe` over the {p['infer_words']:,} words of the test "
         f"`# text` lines, batch 256, best of 3. Accuracy uses gold tokenization (spaCy's `score_token_attr` "
         f"definition: tokens without a gold value are skipped)." if task == "tagmorph" else

@@ -102,7 +102,7 @@ def require_cpu() -> bool:
 
 
 def prefer_gpu(gpu_id: int = 0) -> bool:
-    """Use the GPU `gpu_id` when one is usable (CuPy comes from plait-gpu).
+    """Use the GPU `gpu_id` when one is usable (needs CuPy).
 
     gpu_id (int): the device index.
     RETURNS (bool): whether the GPU is now in use.
@@ -120,8 +120,9 @@ def require_gpu(gpu_id: int = 0) -> bool:
         return bool(_thinc_require_gpu(gpu_id))
     except ValueError as err:
         raise UsageError(
-            f"cannot use GPU {gpu_id}: {err}. Install plait-gpu (CuPy) on a machine "
-            f"with a GPU, or leave out --gpu-id to train on the CPU."
+            f"cannot use GPU {gpu_id}: {err}. On a machine with an NVIDIA GPU install "
+            f"CuPy for its CUDA version (e.g. `pip install cupy-cuda12x`), or leave out "
+            f"--gpu-id to train on the CPU."
         ) from err
 
 

@@ -142,7 +142,9 @@ def _reemit(pending: list[tuple[str, warnings.WarningMessage]]) -> None:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
-def checked_stream(corpus: Callable[[Any], Iterable[Any]], name: str) -> Callable[[Any], Iterator[Any]]:
+def checked_stream(
+    corpus: Callable[[Any], Iterable[Any]], name: str
+) -> Callable[[Any], Iterator[Any]]:
     """Wrap a streamed corpus so that errors name the document they came from.
 
     corpus (Callable[[Language], Iterable[Example]]): the reader.
@@ -199,11 +201,21 @@ def check_examples(examples: list[Any], name: str, path: Any = None) -> None:
     doc_of = numpy.repeat(numpy.arange(len(examples)), lengths)
     _check_ents(examples, data[:, 0], data[:, 1], first, doc_of, starts, name, path)
     if data[:, 3].any():
-        _check_heads(examples, data[:, 2], data[:, 3] != 0, data[:, 4], first, doc_of, starts, name, path)
+        _check_heads(
+            examples, data[:, 2], data[:, 3] != 0, data[:, 4], first, doc_of, starts, name, path
+        )
 
 
-def _check_ents(examples: list[Any], iob: numpy.ndarray, types: numpy.ndarray, first: numpy.ndarray,
-                doc_of: numpy.ndarray, starts: numpy.ndarray, name: str, path: Any) -> None:
+def _check_ents(
+    examples: list[Any],
+    iob: numpy.ndarray,
+    types: numpy.ndarray,
+    first: numpy.ndarray,
+    doc_of: numpy.ndarray,
+    starts: numpy.ndarray,
+    name: str,
+    path: Any,
+) -> None:
     if not iob.any():
         return
     prev_iob = numpy.roll(iob, 1)
@@ -239,7 +251,7 @@ def _biluo_window(doc: Any, i: int) -> list[str]:
     cols = doc.to_array([A.ENT_IOB, A.ENT_TYPE])
     strings = doc.vocab.strings
     out = []
-    for code, label in cols[max(0, i - 3): i + 1].tolist():
+    for code, label in cols[max(0, i - 3) : i + 1].tolist():
         if code in (_IOB_B, _IOB_I):
             out.append(("B-" if code == _IOB_B else "I-") + (strings[int(label)] if label else ""))
         else:
@@ -247,9 +259,17 @@ def _biluo_window(doc: Any, i: int) -> list[str]:
     return out
 
 
-def _check_heads(examples: list[Any], rel: numpy.ndarray, has_dep: numpy.ndarray, sent: numpy.ndarray,
-                 first: numpy.ndarray, doc_of: numpy.ndarray, starts: numpy.ndarray,
-                 name: str, path: Any) -> None:
+def _check_heads(
+    examples: list[Any],
+    rel: numpy.ndarray,
+    has_dep: numpy.ndarray,
+    sent: numpy.ndarray,
+    first: numpy.ndarray,
+    doc_of: numpy.ndarray,
+    starts: numpy.ndarray,
+    name: str,
+    path: Any,
+) -> None:
     n = len(rel)
     idx = numpy.arange(n, dtype=numpy.int64)
     heads = idx + rel
@@ -258,15 +278,26 @@ def _check_heads(examples: list[Any], rel: numpy.ndarray, has_dep: numpy.ndarray
     outside = (heads < doc_start) | (heads >= doc_end)
     if outside.any():  # Doc refuses these; kept for docs built by other means
         pos = int(numpy.flatnonzero(outside)[0])
-        _raise_head(examples, pos, doc_of, starts, int(heads[pos]), "is outside the document", name, path)
+        _raise_head(
+            examples, pos, doc_of, starts, int(heads[pos]), "is outside the document", name, path
+        )
     # Sentence ids over the whole corpus: a new id at every doc and SENT_START.
     sent_id = numpy.cumsum(first | (sent == 1))
     crossing = has_dep & (sent_id[heads] != sent_id)
     if crossing.any():
         pos = int(numpy.flatnonzero(crossing)[0])
-        _raise_head(examples, pos, doc_of, starts, int(heads[pos]), "is in another sentence", name, path,
-                    fix="The sentence starts (sent_starts / is_sent_start) disagree with the parse: drop "
-                        "them (the parse defines the sentences) or fix the head.")
+        _raise_head(
+            examples,
+            pos,
+            doc_of,
+            starts,
+            int(heads[pos]),
+            "is in another sentence",
+            name,
+            path,
+            fix="The sentence starts (sent_starts / is_sent_start) disagree with the parse: drop "
+            "them (the parse defines the sentences) or fix the head.",
+        )
     # Every token must reach a root (a token that is its own head); pointer
     # jumping halves the remaining depth each round, so 64 rounds cover any tree.
     root = heads.copy()
@@ -278,12 +309,30 @@ def _check_heads(examples: list[Any], rel: numpy.ndarray, has_dep: numpy.ndarray
     cyclic = has_dep & (heads[root] != root)
     if cyclic.any():
         pos = int(numpy.flatnonzero(cyclic)[0])
-        _raise_head(examples, pos, doc_of, starts, int(heads[pos]), "is part of a cycle (no root)", name,
-                    path, fix="Every sentence needs one root token whose head is itself.")
+        _raise_head(
+            examples,
+            pos,
+            doc_of,
+            starts,
+            int(heads[pos]),
+            "is part of a cycle (no root)",
+            name,
+            path,
+            fix="Every sentence needs one root token whose head is itself.",
+        )
 
 
-def _raise_head(examples: list[Any], pos: int, doc_of: numpy.ndarray, starts: numpy.ndarray, head: int,
-                why: str, name: str, path: Any, fix: str = "Heads are absolute token indices.") -> None:
+def _raise_head(
+    examples: list[Any],
+    pos: int,
+    doc_of: numpy.ndarray,
+    starts: numpy.ndarray,
+    head: int,
+    why: str,
+    name: str,
+    path: Any,
+    fix: str = "Heads are absolute token indices.",
+) -> None:
     d = int(doc_of[pos])
     eg = examples[d]
     i = pos - int(starts[d])
@@ -328,16 +377,21 @@ def check_frozen_labels(
         unknown = sorted(set(finder(examples)) - known)
         if not unknown:
             continue
-        for d, eg in enumerate(examples):
-            here = sorted(set(finder([eg])) - known)
-            if here:
-                break
-        else:  # pragma: no cover - found in the whole corpus, so in one of them
-            d, eg, here = 0, examples[0], unknown
+        # The error path only: find the first document with an unknown label.
+        d, eg, here = next(
+            (
+                (d, eg, h)
+                for d, eg in enumerate(examples)
+                if (h := sorted(set(finder([eg])) - known))
+            ),
+            (0, examples[0], unknown),
+        )
         label = here[0]
         token = _token_with_label(eg.reference, label)
         at = f" at token {token}" if token is not None else ""
-        more = f" ({len(unknown)} unknown labels in all: {unknown[:10]})" if len(unknown) > 1 else ""
+        more = (
+            f" ({len(unknown)} unknown labels in all: {unknown[:10]})" if len(unknown) > 1 else ""
+        )
         raise DataError(
             f"{_example_place(eg, name, path, d)}: label {label!r}{at} is not "
             f"a label of the frozen component '{comp}'{more}. A frozen component is not updated, so it "

@@ -96,7 +96,9 @@ def _corpus_path_hint(raw_config: Config, interpolated: Config, dot_name: str) -
     return f"[{dot_name}] path = {value!r}"
 
 
-def read_examples(nlp: Any, corpus: Any, dot_name: str, raw_config: Config, interpolated: Config) -> list[Any]:
+def read_examples(
+    nlp: Any, corpus: Any, dot_name: str, raw_config: Config, interpolated: Config
+) -> list[Any]:
     """Materialise a corpus and check its annotation, failing clearly when it
     is empty or bad (errors name the corpus, document index and text).
 
@@ -105,7 +107,8 @@ def read_examples(nlp: Any, corpus: Any, dot_name: str, raw_config: Config, inte
     examples = read_corpus(nlp, corpus, dot_name)
     if not examples:
         raise DataError(
-            f"{dot_name} produced no examples: check {_corpus_path_hint(raw_config, interpolated, dot_name)}. "
+            f"{dot_name} produced no examples: check "
+            f"{_corpus_path_hint(raw_config, interpolated, dot_name)}. "
             f"The file is empty, the folder has no {FILE_TYPE} files, or every document was filtered "
             f"out (limit, max_length). Convert your data with `plait convert` and point "
             f"[{dot_name}] at it."
@@ -114,7 +117,9 @@ def read_examples(nlp: Any, corpus: Any, dot_name: str, raw_config: Config, inte
     return examples
 
 
-def resolve_corpus(config: Config, training_key: str, dot_name: Any, raw_config: Config | None = None) -> Any:
+def resolve_corpus(
+    config: Config, training_key: str, dot_name: Any, raw_config: Config | None = None
+) -> Any:
     """``resolve_dot_names`` for ``train_corpus`` / ``dev_corpus``: a reader that
     cannot be created (no path, a path that does not exist) names the corpus.
 
@@ -140,7 +145,8 @@ def resolve_corpus(config: Config, training_key: str, dot_name: Any, raw_config:
             fix += (" `plait train` needs a dev corpus: it evaluates on it every eval_frequency steps "
                     "to pick model-best (a small held-out slice of your data will do).")
         raise DataError(
-            f"[training] {training_key} = {dot_name!r}: [{dot_name}] cannot be read ({hint}): {reason} {fix}"
+            f"[training] {training_key} = {dot_name!r}: [{dot_name}] cannot be read ({hint}): "
+            f"{reason} {fix}"
         ) from err
 
 

@@ -147,3 +147,16 @@ def test_verbose_lists_applied_overrides(plait_cli, tmp_path):
     assert "override from command line: training.max_steps = 5" in result.stderr
     assert "override from environment: paths.train = 'corpus/train.plait'" in result.stderr
     assert "max_steps = 5" in (tmp_path / "out.cfg").read_text()
+
+
+def test_gpu_without_cupy_is_a_clear_error(plait_cli, tmp_path):
+    pytest.importorskip("numpy")
+    try:
+        import cupy  # noqa: F401
+        pytest.skip("CuPy is installed here")
+    except ImportError:
+        pass
+    cfg = tmp_path / "config.cfg"
+    cfg.write_text(GOOD)
+    result = plait_cli("train", str(cfg), "--gpu-id", "0", "--output", str(tmp_path / "out"))
+    _assert_user_error(result, "cannot use GPU 0", "CuPy")
