@@ -61,6 +61,11 @@ class SerializationError(PlaitError, ValueError):
     """A file that is not what it claims to be: corrupt, truncated or foreign."""
 
 
+class DataWarning(UserWarning):
+    """Data that training can use but probably not as meant (e.g. entity
+    offsets that fall inside tokens become missing annotation)."""
+
+
 def did_you_mean(name: str, candidates: Iterable[str], n: int = 3) -> str:
     """Return " Did you mean 'x'?" for the closest candidates, or "".
 

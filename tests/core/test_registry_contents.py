@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-
 from plait import _entry_points, registry
 
 OUR_DISTRIBUTIONS = {"plait", "plait-pipes", "plait-readers", "plait-augmenters"}

@@ -16,9 +16,8 @@ import sys
 from pathlib import Path
 
 import conllu
-import pytest
-
 import plait
+import pytest
 from plait.tokens import Doc, DocBin
 
 GENRES = ("answers", "email", "newsgroup", "reviews", "weblog")

@@ -26,14 +26,11 @@ from typing import Any
 
 import numpy
 
-from ..errors import DataError
+from ..errors import DataError, DataWarning
 
 PREFIX_CHARS = 40
 
 
-class DataWarning(UserWarning):
-    """Training data plait can use but that is probably not what was meant
-    (entity offsets that do not fall on token boundaries)."""
 
 
 def text_prefix(text: str, n: int = PREFIX_CHARS) -> str:

@@ -539,7 +539,7 @@ def _warn_misaligned(doc: Any, ents: Any, where: str) -> None:
     annotation ("-"), with a warning naming them (the reader adds the index)."""
     import warnings
 
-    from ._data_checks import DataWarning
+    from ..errors import DataWarning
 
     text = doc.text
     bad = [(s, e, label, text[s:e]) for s, e, label in ents if label and doc.char_span(s, e) is None]

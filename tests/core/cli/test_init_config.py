@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from plait.cli.init_config import init_config
 from plait.config import load_config_from_str
 

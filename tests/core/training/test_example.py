@@ -6,7 +6,7 @@ import random
 
 import pytest
 from _ewt_sentences import read_ewt
-from plait.errors import DataError, UsageError
+from plait.errors import DataError, DataWarning, UsageError
 from plait.tokens import Doc
 from plait.training import Example
 from plait.vocab import Vocab
@@ -45,7 +45,8 @@ def test_from_dict_iob_and_offsets(vocab):
     eg2 = Example.from_dict(doc, {"entities": [(6, 14, "GPE")]})
     assert eg2.get_aligned_ner() == ["O", "O", "B-GPE", "L-GPE", "O"]
     # An entity ending inside a token cannot be represented: missing.
-    eg3 = Example.from_dict(doc, {"entities": [(6, 12, "GPE")]})
+    with pytest.warns(DataWarning, match="GPE"):
+        eg3 = Example.from_dict(doc, {"entities": [(6, 12, "GPE")]})
     assert eg3.get_aligned_ner() == ["O", "O", None, None, "O"]
 
 
