@@ -191,6 +191,9 @@ def render(result: dict[str, Any], command: str, load: str) -> str:
         lines += ["", "Differences between the two `init config --optimize efficiency` outputs "
                   "(plait's default vs spaCy's; the benchmark uses spaCy's `[components]` on both sides):", ""]
         lines += [f"- {d}" for d in result["diffs"]]
+    else:
+        lines += ["", "The two `init config --optimize efficiency` outputs define the same components and "
+                  "training settings (checked by the script), so plait trains its own default config here."]
     return "\n".join(lines) + "\n"
 
 
