@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import UsageError
 from ._patterns import ONE, OPT, Columns, TokenSpec, compile_pattern, spec_mask
+from ._results import finish_matches
 
 OnMatch = Callable[[Any, Any, int, list[tuple[int, int, int]]], Any]
 
@@ -175,15 +176,7 @@ class Matcher:
                 kept = sorted(found)
             results.extend((k, s + d_start, e + d_start) for s, e in kept)
         results.sort(key=lambda m: (m[1], m[2]))
-        for i, (k, _, _) in enumerate(results):
-            callback = self._callbacks.get(k)
-            if callback is not None:
-                callback(self, doc, i, results)
-        if as_spans:
-            from ..tokens.span import Span
-
-            return [Span(doc, s, e, label=k) for k, s, e in results]
-        return results
+        return finish_matches(self, doc, results, self._callbacks, as_spans)
 
     def pipe(self, docs: Iterable[Any], *, as_spans: bool = False) -> Iterable[list[Any]]:
         """Match each doc of a stream. YIELDS (list): the matches of each doc."""

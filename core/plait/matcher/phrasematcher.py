@@ -19,6 +19,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import attrs as A
 from ..errors import UsageError, did_you_mean
+from ._results import finish_matches
 
 _ALLOWED = ("ORTH", "TEXT", "LOWER", "NORM", "SHAPE", "PREFIX", "SUFFIX", "LEMMA", "POS", "TAG", "DEP",
             "ENT_TYPE", "MORPH", "LENGTH")
@@ -177,15 +178,7 @@ class PhraseMatcher:
                     for k in keys or ():
                         results.append((k, start + offset, start + offset + length))
         results.sort(key=lambda m: (m[1], m[2], m[0]))
-        for i, (k, _, _) in enumerate(results):
-            callback = self._callbacks.get(k)
-            if callback is not None:
-                callback(self, doc, i, results)
-        if as_spans:
-            from ..tokens.span import Span
-
-            return [Span(doc, s, e, label=k) for k, s, e in results]
-        return results
+        return finish_matches(self, doc, results, self._callbacks, as_spans)
 
     def pipe(self, docs: Iterable[Any], *, as_spans: bool = False) -> Iterable[list[Any]]:
         """Match each doc of a stream. YIELDS (list): the matches of each doc."""
