@@ -22,13 +22,29 @@ KNOWN_PROVIDERS: dict[str, str] = {
     "tok2vec": "plait-pipes", "tagger": "plait-pipes", "morphologizer": "plait-pipes",
     "senter": "plait-pipes", "sentencizer": "plait-pipes", "parser": "plait-pipes",
     "ner": "plait-pipes", "textcat": "plait-pipes", "textcat_multilabel": "plait-pipes",
-    "entity_ruler": "plait-pipes", "lemmatizer": "plait-pipes",
+    "entity_ruler": "plait-pipes", "lemmatizer": "plait-pipes", "entity_linker": "plait-pipes",
+    "span_finder": "plait-pipes", "spancat": "plait-pipes",
     "trainable_lemmatizer": "plait-pipes",
     "plait.orth_variants.v1": "plait-augmenters", "plait.lower_case.v1": "plait-augmenters",
     "plait.combined_augmenter.v1": "plait-augmenters",
     "plait.WandbLogger.v1": "plait-loggers-wandb",
     "plait.JsonlCorpus.v1": "plait-readers", "plait.JsonlExamples.v1": "plait-readers",
 }
+
+
+def _provider_hint(name: str) -> str:
+    """Say which distribution provides ``name``, and whether it is installed."""
+    provider = KNOWN_PROVIDERS.get(name)
+    if provider is None:
+        return ""
+    try:
+        version = _entry_points.importlib_metadata.version(provider)
+    except _entry_points.importlib_metadata.PackageNotFoundError:
+        return f" It is provided by '{provider}': run `pip install {provider}`."
+    return (
+        f" It is planned for '{provider}', but the installed {provider} {version} does not "
+        f"provide it; upgrade {provider} when a version with it is released."
+    )
 
 
 class Registry(catalogue.Registry):
@@ -76,8 +92,7 @@ class Registry(catalogue.Registry):
         func = self.get_entry_point(name)
         if func is not None:
             return func
-        provider = KNOWN_PROVIDERS.get(name)
-        install = f" It is provided by '{provider}': run `pip install {provider}`." if provider else ""
+        install = _provider_hint(name)
         raise RegistryError(
             f"no function '{name}' in registry '{self.name}'."
             f"{did_you_mean(name, self.names())}{install}"

@@ -62,3 +62,15 @@ EXPECTED = {
 def test_registry_snapshot(name):
     missing = EXPECTED[name] - set(getattr(registry, name).names())
     assert not missing, f"registry {name} lacks {sorted(missing)}"
+
+
+def test_missing_factory_hint_depends_on_what_is_installed():
+    from plait._registry import _provider_hint
+
+    # plait-pipes is installed here but has no parser yet: no "pip install" advice.
+    hint = _provider_hint("parser")
+    assert "does not provide it" in hint and "pip install" not in hint
+    assert _provider_hint("plait.WandbLogger.v1") == (
+        " It is provided by 'plait-loggers-wandb': run `pip install plait-loggers-wandb`."
+    )
+    assert _provider_hint("my_own_thing") == ""
