@@ -243,6 +243,23 @@ class Vocab:
             return np.full(n, self.strings.add(self.lang), dtype=np.uint64)
         raise UsageError(f"{A.NAMES.get(attr, attr)} is not a lexeme attribute")
 
+    def _lex_values(self, attr: int, rows: np.ndarray) -> np.ndarray:
+        """One lexeme attribute for the given rows (``lex_column(attr)[rows]``
+        without computing flag bits for the whole table).
+
+        attr (int): as for ``lex_column``.
+        rows (numpy.ndarray): lexeme rows.
+        RETURNS (numpy.ndarray): uint64, one value per row.
+        """
+        name = _HASH_COLS.get(attr)
+        if name is not None:
+            return self._cols[name][rows]
+        if attr == A.LENGTH:
+            return self._cols["length"][rows]
+        if attr in A.FLAG_ATTRS:
+            return (self._cols["flags"][rows] >> np.uint64(attr)) & np.uint64(1)
+        return self.lex_column(attr)[rows]
+
     # Serialisation -------------------------------------------------------
     def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
         """Serialise strings, lexemes (with their norm and flags) and lookups."""

@@ -95,13 +95,15 @@ def test_six_component_pipeline_trains_and_reloads(ewt_dir, tmp_path):
     meta = json.loads((best / "meta.json").read_text())
     assert meta["pipeline"] == PIPELINE.split(",")
     scores = meta["performance"]
-    # Measured bars after 300 steps on ~1,500 sentences (a few points of slack).
-    assert scores["tag_acc"] > 0.80, scores
-    assert scores["pos_acc"] > 0.82, scores
-    assert scores["morph_acc"] > 0.80, scores
-    assert scores["lemma_acc"] > 0.85, scores
-    assert scores["sents_f"] > 0.40, scores
-    assert scores["cats_score"] > 0.20, scores
+    # Measured after 300 steps on 1,500 sentences (seed 0, deterministic): tag 0.864,
+    # pos 0.876, morph 0.869, lemma 0.904, sents_f 0.639, cats macro F 0.267 (five
+    # genres; predicting the majority genre gives ~0.09). Bars sit a few points below.
+    assert scores["tag_acc"] > 0.84, scores
+    assert scores["pos_acc"] > 0.85, scores
+    assert scores["morph_acc"] > 0.84, scores
+    assert scores["lemma_acc"] > 0.88, scores
+    assert scores["sents_f"] > 0.58, scores
+    assert scores["cats_score"] > 0.22, scores
 
     texts = [doc.text for doc in dev_docs[:40]]
     first = plait.load(best)

@@ -10,6 +10,9 @@ a ``url_match``, else (4) split on infixes.
 
 Speed comes from a cache of chunk -> pieces: text is mostly chunks seen
 before, which cost one dict lookup. The regex work runs only for new chunks.
+A cache entry also holds the pieces' lexeme rows and space flags, so a warm
+chunk costs one lookup and two list extends, and the Doc is built straight
+from those rows (``Doc._from_lex``) without looking words up again.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import srsly
 
 from ..errors import SerializationError, UsageError
@@ -69,14 +73,17 @@ class Tokenizer:
         url_match: Callable | None = None,
         faster_heuristics: bool = True,
     ) -> None:
-        self.vocab = vocab
+        self._vocab = vocab
         self._prefix_search = prefix_search
         self._suffix_search = suffix_search
         self._infix_finditer = infix_finditer
         self._token_match = token_match
         self._url_match = url_match
         self._faster_heuristics = bool(faster_heuristics)
-        self._cache: dict[str, Entry] = {}
+        # chunk -> (pieces, norms, lexeme rows, spaces if the chunk ends the
+        # text or a non-space follows, spaces if a " " follows); entries
+        # start with an Entry, which is what _tokenize_affixes reads back.
+        self._cache: dict[str, tuple] = {}
         self._rules: dict[str, list[dict[str, str]]] = {}
         self._specials: dict[str, Entry] = {}
         # first piece -> [(pieces without special cases, key)], longest first
@@ -89,6 +96,17 @@ class Tokenizer:
     def _changed(self) -> None:
         self._cache = {}
         self._rebuild_affix_specials()
+
+    @property
+    def vocab(self) -> Any:
+        """RETURNS (Vocab): the vocabulary the Docs are built with."""
+        return self._vocab
+
+    @vocab.setter
+    def vocab(self, value: Any) -> None:
+        # Cache entries hold lexeme rows of the old vocab.
+        self._vocab = value
+        self._cache = {}
 
     @property
     def prefix_search(self) -> Callable | None:
@@ -179,12 +197,54 @@ class Tokenizer:
         text (str): the text; any unicode string.
         RETURNS (Doc): the tokens; ``doc.text == text``.
         """
-        words, spaces, norms = self.split(text)
-        doc = _doc_class()(self.vocab, words=words, spaces=spaces)
+        if not isinstance(text, str):
+            raise UsageError(f"Tokenizer expects a str, got {type(text).__name__}: {text!r:.80}")
+        cache_get = self._cache.get
+        tokenize_chunk = self._tokenize_chunk
+        rows: list[int] = []
+        spaces: list[bool] = []
+        norms: list[tuple[int, str]] | None = None
+        parts = _WS_SPLIT(text)
+        last = parts.pop()  # parts alternate chunk, whitespace, ..., chunk
+        whitespace = parts[1::2]
+        for chunk, ws in zip(parts[::2], whitespace, strict=True):
+            if chunk:
+                entry = cache_get(chunk) or tokenize_chunk(chunk)
+                if entry[1] is not None:
+                    norms = self._add_norms(norms, len(rows), entry[1])
+                rows += entry[2]
+                if ws == " ":  # the common case: one space, owned by the last piece
+                    spaces += entry[4]
+                    continue
+                if ws[0] == " ":
+                    spaces += entry[4]
+                    ws = ws[1:]
+                else:
+                    spaces += entry[3]
+            rows.append(self._vocab.get_lex_id(ws))
+            spaces.append(False)
+        if last:
+            entry = cache_get(last) or tokenize_chunk(last)
+            if entry[1] is not None:
+                norms = self._add_norms(norms, len(rows), entry[1])
+            rows += entry[2]
+            spaces += entry[3]
+        doc = _doc_class()._from_lex(
+            self._vocab, np.array(rows, dtype=np.int64), np.array(spaces, dtype=bool)
+        )
         if norms:
             for i, norm in norms:
                 doc[i].norm_ = norm
         return doc
+
+    @staticmethod
+    def _add_norms(
+        norms: list[tuple[int, str]] | None, start: int, piece_norms: tuple[str | None, ...]
+    ) -> list[tuple[int, str]]:
+        if norms is None:
+            norms = []
+        norms.extend((start + j, n) for j, n in enumerate(piece_norms) if n is not None)
+        return norms
 
     def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Any]:
         """Tokenize a stream of texts.
@@ -220,7 +280,7 @@ class Tokenizer:
                 entry = cache_get(chunk)
                 if entry is None:
                     entry = tokenize_chunk(chunk)
-                pieces, piece_norms = entry
+                pieces, piece_norms = entry[0], entry[1]
                 if piece_norms is not None:
                     start = len(words)
                     norms.extend((start + j, n) for j, n in enumerate(piece_norms) if n is not None)
@@ -237,16 +297,20 @@ class Tokenizer:
             spaces[i] = True
         return words, spaces, norms
 
-    def _tokenize_chunk(self, chunk: str) -> Entry:
+    def _tokenize_chunk(self, chunk: str) -> tuple:
         entry = self._specials.get(chunk)
         if entry is None:
             entry = self._tokenize_affixes(chunk, True)
             if self._affix_specials:
                 entry = self._match_affix_specials(entry)
+        pieces = entry[0]
+        rows = tuple(self._vocab.get_lex_ids(list(pieces)).tolist())
+        no_space = (False,) * len(pieces)
+        cached = (pieces, entry[1], rows, no_space, no_space[:-1] + (True,))
         if len(self._cache) >= _MAX_CACHE:
             self._cache = {}
-        self._cache[chunk] = entry
-        return entry
+        self._cache[chunk] = cached
+        return cached
 
     def _tokenize_affixes(self, chunk: str, with_specials: bool) -> Entry:
         prefixes: list[str] = []

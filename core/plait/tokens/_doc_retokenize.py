@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import attrs as A
 from ..errors import UsageError
+from .doc import TOKEN_COLUMNS, _Columns
 from .span import Span
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ def _apply_merges(doc: Doc, merges: list[tuple[Span, dict]]) -> None:
     # Each merged span collapses into its first position; the root's values go there.
     lex = doc._lex.copy()
     spaces = doc._spaces.copy()
-    tok = {attr: col.copy() for attr, col in doc._tok.items()}
+    tok = {attr: doc._tok[attr].copy() for attr in TOKEN_COLUMNS}
     group_of = np.arange(n)
     for span, attrs in merges:
         s, e = span.start, span.end
@@ -89,7 +90,7 @@ def _apply_merges(doc: Doc, merges: list[tuple[Span, dict]]) -> None:
     spans_before = {name: list(group) for name, group in doc.spans.items()}
     doc._lex = lex[keep]
     doc._spaces = spaces[keep]
-    doc._tok = tok
+    doc._tok = _Columns(new_n, tok)
     doc._idx = None
     if doc._norm is not None:
         doc._norm = doc._norm[keep]

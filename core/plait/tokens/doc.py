@@ -30,8 +30,8 @@ TOKEN_COLUMNS: dict[int, type] = {
     A.HEAD: np.int64, A.DEP: np.uint64, A.ENT_IOB: np.uint8, A.ENT_TYPE: np.uint64,
     A.ENT_KB_ID: np.uint64, A.ENT_ID: np.uint64, A.SENT_START: np.int8,
 }  # fmt: skip
-_HASH_COLUMNS = [attr for attr, dtype in TOKEN_COLUMNS.items() if dtype is np.uint64]
 _POS_LOOKUP: dict[str | None, int] = {**A.POS_IDS, None: 0}
+_POS_ID_SET = set(A.POS_NAMES)
 LEXEME_ATTRS = {
     A.ORTH,
     A.LOWER,
@@ -43,6 +43,30 @@ LEXEME_ATTRS = {
     A.LANG,
     *A.FLAG_ATTRS,
 }
+
+
+class _Columns(dict):
+    """The token columns of one Doc, each allocated (zeroed) on first access.
+
+    Most docs only ever get a few columns written (a tagger writes TAG, a text
+    classifier none), so allocating all eleven per doc would cost more than the
+    tokenizer's work on warm text. A missing column reads as all zeros
+    ("missing" in every encoding), so ``doc._tok[attr]`` behaves as if every
+    column were present; code iterating the dict sees only allocated columns.
+
+    n (int): the number of tokens.
+    columns (dict | None): columns to start with (used as they are).
+    """
+
+    def __init__(self, n: int, columns: dict[int, np.ndarray] | None = None) -> None:
+        if columns:
+            super().__init__(columns)
+        self.n = n
+
+    def __missing__(self, attr: int) -> np.ndarray:
+        col = np.zeros(self.n, dtype=TOKEN_COLUMNS[attr])
+        self[attr] = col
+        return col
 
 
 class NoNounChunksError(UsageError, NotImplementedError):
@@ -163,18 +187,10 @@ class Doc:
     def _init_empty(
         self, vocab: Vocab, lex: np.ndarray, spaces: np.ndarray, tok: dict | None = None
     ) -> None:
-        n = len(lex)
         self.vocab = vocab
         self._lex = lex
         self._spaces = spaces
-        if tok is None:
-            # One allocation for the hash columns; each column is a row view.
-            block = np.zeros((len(_HASH_COLUMNS), n), dtype=np.uint64)
-            tok = dict(zip(_HASH_COLUMNS, block, strict=False))
-            tok[A.HEAD] = np.zeros(n, dtype=np.int64)
-            tok[A.ENT_IOB] = np.zeros(n, dtype=np.uint8)
-            tok[A.SENT_START] = np.zeros(n, dtype=np.int8)
-        self._tok = tok
+        self._tok = _Columns(len(lex), tok)
         self._norm: np.ndarray | None = None  # token-level norm overrides
         self._idx: np.ndarray | None = None
         # Containers are created on first use: a corpus holds many docs, and
@@ -254,6 +270,19 @@ class Doc:
             doc._tok[attr][:] = values
         return doc
 
+    @classmethod
+    def _from_lex(cls, vocab: Vocab, lex: np.ndarray, spaces: np.ndarray) -> Doc:
+        """Build an unannotated Doc from lexeme rows and spaces (the tokenizer's
+        fast path: no validation, no columns allocated).
+
+        lex (numpy.ndarray): int64 lexeme rows of ``vocab``.
+        spaces (numpy.ndarray): bool, one per token.
+        RETURNS (Doc): the new doc, owning both arrays.
+        """
+        doc = cls.__new__(cls)
+        doc._init_empty(vocab, lex, spaces)
+        return doc
+
     # Sequence protocol ---------------------------------------------------
     def __len__(self) -> int:
         return len(self._lex)
@@ -325,12 +354,13 @@ class Doc:
     # Arrays --------------------------------------------------------------
     def _column(self, attr: int) -> np.ndarray:
         if attr in TOKEN_COLUMNS:
-            return self._tok[attr].astype(np.uint64)
+            col = self._tok.get(attr)
+            return np.zeros(len(self._lex), dtype=np.uint64) if col is None else col.astype(np.uint64)
         if attr == A.NORM and self._norm is not None:
-            lex_norm = self.vocab.lex_column(A.NORM)[self._lex]
+            lex_norm = self.vocab._lex_values(A.NORM, self._lex)
             return np.where(self._norm != 0, self._norm, lex_norm)
         if attr in LEXEME_ATTRS:
-            return self.vocab.lex_column(attr)[self._lex]
+            return self.vocab._lex_values(attr, self._lex)
         if attr == A.SPACY:
             return self._spaces.astype(np.uint64)
         if attr == A.ID:
@@ -372,30 +402,31 @@ class Doc:
                 f"Doc.from_array: array of shape {array.shape} for {len(ids)} attributes and "
                 f"{len(self)} tokens; expected ({len(self)}, {len(ids)})"
             )
+        tok = self._tok
         for k, attr in enumerate(ids):
             col = array[:, k]
             if attr == A.HEAD:
-                rel = col.astype(np.int64)
+                col = col.astype(np.int64)
                 _doc_parse.check_heads(
-                    np.arange(len(self)) + rel, "Doc.from_array: HEAD (absolute)"
+                    np.arange(len(self)) + col, "Doc.from_array: HEAD (absolute)"
                 )
-                self._tok[A.HEAD][:] = rel
             elif attr == A.SENT_START:
-                self._tok[A.SENT_START][:] = col.astype(np.int64).astype(np.int8)
+                col = col.astype(np.int64)
             elif attr == A.ENT_IOB:
                 bad = np.flatnonzero(col > 3)
                 if len(bad):
                     raise DataError(
                         f"Doc.from_array: ENT_IOB[{bad[0]}] = {col[bad[0]]}; valid codes are 0-3"
                     )
-                self._tok[A.ENT_IOB][:] = col
             elif attr == A.POS:
-                unknown = set(np.unique(col).tolist()) - set(A.POS_NAMES)
+                unknown = set(np.unique(col).tolist()) - _POS_ID_SET
                 if unknown:
                     raise DataError(f"Doc.from_array: unknown POS ids {sorted(unknown)}")
-                self._tok[A.POS][:] = col
-            elif attr in TOKEN_COLUMNS:
-                self._tok[attr][:] = col
+            if attr in TOKEN_COLUMNS:
+                if attr in tok:
+                    tok[attr][:] = col
+                else:  # not allocated yet: a converted copy is the column
+                    tok[attr] = col.astype(TOKEN_COLUMNS[attr])
             elif attr == A.SPACY:
                 self._spaces = col.astype(bool)
                 self._idx = None
@@ -425,7 +456,8 @@ class Doc:
                 return bool(self._tok[A.SENT_START][0] != 0)
             return bool(check(self._tok[A.SENT_START][1:] != 0))
         if key in TOKEN_COLUMNS:
-            return bool(check(self._tok[key] != 0)) if len(self) else False
+            col = self._tok.get(key)  # an unallocated column is all zeros
+            return bool(check(col != 0)) if col is not None and len(self) else False
         return bool(check(self._column(key) != 0)) if len(self) else False
 
     # Entities, sentences, spans -------------------------------------------

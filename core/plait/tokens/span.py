@@ -182,11 +182,11 @@ class Span:
 
     def as_doc(self, copy_user_data: bool = False) -> Doc:
         """RETURNS (Doc): a new Doc holding just these tokens and their annotation."""
-        from .doc import Doc
+        from .doc import TOKEN_COLUMNS, Doc
 
         doc = self.doc
         s, e = self.start, self.end
-        cols = {attr: col[s:e].copy() for attr, col in doc._tok.items()}
+        cols = {attr: doc._tok[attr][s:e].copy() for attr in TOKEN_COLUMNS}
         heads = cols[A.HEAD] + np.arange(s, e)
         outside = (heads < s) | (heads >= e)
         cols[A.HEAD][outside] = 0  # heads leaving the span become roots

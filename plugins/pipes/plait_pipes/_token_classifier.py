@@ -118,7 +118,7 @@ class TokenClassifier(TrainablePipe):
     """Base for components that predict one label per token with a softmax.
 
     Subclasses define ``_gold(examples) -> (classes, negative)`` and
-    ``_write(docs, classes)``; labels live in ``cfg["labels"]``.
+    ``_write(docs, classes)`` (the classes of the whole batch, concatenated); labels live in ``cfg["labels"]``.
     """
 
     def __init__(
@@ -140,15 +140,32 @@ class TokenClassifier(TrainablePipe):
             return []
         best = xp.concatenate(scores).argmax(axis=1)
         best = self.model.ops.to_numpy(best) if hasattr(self.model.ops, "to_numpy") else np.asarray(best)
-        return np.split(np.asarray(best, dtype=np.int64), np.cumsum(lengths)[:-1])
+        best = np.asarray(best, dtype=np.int64)
+        # Slices, not np.split: that costs a few numpy calls per (short) doc.
+        out = []
+        start = 0
+        for length in lengths:
+            out.append(best[start : start + length])
+            start += length
+        return out
 
     def set_annotations(self, docs: list[Any], classes: list[np.ndarray]) -> None:
         """Write the predicted classes into the docs."""
-        for doc, doc_classes in zip(docs, classes, strict=True):
-            if len(doc):
-                self._write(doc, doc_classes)
+        docs = list(docs)
+        classes = list(classes)
+        if len(classes) != len(docs):
+            raise UsageError(
+                f"component '{self.name}': set_annotations got {len(classes)} predictions for "
+                f"{len(docs)} docs; pass what predict(docs) returned for the same docs"
+            )
+        if not docs:
+            return
+        # One array for the batch: the subclass maps and writes it in a few
+        # numpy calls instead of a dozen per (usually short) doc.
+        self._write(docs, np.concatenate(classes).astype(np.int64, copy=False))
 
-    def _write(self, doc: Any, classes: np.ndarray) -> None:
+    def _write(self, docs: list[Any], classes: np.ndarray) -> None:
+        """Write the classes of every token of ``docs`` (concatenated in order)."""
         raise NotImplementedError
 
     # Training -----------------------------------------------------------

@@ -15,6 +15,7 @@ import numpy as np
 from plait.attrs import MORPH, POS, POS_IDS, POS_NAMES
 from plait.errors import DataError
 from plait.language import Language
+from plait.tokens._doc_batch import docs_from_array, docs_to_array
 from thinc.api import Model
 
 from ._default_models import MORPHOLOGIZER, model_config
@@ -103,17 +104,20 @@ class Morphologizer(TokenClassifier):
             self._cache = (pos_arr, morph_arr, LabelIndex(_pair_keys(pos_arr, morph_arr)))
         return self._cache
 
-    def _write(self, doc: Any, classes: np.ndarray) -> None:
+    def _write(self, docs: list[Any], classes: np.ndarray) -> None:
         pos_arr, morph_arr, _ = self._tables()
         pos = pos_arr[classes]
         morph = morph_arr[classes]
-        current = doc.to_array([POS, MORPH])
-        if self.cfg.get("extend"):
-            morph = self._extend(current[:, 1], morph)
-        if not self.cfg.get("overwrite"):
-            pos = np.where(current[:, 0] != 0, current[:, 0], pos)
-            morph = np.where(current[:, 1] != 0, current[:, 1], morph)
-        doc.from_array([POS, MORPH], np.stack([pos, morph], axis=1))
+        extend = self.cfg.get("extend")
+        overwrite = self.cfg.get("overwrite")
+        if extend or not overwrite:  # the defaults need no read-back
+            current = docs_to_array(docs, [POS, MORPH])
+            if extend:
+                morph = self._extend(current[:, 1], morph)
+            if not overwrite:
+                pos = np.where(current[:, 0] != 0, current[:, 0], pos)
+                morph = np.where(current[:, 1] != 0, current[:, 1], morph)
+        docs_from_array(docs, [POS, MORPH], np.stack([pos, morph], axis=1))
 
     def _extend(self, current: np.ndarray, predicted: np.ndarray) -> np.ndarray:
         """Merge predicted features into existing ones (existing values win)."""

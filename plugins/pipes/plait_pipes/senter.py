@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from plait.attrs import SENT_START
 from plait.language import Language
+from plait.tokens._doc_batch import docs_from_array, docs_to_array
 from thinc.api import Model
 
 from ._default_models import SENTER, model_config
@@ -66,13 +67,15 @@ class SentenceRecognizer(TokenClassifier):
     def _labels_from_data(self, labels: Any) -> list[str]:
         return list(LABELS)
 
-    def _write(self, doc: Any, classes: np.ndarray) -> None:
+    def _write(self, docs: list[Any], classes: np.ndarray) -> None:
         starts = np.where(classes == 1, 1, -1).astype(np.int64)
-        starts[0] = 1
+        sizes = np.array([len(doc) for doc in docs], dtype=np.int64)
+        firsts = np.cumsum(sizes) - sizes
+        starts[firsts[sizes > 0]] = 1  # each doc's first token starts a sentence
         if not self.cfg.get("overwrite"):
-            current = doc.to_array(SENT_START).astype(np.int64)
+            current = docs_to_array(docs, [SENT_START])[:, 0].astype(np.int64)
             starts = np.where(current != 0, current, starts)
-        doc.from_array([SENT_START], starts.reshape(-1, 1))
+        docs_from_array(docs, [SENT_START], starts.reshape(-1, 1))
 
     def _gold(self, examples: list[Any]) -> tuple[np.ndarray, None]:
         if not examples:

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 from plait.attrs import TAG
+from plait.tokens._doc_batch import docs_from_array, docs_to_array
 from plait.language import Language
 from thinc.api import Model
 
@@ -81,13 +82,13 @@ class Tagger(TokenClassifier):
             self._cache = (hashes, LabelIndex(list(hashes) + neg))
         return self._cache
 
-    def _write(self, doc: Any, classes: np.ndarray) -> None:
+    def _write(self, docs: list[Any], classes: np.ndarray) -> None:
         hashes, _ = self._tables()
         tags = hashes[classes]
         if not self.cfg.get("overwrite"):
-            current = doc.to_array(TAG)
+            current = docs_to_array(docs, [TAG])[:, 0]
             tags = np.where(current != 0, current, tags)
-        doc.from_array([TAG], tags.reshape(-1, 1))
+        docs_from_array(docs, [TAG], tags.reshape(-1, 1))
 
     def _gold(self, examples: list[Any]) -> tuple[np.ndarray, np.ndarray | None]:
         hashes, index = self._tables()

@@ -1,8 +1,9 @@
 """Docs -> per-doc uint64 id columns: the input of every hash embedding.
 
-This is the one place token features are read, and it reads them with one
-``doc.to_array(columns)`` call per doc (numpy indexing of the vocab's lexeme
-columns), never a Python loop over tokens.
+This is the one place token features are read, and it reads them for the
+whole batch at once (``docs_to_array``: numpy indexing of the vocab's lexeme
+columns over the batch's concatenated lexeme rows), never a Python loop over
+tokens.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from plait.errors import ConfigError
+from plait.tokens._doc_batch import docs_to_array
 from thinc.api import Model
 from thinc.types import Ints2d
 
@@ -52,9 +54,16 @@ def FeatureExtractor(columns: Sequence[str | int]) -> Model[list[Any], list[Ints
 
 
 def forward(model: Model, docs: list[Any], is_train: bool) -> tuple[list[Ints2d], Any]:
+    # One read for the whole batch (one fancy-index per column, one transfer
+    # to the device), then each doc's rows as a view.
     columns = model.attrs["columns"]
-    asarray = model.ops.asarray
-    features = [asarray(doc.to_array(columns), dtype="uint64") for doc in docs]
+    table = model.ops.asarray(docs_to_array(docs, columns), dtype="uint64")
+    features = []
+    start = 0
+    for doc in docs:
+        end = start + len(doc)
+        features.append(table[start:end])
+        start = end
 
     def backprop(d_features: list[Ints2d]) -> list[Any]:
         return []
