@@ -152,7 +152,11 @@ class PipelineMixin:
             raise UsageError(f"add_pipe: source must be a Language object, not {type(source).__name__}")
         if source_name not in source.component_names:
             raise UsageError(f"add_pipe(source=...): {source._missing_component(source_name)}")
-        source_config = source.config["components"][source_name]
+        # Interpolated, as spaCy does: a ${components.tok2vec...} variable in
+        # the source's block refers to the *source* pipeline (e.g. the width
+        # of a tok2vec copied by replace_listeners); left raw, it would follow
+        # this pipeline's component of that name and no longer fit the weights.
+        source_config = source.config.interpolate()["components"][source_name]
         factory_name = source_config["factory"]
         proc = source.get_pipe(source_name)
         for s in source.vocab.strings:

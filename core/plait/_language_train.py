@@ -287,7 +287,10 @@ class TrainingMixin:
                 f"replace_listeners: '{tok2vec_name}' ({type(tok2vec).__name__}) has no listeners: it "
                 f"needs `listener_map` and `remove_listener` (a tok2vec component)."
             )
-        tok2vec_cfg = self.get_pipe_config(tok2vec_name)
+        # Interpolated: the copy is independent of the tok2vec, so its config
+        # must not keep ${components.tok2vec...} variables (they would break
+        # once that tok2vec is removed, replaced or resized).
+        tok2vec_cfg = self.config.interpolate()["components"][tok2vec_name]
         pipe_listeners = list(tok2vec.listener_map.get(pipe_name, []))
         pipe = self.get_pipe(pipe_name)
         pipe_cfg = self._pipe_configs[pipe_name]
