@@ -12,9 +12,17 @@ from typing import Any
 from ._registry import registry
 from .tokenizer import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
-_LAZY = {"minibatch": "plait.training.batchers:minibatch"}
+_LAZY = {
+    "minibatch": "plait.training.batchers:minibatch",
+    "get_lang_class": "plait.language:get_lang_class",
+    "load_config": "plait.config:load_config",
+    "fix_random_seed": "thinc.api:fix_random_seed",
+}
 
-__all__ = ["registry", "compile_prefix_regex", "compile_suffix_regex", "compile_infix_regex", "minibatch"]  # noqa: F822 - lazy
+__all__ = [  # noqa: F822 - the lazy names resolve through __getattr__
+    "registry", "compile_prefix_regex", "compile_suffix_regex", "compile_infix_regex",
+    "minibatch", "get_lang_class", "load_config", "fix_random_seed",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -44,6 +44,7 @@ def _make_english() -> type:
         Defaults = EnglishDefaults
 
     English.__module__ = __name__
+    English.__qualname__ = "English"
     return English
 
 

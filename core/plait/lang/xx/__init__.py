@@ -24,6 +24,7 @@ def _make_multi_language() -> type:
         Defaults = MultiLanguageDefaults
 
     MultiLanguage.__module__ = __name__
+    MultiLanguage.__qualname__ = "MultiLanguage"
     return MultiLanguage
 
 
