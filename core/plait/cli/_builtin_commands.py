@@ -15,6 +15,7 @@ TOP_LEVEL = {
     "evaluate": ("plait.cli.evaluate:evaluate_cli", "Evaluate a trained pipeline on a corpus."),
     "convert": ("plait.cli.convert:convert_cli", "Convert CoNLL-U, IOB or JSONL files to .plait."),
     "info": ("plait.cli.info:info_cli", "Show versions, installed plugins and what they register."),
+    "package": ("plait.cli.package:package_cli", "Turn a trained pipeline into an installable Python package."),
 }
 INIT = {
     "config": ("plait.cli.init_config:init_config_cli", "Generate a starter config for a pipeline."),
