@@ -69,7 +69,10 @@ class Vocab:
         self._index: dict[str, int] = {}
         self._lex_texts: list[str] = []
         self._size = 0
-        self._cols: dict[str, np.ndarray] = {name: np.zeros(64, dtype=np.uint64) for name in _COLS}
+        # One (columns, capacity) block; _cols holds its rows by name, so a
+        # batch of new lexemes is one write however many columns there are.
+        self._block = np.zeros((len(_COLS), 64), dtype=np.uint64)
+        self._cols: dict[str, np.ndarray] = dict(zip(_COLS, self._block, strict=True))
         self._getters_cache: tuple | None = None
 
     @property
@@ -169,7 +172,6 @@ class Vocab:
             lowers, norms, prefixes, suffixes, shapes, flag_values = (
                 list(c) for c in zip(*rows, strict=False)
             )
-            flags_col = np.array(flag_values, dtype=np.uint64)
         else:
             # Many new words (loading a corpus): column by column with map(),
             # C-level iteration for the str methods.
@@ -185,26 +187,22 @@ class Vocab:
                 flags_col |= np.fromiter(map(getter, texts), dtype=bool, count=n_new).astype(
                     np.uint64
                 ) << np.uint64(attr)
-        values = {
-            "orth": texts,
-            "lower": lowers,
-            "norm": norms,
-            "prefix": prefixes,
-            "suffix": suffixes,
-            "shape": shapes,
-        }
+        # Column order of _COLS: orth, lower, norm, prefix, suffix, shape (strings
+        # added column by column, which fixes the StringStore's order), length, flags.
+        values = (texts, lowers, norms, prefixes, suffixes, shapes)
         if n_new < 64:
             add = strings.add
-            for name, column in values.items():
-                self._cols[name][start:stop] = [add(v) for v in column]
-            self._cols["length"][start:stop] = [len(t) for t in texts]
+            table = [[add(v) for v in column] for column in values]
+            table.append([len(t) for t in texts])
+            table.append(flag_values)
+            self._block[:, start:stop] = table
         else:
-            for name, column in values.items():
+            for name, column in zip(_COLS, values, strict=False):
                 self._cols[name][start:stop] = strings.hashes(column)
             self._cols["length"][start:stop] = np.fromiter(
                 map(len, texts), dtype=np.uint64, count=n_new
             )
-        self._cols["flags"][start:stop] = flags_col
+            self._cols["flags"][start:stop] = flags_col
         self._index.update(zip(texts, range(start, start + n_new), strict=False))
         self._lex_texts.extend(texts)
         self._size = start + n_new
@@ -216,10 +214,10 @@ class Vocab:
             return
         while capacity < needed:
             capacity *= 2
-        for name, col in self._cols.items():
-            grown = np.zeros(capacity, dtype=np.uint64)
-            grown[: len(col)] = col
-            self._cols[name] = grown
+        grown = np.zeros((len(_COLS), capacity), dtype=np.uint64)
+        grown[:, : self._block.shape[1]] = self._block
+        self._block = grown
+        self._cols = dict(zip(_COLS, grown, strict=True))
 
     def _set_flag(self, row: int, flag_id: int, value: bool) -> None:
         bit = np.uint64(1 << flag_id)

@@ -199,17 +199,27 @@ class Tokenizer:
         """
         if not isinstance(text, str):
             raise UsageError(f"Tokenizer expects a str, got {type(text).__name__}: {text!r:.80}")
-        cache_get = self._cache.get
-        tokenize_chunk = self._tokenize_chunk
+        parts = _WS_SPLIT(text)
+        doc = self._build(parts, self._cache)
+        if doc is None:  # some chunks are new: tokenize them, then build
+            doc = self._build(parts, self._learn(parts))
+        return doc
+
+    def _build(self, parts: list[str], entries: dict[str, tuple]) -> Any:
+        """The Doc of a text split on whitespace, or None if a chunk has no entry.
+
+        parts (list[str]): chunk, whitespace, chunk, ..., chunk.
+        entries (dict): chunk -> cache entry (see ``_learn``).
+        """
+        get = entries.get
         rows: list[int] = []
         spaces: list[bool] = []
         norms: list[tuple[int, str]] | None = None
-        parts = _WS_SPLIT(text)
-        last = parts.pop()  # parts alternate chunk, whitespace, ..., chunk
-        whitespace = parts[1::2]
-        for chunk, ws in zip(parts[::2], whitespace, strict=True):
+        for chunk, ws in zip(parts[:-1:2], parts[1::2], strict=True):
             if chunk:
-                entry = cache_get(chunk) or tokenize_chunk(chunk)
+                entry = get(chunk)
+                if entry is None:
+                    return None
                 if entry[1] is not None:
                     norms = self._add_norms(norms, len(rows), entry[1])
                 rows += entry[2]
@@ -223,8 +233,11 @@ class Tokenizer:
                     spaces += entry[3]
             rows.append(self._vocab.get_lex_id(ws))
             spaces.append(False)
+        last = parts[-1]
         if last:
-            entry = cache_get(last) or tokenize_chunk(last)
+            entry = get(last)
+            if entry is None:
+                return None
             if entry[1] is not None:
                 norms = self._add_norms(norms, len(rows), entry[1])
             rows += entry[2]
@@ -246,6 +259,51 @@ class Tokenizer:
         norms.extend((start + j, n) for j, n in enumerate(piece_norms) if n is not None)
         return norms
 
+    def _learn(self, parts: list[str]) -> dict[str, tuple]:
+        """Cache entries for every chunk of a text, tokenizing the new ones.
+
+        New chunks are tokenized in text order (a chunk's rules may read the
+        entries of chunks before it, as in spaCy), then all their new words
+        become lexemes in one vocab call: far cheaper than one call per chunk
+        on unseen text.
+
+        parts (list[str]): chunk, whitespace, chunk, ..., chunk.
+        RETURNS (dict[str, tuple]): chunk -> ``(pieces, norms, lexeme rows,
+            spaces when no " " follows, spaces when " " follows)``.
+        """
+        known: dict[str, tuple] = {}
+        new: list[str] = []
+        try:
+            for chunk in parts[::2]:
+                if not chunk or chunk in known:
+                    continue
+                entry = self._cache.get(chunk)
+                if entry is None:
+                    # Provisional (pieces, norms), readable by _tokenize_affixes;
+                    # completed below before anything else sees the cache.
+                    entry = self._tokenize_chunk(chunk)
+                    new.append(chunk)
+                known[chunk] = entry
+            if not new:
+                return known
+            pieces = [piece for chunk in new for piece in known[chunk][0]]
+            rows = self._vocab.get_lex_ids(pieces).tolist()
+        except BaseException:
+            for chunk in new:  # no provisional entry may outlive this call
+                self._cache.pop(chunk, None)
+            raise
+        start = 0
+        cache = self._cache  # may have been restarted by _tokenize_chunk
+        for chunk in new:
+            chunk_pieces, chunk_norms = known[chunk]
+            end = start + len(chunk_pieces)
+            no_space = (False,) * len(chunk_pieces)
+            entry = (chunk_pieces, chunk_norms, tuple(rows[start:end]), no_space, no_space[:-1] + (True,))
+            known[chunk] = entry
+            cache[chunk] = entry
+            start = end
+        return known
+
     def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Any]:
         """Tokenize a stream of texts.
 
@@ -265,22 +323,18 @@ class Tokenizer:
         """
         if not isinstance(text, str):
             raise UsageError(f"Tokenizer expects a str, got {type(text).__name__}: {text!r:.80}")
-        cache_get = self._cache.get
-        tokenize_chunk = self._tokenize_chunk
         words: list[str] = []
         extend = words.extend
         append = words.append
         space_after: list[int] = []
         norms: list[tuple[int, str]] = []
         parts = _WS_SPLIT(text)
+        entries = self._learn(parts)
         last = len(parts) - 1
         for i in range(0, last + 1, 2):
             chunk = parts[i]
             if chunk:
-                entry = cache_get(chunk)
-                if entry is None:
-                    entry = tokenize_chunk(chunk)
-                pieces, piece_norms = entry[0], entry[1]
+                pieces, piece_norms = entries[chunk][:2]
                 if piece_norms is not None:
                     start = len(words)
                     norms.extend((start + j, n) for j, n in enumerate(piece_norms) if n is not None)
@@ -297,20 +351,16 @@ class Tokenizer:
             spaces[i] = True
         return words, spaces, norms
 
-    def _tokenize_chunk(self, chunk: str) -> tuple:
+    def _tokenize_chunk(self, chunk: str) -> Entry:
         entry = self._specials.get(chunk)
         if entry is None:
             entry = self._tokenize_affixes(chunk, True)
             if self._affix_specials:
                 entry = self._match_affix_specials(entry)
-        pieces = entry[0]
-        rows = tuple(self._vocab.get_lex_ids(list(pieces)).tolist())
-        no_space = (False,) * len(pieces)
-        cached = (pieces, entry[1], rows, no_space, no_space[:-1] + (True,))
         if len(self._cache) >= _MAX_CACHE:
             self._cache = {}
-        self._cache[chunk] = cached
-        return cached
+        self._cache[chunk] = entry
+        return entry
 
     def _tokenize_affixes(self, chunk: str, with_specials: bool) -> Entry:
         prefixes: list[str] = []

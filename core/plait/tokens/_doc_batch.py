@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import attrs as A
 from ..errors import DataError
-from .doc import LEXEME_ATTRS, TOKEN_COLUMNS
+from .doc import LEXEME_ATTRS, TOKEN_COLUMNS, Doc
 
 # Columns a batch write can fill slice by slice: HEAD needs a per-doc tree
 # check and sentence recomputation, so it goes through Doc.from_array.
@@ -39,8 +39,9 @@ def docs_to_array(docs: Sequence[Any], attrs: Iterable[str | int] | str | int) -
     if not docs:
         return np.zeros((0, len(ids)), dtype=np.uint64)
     vocab = docs[0].vocab
-    if any(doc.vocab is not vocab for doc in docs):
-        return np.concatenate([doc.to_array(ids) for doc in docs])
+    if not all(isinstance(doc, Doc) and doc.vocab is vocab for doc in docs):
+        # Docs of several vocabs, or Doc-likes that only offer to_array.
+        return np.concatenate([np.asarray(doc.to_array(ids), dtype=np.uint64) for doc in docs])
     lex = np.concatenate([doc._lex for doc in docs]) if len(docs) > 1 else docs[0]._lex
     out = np.empty((len(lex), len(ids)), dtype=np.uint64)
     for k, attr in enumerate(ids):

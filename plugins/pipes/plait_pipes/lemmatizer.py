@@ -32,6 +32,7 @@ from plait.attrs import LEMMA, ORTH, POS, POS_NAMES
 from plait.errors import ConfigError, DataError, SerializationError, UsageError
 from plait.language import Language
 from plait.pipe import Pipe
+from plait.tokens._doc_batch import docs_from_array, docs_to_array
 from thinc.api import Model
 
 from ._lemma_rules import LemmaRules
@@ -160,10 +161,8 @@ class Lemmatizer(Pipe):
         docs = [doc for doc in docs if len(doc)]
         if not docs:
             return
-        lengths = [len(doc) for doc in docs]
-        orth = np.concatenate([doc.to_array(ORTH) for doc in docs])
         if self.mode == "rule":
-            pos = np.concatenate([doc.to_array(POS) for doc in docs])
+            orth, pos = docs_to_array(docs, [ORTH, POS]).T
             if not pos.all():
                 warnings.warn(
                     f"component '{self.name}' (rule mode): {int((pos == 0).sum())} of {len(pos)} "
@@ -174,13 +173,13 @@ class Lemmatizer(Pipe):
                     stacklevel=3,
                 )
         else:
+            orth = docs_to_array(docs, [ORTH])[:, 0]
             pos = np.zeros_like(orth)
         lemmas = self._lemmas(orth, pos)
-        for doc, doc_lemmas in zip(docs, np.split(lemmas, np.cumsum(lengths)[:-1]), strict=True):
-            if not self.overwrite:
-                current = doc.to_array(LEMMA)
-                doc_lemmas = np.where(current != 0, current, doc_lemmas)
-            doc.from_array([LEMMA], doc_lemmas.reshape(-1, 1))
+        if not self.overwrite:
+            current = docs_to_array(docs, [LEMMA])[:, 0]
+            lemmas = np.where(current != 0, current, lemmas)
+        docs_from_array(docs, [LEMMA], lemmas.reshape(-1, 1))
 
     def _lemmas(self, orth: np.ndarray, pos: np.ndarray) -> np.ndarray:
         """Lemma hashes for (form, POS id) columns; rules run per new unique pair."""

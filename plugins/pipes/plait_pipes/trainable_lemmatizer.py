@@ -28,6 +28,7 @@ from plait.attrs import LEMMA, ORTH, attr_id
 from plait.errors import ConfigError, DataError, SerializationError, UsageError
 from plait.language import Language
 from plait.pipe import validate_get_examples
+from plait.tokens._doc_batch import docs_from_array, docs_to_array
 from thinc.api import Model
 from thinc.types import Floats2d
 
@@ -166,7 +167,7 @@ class EditTreeLemmatizer(TokenClassifier):
         ops = self.model.ops
         guesses = ops.to_numpy(ops.xp.concatenate(scores))
         k = min(int(self.cfg.get("top_k", 1)), guesses.shape[1])
-        orth = np.concatenate([doc.to_array(ORTH) for doc in docs])
+        orth = docs_to_array(docs, [ORTH])[:, 0]
         chosen = self._label_trees[guesses.argmax(axis=1)]
         fits = self._apply_trees(orth, chosen) != 0
         chosen[~fits] = -1
@@ -181,7 +182,13 @@ class EditTreeLemmatizer(TokenClassifier):
                 rest, ranked = rest[~ok], ranked[~ok]
                 if not len(rest):
                     break
-        return np.split(chosen.astype(np.int64), np.cumsum(lengths)[:-1])
+        chosen = chosen.astype(np.int64)
+        out = []
+        start = 0
+        for length in lengths:  # slices: np.split costs several numpy calls per doc
+            out.append(chosen[start : start + length])
+            start += length
+        return out
 
     def _apply_trees(self, orth: np.ndarray, trees: np.ndarray) -> np.ndarray:
         """Lemma hashes of forms ``orth`` rewritten by ``trees`` (0: does not fit).
@@ -219,19 +226,19 @@ class EditTreeLemmatizer(TokenClassifier):
         pairs = [(doc, np.asarray(t, dtype=np.int64)) for doc, t in zip(docs, tree_ids, strict=True) if len(doc)]
         if not pairs:
             return
-        # One tree application for the whole batch, then one column per doc.
+        # One tree application and one column write for the whole batch.
+        docs = [doc for doc, _ in pairs]
         trees = np.concatenate([t for _, t in pairs])
-        orth = np.concatenate([doc.to_array(ORTH) for doc, _ in pairs])
+        columns = [ORTH, LEMMA] + ([backoff.upper()] if backoff is not None else [])
+        table = docs_to_array(docs, columns)
+        orth, current = table[:, 0], table[:, 1]
         lemmas = self._apply_trees(orth, trees)
-        lengths = [len(doc) for doc, _ in pairs]
-        for (doc, doc_trees), doc_lemmas in zip(pairs, np.split(lemmas, np.cumsum(lengths)[:-1]), strict=True):
-            current = doc.to_array(LEMMA)
-            # No fitting tree: the backoff attribute, or (None) whatever is there.
-            fallback = doc.to_array(backoff.upper()) if backoff is not None else current
-            doc_lemmas = np.where(doc_trees < 0, fallback, doc_lemmas)
-            if not overwrite:
-                doc_lemmas = np.where(current != 0, current, doc_lemmas)
-            doc.from_array([LEMMA], doc_lemmas.reshape(-1, 1))
+        # No fitting tree: the backoff attribute, or (None) whatever is there.
+        fallback = table[:, 2] if backoff is not None else current
+        lemmas = np.where(trees < 0, fallback, lemmas)
+        if not overwrite:
+            lemmas = np.where(current != 0, current, lemmas)
+        docs_from_array(docs, [LEMMA], lemmas.reshape(-1, 1))
 
     # Training -----------------------------------------------------------
     def get_loss(self, examples: Iterable[Any], scores: list[Floats2d]) -> tuple[float, list[Floats2d]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from plait.tokens._doc_batch import docs_to_array
 from thinc.api import (
     Dropout,
     LayerNorm,
@@ -32,7 +33,6 @@ from thinc.api import (
     residual,
     with_cpu,
 )
-from plait.tokens._doc_batch import docs_to_array
 from thinc.types import Floats2d
 
 from .featurize import attr_ids
