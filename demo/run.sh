@@ -31,6 +31,6 @@ step "Use it from Python"
 python - <<PY
 import plait
 nlp = plait.load("$OUT/model/model-best")
-doc = nlp("The quick brown fox jumped over the lazy dogs.")
+doc = nlp("I would recommend this place to anyone who wants a good meal.")
 print([(t.text, t.tag_, t.pos_) for t in doc])
 PY
