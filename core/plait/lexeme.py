@@ -34,6 +34,12 @@ _ASCII_SHAPE = str.maketrans(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", "X" * 26 + "x" * 26 + "d" * 10
 )
 _LONG_RUN = re.compile(r"(.)\1{4,}")
+# Uncapped ASCII shape -> capped shape. Few distinct uncapped shapes exist
+# ("xxxxxxx" stands for every 7-letter lowercase word), and the regex
+# substitution costs more than the rest of the shape, so it runs once per
+# uncapped shape. Bounded: past the limit new shapes are computed, not kept.
+_CAPPED: dict[str, str] = {}
+_MAX_CAPPED = 50_000
 
 
 def word_shape(text: str) -> str:
@@ -42,7 +48,14 @@ def word_shape(text: str) -> str:
         return "LONG"
     if text.isascii():  # the common case: one C-level translate
         shape = text.translate(_ASCII_SHAPE)
-        return _LONG_RUN.sub(r"\1\1\1\1", shape) if len(shape) > 4 else shape
+        if len(shape) <= 4:
+            return shape
+        capped = _CAPPED.get(shape)
+        if capped is None:
+            capped = _LONG_RUN.sub(r"\1\1\1\1", shape)
+            if len(_CAPPED) < _MAX_CAPPED:
+                _CAPPED[shape] = capped
+        return capped
     out = []
     last = ""
     run = 0
@@ -107,6 +120,20 @@ DEFAULT_GETTERS: dict[int, Callable[[str], Any]] = {
     A.LIKE_EMAIL: lambda t: bool(_EMAIL_RE.match(t)),
     A.IS_STOP: lambda t: False,
 }
+
+# The default flag getters whose value is the same for every ASCII
+# letters-only word ("Apple", "the"): the Vocab sets these bits without
+# calling them for such words, and calls only the rest (case, like_num,
+# stop words, and any getter a language replaces).
+ASCII_ALPHA_FLAGS: dict[int, tuple[Callable[[str], Any], bool]] = {
+    attr: (DEFAULT_GETTERS[attr], value)
+    for attr, value in (
+        (A.IS_ALPHA, True), (A.IS_ASCII, True), (A.IS_DIGIT, False), (A.IS_SPACE, False),
+        (A.IS_PUNCT, False), (A.IS_BRACKET, False), (A.IS_QUOTE, False),
+        (A.IS_LEFT_PUNCT, False), (A.IS_RIGHT_PUNCT, False), (A.IS_CURRENCY, False),
+        (A.LIKE_URL, False), (A.LIKE_NUM, False), (A.LIKE_EMAIL, False), (A.IS_STOP, False),
+    )
+}  # fmt: skip
 
 _STRING_ATTRS = {
     "orth": A.ORTH,

@@ -18,7 +18,7 @@ import srsly
 
 from . import attrs as A
 from .errors import DataError, SerializationError, UsageError
-from .lexeme import DEFAULT_GETTERS, Lexeme
+from .lexeme import ASCII_ALPHA_FLAGS, DEFAULT_GETTERS, Lexeme
 from .morphology import Morphology
 from .strings import StringStore
 
@@ -127,13 +127,29 @@ class Vocab:
 
     def _getters(self) -> tuple:
         # The merged getter table, resolved once (and again if the dict changes).
-        key = tuple(sorted(self.lex_attr_getters.items(), key=lambda kv: kv[0]))
+        # The key is the dict's items (in insertion order): equal whenever the
+        # getters are; a reordered but equal dict only costs one rebuild.
+        key = tuple(self.lex_attr_getters.items())
         if self._getters_cache is None or self._getters_cache[0] != key:
             getters = {**DEFAULT_GETTERS, **self.lex_attr_getters}
             lower = getters[A.LOWER]
             norm = getters.get(A.NORM)  # None: norm is the lowercase form
             flags = [(attr, getters[attr]) for attr in A.FLAG_ATTRS if attr in getters]
-            resolved = (lower, norm, getters[A.PREFIX], getters[A.SUFFIX], getters[A.SHAPE], flags)
+            # For ASCII letters-only words: the bits of the default getters
+            # whose answer is known (see ASCII_ALPHA_FLAGS), and the getters
+            # still to call; (bit, getter) pairs save a shift per call.
+            alpha_bits = 0
+            alpha_getters = []
+            for attr, getter in flags:
+                known = ASCII_ALPHA_FLAGS.get(attr)
+                if known is not None and known[0] is getter:
+                    alpha_bits |= (1 << attr) if known[1] else 0
+                else:
+                    alpha_getters.append((1 << attr, getter))
+            resolved = (
+                lower, norm, getters[A.PREFIX], getters[A.SUFFIX], getters[A.SHAPE], flags,
+                [(1 << attr, getter) for attr, getter in flags], alpha_bits, alpha_getters,
+            )  # fmt: skip
             self._getters_cache = (key, resolved)
         return self._getters_cache[1]
 
@@ -143,60 +159,53 @@ class Vocab:
                 raise DataError(f"words must be non-empty strings, got {text!r}")
         if not texts:
             return np.zeros(0, dtype=np.int64)
-        lower, norm, prefix, suffix, shape, flag_getters = self._getters()
+        (lower, norm, prefix, suffix, shape, flag_getters,
+         bit_getters, alpha_bits, alpha_getters) = self._getters()  # fmt: skip
         strings = self.strings
         start = self._size
         n_new = len(texts)
         self._grow(start + n_new)
         stop = start + n_new
+        lowers = list(map(lower, texts))
+        norms = lowers if norm is None else list(map(norm, texts))
+        prefixes = list(map(prefix, texts))
+        suffixes = list(map(suffix, texts))
+        shapes = list(map(shape, texts))
+        # Column order of _COLS: orth, lower, norm, prefix, suffix, shape (strings
+        # added column by column, which fixes the StringStore's order), length, flags.
+        values = (texts, lowers, norms, prefixes, suffixes, shapes)
         if n_new < 64:
             # Few new words (the usual case while building docs one by one):
             # per-call numpy overhead would dominate, so go word by word.
-            rows = []
+            flag_values = []
             for text in texts:
-                flags = 0
-                for attr, getter in flag_getters:
-                    if getter(text):
-                        flags |= 1 << attr
-                low = lower(text)
-                rows.append(
-                    (
-                        low,
-                        low if norm is None else norm(text),
-                        prefix(text),
-                        suffix(text),
-                        shape(text),
-                        flags,
-                    )
-                )
-            lowers, norms, prefixes, suffixes, shapes, flag_values = (
-                list(c) for c in zip(*rows, strict=False)
-            )
+                if text.isascii() and text.isalpha():  # most words: few getters to call
+                    flags = alpha_bits
+                    for bit, getter in alpha_getters:
+                        if getter(text):
+                            flags |= bit
+                else:
+                    flags = 0
+                    for bit, getter in bit_getters:
+                        if getter(text):
+                            flags |= bit
+                flag_values.append(flags)
+            # Known strings (most prefixes, suffixes, shapes, and lowers equal
+            # to their orth) cost a dict lookup; only new ones are hashed.
+            known = strings._ids.get
+            add = strings.add
+            table = [[known(v) or add(v) for v in column] for column in values]
+            table.append([len(t) for t in texts])
+            table.append(flag_values)
+            self._block[:, start:stop] = table
         else:
-            # Many new words (loading a corpus): column by column with map(),
-            # C-level iteration for the str methods.
-            lowers = list(map(lower, texts))
-            norms = lowers if norm is None else list(map(norm, texts))
-            prefixes, suffixes, shapes = (
-                list(map(prefix, texts)),
-                list(map(suffix, texts)),
-                list(map(shape, texts)),
-            )
+            # Many new words (loading a corpus): column by column, C-level
+            # iteration for the getters and one numpy op per flag.
             flags_col = np.zeros(n_new, dtype=np.uint64)
             for attr, getter in flag_getters:
                 flags_col |= np.fromiter(map(getter, texts), dtype=bool, count=n_new).astype(
                     np.uint64
                 ) << np.uint64(attr)
-        # Column order of _COLS: orth, lower, norm, prefix, suffix, shape (strings
-        # added column by column, which fixes the StringStore's order), length, flags.
-        values = (texts, lowers, norms, prefixes, suffixes, shapes)
-        if n_new < 64:
-            add = strings.add
-            table = [[add(v) for v in column] for column in values]
-            table.append([len(t) for t in texts])
-            table.append(flag_values)
-            self._block[:, start:stop] = table
-        else:
             for name, column in zip(_COLS, values, strict=False):
                 self._cols[name][start:stop] = strings.hashes(column)
             self._cols["length"][start:stop] = np.fromiter(

@@ -145,3 +145,108 @@ def compile_infix_regex(entries: Iterable[str]) -> re.Pattern:
     RETURNS (re.Pattern): use its ``.finditer`` as ``Tokenizer.infix_finditer``.
     """
     return _compile(entries, "infix", "{}")
+
+
+
+def _needs_other(parsed: Any, codes: frozenset[int]) -> bool:
+    """Whether every match of a parsed sequence must see a character outside ``codes``.
+
+    Sound, not complete: True only when one mandatory element (a literal,
+    a set, a repeat of at least one, a group, a branch whose every
+    alternative qualifies, or a positive lookaround) can only match a
+    character that is not in ``codes``.
+    """
+    for op, av in parsed:
+        if op is _C.LITERAL:
+            if av not in codes:
+                return True
+        elif op is _C.IN:
+            if all(
+                (item_op is _C.LITERAL and item_av not in codes)
+                or (item_op is _C.RANGE and not any(item_av[0] <= c <= item_av[1] for c in codes))
+                for item_op, item_av in av
+            ):
+                return True
+        elif op is _C.SUBPATTERN:
+            if not (av[1] or av[2]) and _needs_other(av[3], codes):
+                return True
+        elif op is _C.BRANCH:
+            if all(_needs_other(alternative, codes) for alternative in av[1]):
+                return True
+        elif op in (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT):
+            if av[0] >= 1 and _needs_other(av[2], codes):
+                return True
+        elif op is _C.ASSERT:
+            # A positive lookahead or lookbehind must see that character in
+            # the string too.
+            if _needs_other(av[1], codes):
+                return True
+    return False
+
+
+def never_matches(func: Any, chars: str) -> bool:
+    """Whether a compiled regex's bound method can never match in a string of ``chars``.
+
+    The tokenizer skips affix searches that cannot find anything in a chunk
+    made only of such characters ("the", "1990"). Conservative: False
+    whenever the pattern is not understood (not a compiled regex, case
+    insensitive, an element it cannot reason about).
+
+    func (Callable | None): e.g. ``re.compile(...).search``, or None.
+    chars (str): the characters, e.g. the ASCII letters.
+    RETURNS (bool): True only when it is certain.
+    """
+    if func is None:
+        return True
+    pattern = getattr(func, "__self__", None)
+    if _P is None or not isinstance(pattern, re.Pattern) or not isinstance(pattern.pattern, str):
+        return False
+    if getattr(func, "__name__", "") not in ("search", "match", "fullmatch", "finditer", "findall"):
+        return False
+    if pattern.flags & re.IGNORECASE:
+        return False
+    try:
+        parsed = _P.parse(pattern.pattern, pattern.flags)
+    except re.error:  # pragma: no cover - it compiled
+        return False
+    if parsed.state.flags & re.IGNORECASE:
+        return False
+    return _needs_other(parsed, frozenset(map(ord, chars)))
+
+
+_ASCII_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_ASCII_DIGITS = "0123456789"
+
+
+def plain_chunk_plans(
+    prefix_search: Any, suffix_search: Any, infix_finditer: Any, token_match: Any, url_match: Any
+) -> tuple[Any, Any]:
+    """What the tokenizer must still check for plain ASCII chunks ("the", "1990").
+
+    For chunks of letters only, and of letters and digits: None when the
+    general path is needed (an infix could split such a chunk, or a
+    token_match / url_match is not a compiled regex: a Python callable may
+    have effects or raise, so it keeps being called as in spaCy), else
+    ``(prefix_search, suffix_search)`` with None for a search that provably
+    cannot match such a chunk.
+
+    prefix_search, suffix_search, infix_finditer, token_match, url_match
+        (Callable | None): the tokenizer's settings.
+    RETURNS (tuple): the letters plan and the alphanumerics plan.
+    """
+    opaque = any(
+        func is not None and not isinstance(getattr(func, "__self__", None), re.Pattern)
+        for func in (token_match, url_match)
+    )
+    plans = []
+    for chars in (_ASCII_LETTERS, _ASCII_LETTERS + _ASCII_DIGITS):
+        if opaque or not never_matches(infix_finditer, chars):
+            plans.append(None)
+        else:
+            plans.append(
+                (
+                    None if never_matches(prefix_search, chars) else prefix_search,
+                    None if never_matches(suffix_search, chars) else suffix_search,
+                )
+            )
+    return plans[0], plans[1]

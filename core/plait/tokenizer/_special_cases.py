@@ -70,3 +70,39 @@ def normalise_special_case(string: str, substrings: Iterable[dict[Any, Any]]) ->
         )
     entry: Entry = (tuple(pieces), tuple(norms) if any(n is not None for n in norms) else None)
     return rule, entry
+
+
+def match_affix_specials(
+    entry: Entry, index: dict[str, list[tuple[tuple[str, ...], str]]], specials: dict[str, Entry]
+) -> Entry:
+    """Replace runs of a chunk's pieces that spell an affix-split special case.
+
+    entry (Entry): the chunk's ``(pieces, norms)`` from the affix rules.
+    index (dict): first piece -> ``[(pieces of a special case, its key)]``,
+        longest first (``Tokenizer._rebuild_affix_specials``).
+    specials (dict[str, Entry]): the special cases by key.
+    RETURNS (Entry): the pieces with the special cases' own tokens and norms.
+    """
+    pieces, norms = entry
+    if len(pieces) < 2 or not any(p in index for p in pieces):
+        return entry
+    out_pieces: list[str] = []
+    out_norms: list[str | None] = []
+    i = 0
+    n = len(pieces)
+    while i < n:
+        replaced = False
+        for seq, key in index.get(pieces[i], ()):
+            if pieces[i : i + len(seq)] == seq:
+                special_pieces, special_norms = specials[key]
+                out_pieces.extend(special_pieces)
+                out_norms.extend(special_norms or [None] * len(special_pieces))
+                i += len(seq)
+                replaced = True
+                break
+        if not replaced:
+            out_pieces.append(pieces[i])
+            out_norms.append(norms[i] if norms else None)
+            i += 1
+    has_norms = any(n is not None for n in out_norms)
+    return tuple(out_pieces), (tuple(out_norms) if has_norms else None)

@@ -10,6 +10,8 @@ a ``url_match``, else (4) split on infixes.
 
 Speed comes from a cache of chunk -> pieces: text is mostly chunks seen
 before, which cost one dict lookup. The regex work runs only for new chunks.
+A new plain ASCII chunk ("the", "1990") skips the regexes that provably
+cannot match it (``_regexes.plain_chunk_plans``): all of them for English words.
 A cache entry also holds the pieces' lexeme rows and space flags, so a warm
 chunk costs one lookup and two list extends, and the Doc is built straight
 from those rows (``Doc._from_lex``) without looking words up again.
@@ -23,17 +25,21 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import srsly
 
-from ..errors import SerializationError, UsageError
-from ._regexes import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
-from ._special_cases import Entry, normalise_special_case
+from ..errors import UsageError
+from . import _serialize
+from ._regexes import (
+    compile_infix_regex,
+    compile_prefix_regex,
+    compile_suffix_regex,
+    plain_chunk_plans,
+)
+from ._special_cases import Entry, match_affix_specials, normalise_special_case
 
 _WS_SPLIT = re.compile(r"(\s+)").split
 # Past this many cached chunks the cache restarts, bounding memory on
 # endless streams of unique text.
 _MAX_CACHE = 500_000
-_SERIAL_KEYS = ("prefix_search", "suffix_search", "infix_finditer", "token_match", "url_match")
 
 _Doc: Any = None
 
@@ -88,6 +94,9 @@ class Tokenizer:
         self._specials: dict[str, Entry] = {}
         # first piece -> [(pieces without special cases, key)], longest first
         self._affix_specials: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        self._alpha_plan: tuple[Callable | None, Callable | None] | None = None
+        self._alnum_plan: tuple[Callable | None, Callable | None] | None = None
+        self._set_plans()
         if rules:
             self.rules = rules
 
@@ -96,6 +105,12 @@ class Tokenizer:
     def _changed(self) -> None:
         self._cache = {}
         self._rebuild_affix_specials()
+        self._set_plans()
+
+    def _set_plans(self) -> None:
+        self._alpha_plan, self._alnum_plan = plain_chunk_plans(
+            self._prefix_search, self._suffix_search, self._infix_finditer, self._token_match, self._url_match
+        )
 
     @property
     def vocab(self) -> Any:
@@ -353,10 +368,25 @@ class Tokenizer:
 
     def _tokenize_chunk(self, chunk: str) -> Entry:
         entry = self._specials.get(chunk)
+        if entry is None and chunk.isascii():
+            # A plain word ("the", "1990"), not a special case, that no infix
+            # can split: unless a prefix or suffix matches, the general path
+            # keeps it whole whatever token_match and url_match say (they
+            # only choose between "keep whole" and the infix split, which
+            # finds nothing), so at most two regex calls settle it, none
+            # when the affix rules provably cannot match such a chunk.
+            plan = self._alpha_plan if chunk.isalpha() else self._alnum_plan if chunk.isalnum() else None
+            if plan is not None:
+                prefix_search, suffix_search = plan
+                prefix = prefix_search(chunk) if prefix_search is not None else None
+                if prefix is None or prefix.end() == prefix.start():
+                    suffix = suffix_search(chunk) if suffix_search is not None else None
+                    if suffix is None or suffix.end() == suffix.start():
+                        entry = ((chunk,), None)
         if entry is None:
             entry = self._tokenize_affixes(chunk, True)
             if self._affix_specials:
-                entry = self._match_affix_specials(entry)
+                entry = match_affix_specials(entry, self._affix_specials, self._specials)
         if len(self._cache) >= _MAX_CACHE:
             self._cache = {}
         self._cache[chunk] = entry
@@ -486,30 +516,7 @@ class Tokenizer:
         )
 
     def _match_affix_specials(self, entry: Entry) -> Entry:
-        pieces, norms = entry
-        index = self._affix_specials
-        if len(pieces) < 2 or not any(p in index for p in pieces):
-            return entry
-        out_pieces: list[str] = []
-        out_norms: list[str | None] = []
-        i = 0
-        n = len(pieces)
-        while i < n:
-            replaced = False
-            for seq, key in index.get(pieces[i], ()):
-                if pieces[i : i + len(seq)] == seq:
-                    special_pieces, special_norms = self._specials[key]
-                    out_pieces.extend(special_pieces)
-                    out_norms.extend(special_norms or [None] * len(special_pieces))
-                    i += len(seq)
-                    replaced = True
-                    break
-            if not replaced:
-                out_pieces.append(pieces[i])
-                out_norms.append(norms[i] if norms else None)
-                i += 1
-        has_norms = any(n is not None for n in out_norms)
-        return tuple(out_pieces), (tuple(out_norms) if has_norms else None)
+        return match_affix_specials(entry, self._affix_specials, self._specials)
 
     # -- debugging ----------------------------------------------------------
 
@@ -524,20 +531,7 @@ class Tokenizer:
 
         return explain(self, text)
 
-    # -- serialization ------------------------------------------------------
-
-    def _pattern_of(self, name: str) -> str | None:
-        func = getattr(self, name)
-        if func is None:
-            return None
-        pattern = getattr(getattr(func, "__self__", None), "pattern", None)
-        if not isinstance(pattern, str):
-            raise SerializationError(
-                f"Tokenizer.{name} is {func!r}, which cannot be saved: only the bound methods of "
-                f"compiled regexes (e.g. re.compile(...).{'finditer' if name == 'infix_finditer' else 'search' if 'search' in name else 'match'}) "
-                f"are serialized. Set it again after loading, or use a regex."
-            )
-        return pattern
+    # -- serialization (in _serialize.py) -----------------------------------
 
     def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
         """Serialize the rules: regex patterns, special cases, flags (msgpack).
@@ -545,16 +539,7 @@ class Tokenizer:
         exclude (Iterable[str]): keys to leave out.
         RETURNS (bytes): the data.
         """
-        exclude = set(exclude)
-        data: dict[str, Any] = {}
-        for name in _SERIAL_KEYS:
-            if name not in exclude:
-                data[name] = self._pattern_of(name)
-        if "exceptions" not in exclude:
-            data["exceptions"] = self.rules
-        if "faster_heuristics" not in exclude:
-            data["faster_heuristics"] = self._faster_heuristics
-        return srsly.msgpack_dumps(data)
+        return _serialize.to_bytes(self, exclude)
 
     def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = ()) -> Tokenizer:
         """Load rules saved by ``to_bytes``, replacing the current ones.
@@ -563,26 +548,7 @@ class Tokenizer:
         exclude (Iterable[str]): keys to leave as they are.
         RETURNS (Tokenizer): self.
         """
-        try:
-            data = srsly.msgpack_loads(bytes_data)
-        except Exception as err:
-            raise SerializationError(f"tokenizer data is not valid msgpack: {err}") from err
-        if not isinstance(data, dict):
-            raise SerializationError(f"tokenizer data must be a msgpack map, got {type(data).__name__}")
-        exclude = set(exclude)
-        methods = {"prefix_search": "search", "suffix_search": "search", "infix_finditer": "finditer",
-                   "token_match": "match", "url_match": "match"}  # fmt: skip
-        for name, method in methods.items():
-            if name in data and name not in exclude:
-                pattern = data[name]
-                setattr(self, "_" + name, getattr(re.compile(pattern), method) if pattern else None)
-        if "faster_heuristics" in data and "faster_heuristics" not in exclude:
-            self._faster_heuristics = bool(data["faster_heuristics"])
-        if "exceptions" in data and "exceptions" not in exclude:
-            self.rules = data["exceptions"]
-        else:
-            self._changed()
-        return self
+        return _serialize.from_bytes(self, bytes_data, exclude)
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         """Save the rules to one file (written atomically).
@@ -590,9 +556,7 @@ class Tokenizer:
         path (str | Path): the file.
         exclude (Iterable[str]): keys to leave out.
         """
-        from ..fs import write_bytes
-
-        write_bytes(Path(path), self.to_bytes(exclude=exclude))
+        _serialize.to_disk(self, path, exclude)
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> Tokenizer:
         """Load rules saved by ``to_disk``.
@@ -601,13 +565,7 @@ class Tokenizer:
         exclude (Iterable[str]): keys to leave as they are.
         RETURNS (Tokenizer): self.
         """
-        path = Path(path)
-        if not path.is_file():
-            raise SerializationError(f"{path}: no tokenizer file there (expected one written by Tokenizer.to_disk)")
-        try:
-            return self.from_bytes(path.read_bytes(), exclude=exclude)
-        except SerializationError as err:
-            raise SerializationError(f"{path}: {err}") from err
+        return _serialize.from_disk(self, path, exclude)
 
 
 def create_tokenizer() -> Callable[[Any], Tokenizer]:

@@ -17,7 +17,7 @@ import numpy as np
 from .. import attrs as A
 from ..errors import DataError, UsageError
 from ..vocab import Vocab
-from . import _doc_ents, _doc_parse
+from . import _doc_ents, _doc_init, _doc_parse
 from .span import Span
 from .span_group import SpanGroups
 from .token import Token
@@ -30,7 +30,6 @@ TOKEN_COLUMNS: dict[int, type] = {
     A.HEAD: np.int64, A.DEP: np.uint64, A.ENT_IOB: np.uint8, A.ENT_TYPE: np.uint64,
     A.ENT_KB_ID: np.uint64, A.ENT_ID: np.uint64, A.SENT_START: np.int8,
 }  # fmt: skip
-_POS_LOOKUP: dict[str | None, int] = {**A.POS_IDS, None: 0}
 _POS_ID_SET = set(A.POS_NAMES)
 LEXEME_ATTRS = {
     A.ORTH,
@@ -131,58 +130,10 @@ class Doc:
         )
         if user_data is not None:
             self.user_data = user_data
-        strings = vocab.strings
-        tok = self._tok
-        if tags is not None:
-            tok[A.TAG][:] = strings.hashes(list(tags))
-        if pos is not None:
-            pos = list(pos)
-            ids = list(map(_POS_LOOKUP.get, pos))
-            if None in ids:
-                ids = [
-                    A.pos_id(p or None, where=f"Doc: pos[{i}]: ", error=DataError)
-                    for i, p in enumerate(pos)
-                ]
-            tok[A.POS][:] = ids
-        if morphs is not None:
-            morphology = vocab.morphology
-            morphs = list(morphs)
-            keys = list(map(morphology._normal.get, morphs))
-            if None in keys:
-                keys = [morphology.add(m) for m in morphs]
-            tok[A.MORPH][:] = keys
-        if lemmas is not None:
-            tok[A.LEMMA][:] = strings.hashes(list(lemmas))
-        if heads is not None and deps is None:
-            raise DataError("Doc: 'heads' given without 'deps'; a dependency parse needs both")
-        if deps is not None:
-            tok[A.DEP][:] = strings.hashes(list(deps))
-        if heads is not None:
-            absolute = np.asarray(heads)
-            if absolute.dtype.kind not in "iu":
-                for i, h in enumerate(heads):
-                    if h is not None and not isinstance(h, (int, np.integer)):
-                        raise DataError(f"Doc: heads[{i}] = {h!r} is not a token index")
-                absolute = np.array(
-                    [i if h is None else h for i, h in enumerate(heads)], dtype=np.int64
-                )
-            absolute = absolute.astype(np.int64, copy=False)
-            if n and (absolute.min() < 0 or absolute.max() >= n):
-                _doc_parse.check_heads(absolute, "Doc: heads")
-            tok[A.HEAD][:] = absolute - np.arange(n)
-            _doc_parse.update_sent_starts(self)
-        if sent_starts is not None:
-            col = tok[A.SENT_START]
-            for i, s in enumerate(sent_starts):
-                if s is None:
-                    continue
-                if s not in (True, False, 1, 0, -1):
-                    raise DataError(f"Doc: sent_starts[{i}] = {s!r}; use True, False or None")
-                col[i] = 1 if (s is True or s == 1) else -1
-        if ents is not None:
-            iob, types = _doc_ents.parse_ent_tags(list(ents), strings)
-            tok[A.ENT_IOB][:] = iob
-            tok[A.ENT_TYPE][:] = types
+        _doc_init.set_annotations(
+            self, tags=tags, pos=pos, morphs=morphs, lemmas=lemmas, heads=heads, deps=deps,
+            sent_starts=sent_starts, ents=ents,
+        )
 
     def _init_empty(
         self, vocab: Vocab, lex: np.ndarray, spaces: np.ndarray, tok: dict | None = None

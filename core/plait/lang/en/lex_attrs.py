@@ -32,6 +32,9 @@ _ORDINAL_ENDINGS = ("st", "nd", "rd", "th")
 
 def like_num(text: str) -> bool:
     """RETURNS (bool): whether ``text`` reads as a number (digits or words)."""
+    if text.isalpha():  # most words: only the number-word tables can say yes
+        lower = text.lower()
+        return lower in _NUM_WORDS or lower in _ORDINAL_WORDS
     if text.startswith(("+", "-", "±", "~")):
         text = text[1:]
     text = text.replace(",", "").replace(".", "")
