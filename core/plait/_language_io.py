@@ -5,9 +5,10 @@ A pipeline folder holds ``config.cfg``, ``meta.json``, ``vocab/``,
 ``to_disk`` writes: for a TrainablePipe, ``cfg`` as msgpack and ``model`` as
 thinc bytes). ``to_disk`` builds the folder beside the target and swaps it
 in (``plait.fs``), so a crash never leaves a half-written pipeline. Loading
-never unpickles anything; the only code it runs is code files bundled in the
-pipeline's own ``code/`` folder and listed in its meta.json (``plait
-package`` puts them there).
+never unpickles anything and runs no code: code files bundled in the
+pipeline's own ``code/`` folder (``plait package --code`` puts them there) are
+imported only when the caller trusts the pipeline (``trust_code=True``, as an
+installed package's ``load()`` does).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import srsly
 from confection import Config
 
 from . import fs
-from .errors import ConfigError, SerializationError, UsageError
+from .errors import ConfigError, RegistryError, SerializationError, UsageError
 
 if TYPE_CHECKING:
     from .language import Language
@@ -152,7 +153,8 @@ def _copy_code(nlp: Any, dest: Path) -> None:
             fs.write_bytes(dest / rel, file.read_bytes())
 
 
-def _import_bundled_code(path: Path, meta: dict[str, Any]) -> None:
+def _bundled_code_files(path: Path, meta: dict[str, Any]) -> list[Path]:
+    """The code files meta.json lists, checked to lie in the pipeline's code/ folder."""
     code = meta.get("code") or []
     if isinstance(code, str):
         code = [code]
@@ -172,6 +174,12 @@ def _import_bundled_code(path: Path, meta: dict[str, Any]) -> None:
         if not file.is_file():
             raise SerializationError(f"{path / 'meta.json'} code: '{rel}' is missing from the pipeline folder")
         files.append(file)
+    return files
+
+
+def _import_bundled_code(path: Path, meta: dict[str, Any]) -> None:
+    """Import the pipeline's bundled code files (only with trust_code=True)."""
+    files = _bundled_code_files(path, meta)
     if files:
         from .config import import_code
 
@@ -186,12 +194,9 @@ def load_pipeline(
     disable: Iterable[str] = (),
     enable: Iterable[str] = (),
     config: dict[str, Any] | Config | None = None,
+    trust_code: bool = False,
 ) -> Language:
     """The body of ``plait.load`` (see there)."""
-    from ._language_config import dot_to_nested
-    from .config import load_config
-    from .language import get_lang_class
-
     exclude = [exclude] if isinstance(exclude, str) else list(exclude)
     disable = [disable] if isinstance(disable, str) else list(disable)
     enable = [enable] if isinstance(enable, str) else list(enable)
@@ -201,7 +206,30 @@ def load_pipeline(
     if not path.is_dir() or not (path / "config.cfg").exists():
         raise SerializationError(f"{path}: not a plait pipeline (no config.cfg in a folder)")
     meta = _read_meta(path) if (path / "meta.json").exists() else {}
-    _import_bundled_code(path, meta)
+    bundled = _bundled_code_files(path, meta)
+    if trust_code:
+        _import_bundled_code(path, meta)
+    try:
+        return _build_loaded(path, meta, vocab=vocab, exclude=exclude, disable=disable,
+                             enable=enable, config=config)
+    except RegistryError as err:
+        if not bundled or trust_code:
+            raise
+        names = ", ".join(str(f.relative_to(path)) for f in bundled)
+        raise RegistryError(
+            f"{err} The pipeline '{path}' bundles code ({names}) that probably registers it. "
+            "plait.load never runs code by itself: if you trust this pipeline, load it with "
+            "plait.load(path, trust_code=True) (CLI: --trust-code), or import the functions "
+            "yourself (--code)."
+        ) from err
+
+
+def _build_loaded(path: Path, meta: dict[str, Any], *, vocab: Any, exclude: list[str],
+                  disable: list[str], enable: list[str], config: Any) -> Language:
+    from ._language_config import dot_to_nested
+    from .config import load_config
+    from .language import get_lang_class
+
     cfg = load_config(path / "config.cfg", env=False)
     if config:
         cfg = cfg.merge(dot_to_nested(dict(config)))

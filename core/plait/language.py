@@ -438,14 +438,17 @@ def blank(lang: str, *, config: dict[str, Any] | Config | None = None, vocab: Vo
 
 def load(path: str | Path, *, vocab: Vocab | bool = True, exclude: Iterable[str] = (),
          disable: Iterable[str] = (), enable: Iterable[str] = (),
-         config: dict[str, Any] | Config | None = None) -> Language:
-    """Load a pipeline saved with ``nlp.to_disk`` (no code is executed, except
-    code files bundled inside the pipeline folder and listed in its meta).
+         config: dict[str, Any] | Config | None = None, trust_code: bool = False) -> Language:
+    """Load a pipeline saved with ``nlp.to_disk``. No code is executed: code
+    files bundled in the pipeline's ``code/`` folder (``plait package --code``)
+    are imported only with ``trust_code=True``.
 
     path (str | Path): the pipeline folder.
     exclude (Iterable[str]): components not to load at all.
     disable (Iterable[str]): components to load disabled.
     config (dict | Config | None): config overrides, nested or with dotted keys.
+    trust_code (bool): import the code files bundled with the pipeline.
     RETURNS (Language): the loaded pipeline.
     """
-    return load_pipeline(path, vocab=vocab, exclude=exclude, disable=disable, enable=enable, config=config)
+    return load_pipeline(path, vocab=vocab, exclude=exclude, disable=disable, enable=enable,
+                         config=config, trust_code=trust_code)

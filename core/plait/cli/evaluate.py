@@ -47,13 +47,14 @@ def format_scores(scores: dict[str, Any]) -> str:
 
 
 def evaluate(model: str | Path, data_path: str | Path, *, output: str | Path | None = None,
-             use_gpu: int = -1, stdout: IO = sys.stdout) -> dict[str, Any]:
+             use_gpu: int = -1, trust_code: bool = False, stdout: IO = sys.stdout) -> dict[str, Any]:
     """Evaluate the pipeline at `model` on the corpus at `data_path`.
 
     model (str | Path): a trained pipeline folder.
     data_path (str | Path): a .plait corpus file or folder.
     output (str | Path | None): also write the scores as JSON here.
     use_gpu (int): GPU id, -1 for the CPU.
+    trust_code (bool): import the code files bundled with the pipeline.
     RETURNS (dict[str, Any]): the scores.
     """
     from ..errors import UsageError
@@ -67,7 +68,7 @@ def evaluate(model: str | Path, data_path: str | Path, *, output: str | Path | N
     if not Path(model).exists():
         raise UsageError(f"pipeline '{model}' not found: give the folder of a trained pipeline.")
     setup_device(use_gpu)
-    nlp = load(model)
+    nlp = load(model, trust_code=trust_code)
     examples = list(Corpus(data_path)(nlp))
     if not examples:
         from ..errors import DataError
@@ -88,13 +89,15 @@ def evaluate(model: str | Path, data_path: str | Path, *, output: str | Path | N
 @click.argument("data_path", type=click.Path())
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="Write the scores as JSON to this file.")
+@click.option("--trust-code", is_flag=True, default=False,
+              help="Import the code files bundled with the pipeline (plait package --code).")
 @code_option
 @verbose_option
 @gpu_id_option
-def evaluate_cli(model: str, data_path: str, output: str | None, code_paths: tuple[str, ...],
-                 verbose: bool, gpu_id: int) -> None:
+def evaluate_cli(model: str, data_path: str, output: str | None, trust_code: bool,
+                 code_paths: tuple[str, ...], verbose: bool, gpu_id: int) -> None:
     """Score the pipeline MODEL on DATA_PATH (a .plait corpus)."""
     from ..config import import_code
 
     import_code(list(code_paths))
-    evaluate(model, data_path, output=output, use_gpu=gpu_id)
+    evaluate(model, data_path, output=output, use_gpu=gpu_id, trust_code=trust_code)

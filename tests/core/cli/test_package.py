@@ -125,10 +125,15 @@ def test_unpackaged_model_needs_the_code(model, tmp_path):
     assert "test_package" in result.stderr
 
 
-def test_plait_load_of_packaged_folder_imports_bundled_code(packaged, tmp_path):
+def test_plait_load_runs_bundled_code_only_when_trusted(packaged, tmp_path):
     data = packaged / "en_test_pkg" / "en_test_pkg-1.0.0"
+    # Loading never runs code by itself: the error says what to do.
+    refused = _python(f"import plait; plait.load({str(data)!r})", cwd=tmp_path)
+    assert refused.returncode != 0
+    assert "bundles code (code/functions.py)" in refused.stderr
+    assert "trust_code=True" in refused.stderr
     code = ("import sys; PRELOADED = set(sys.modules)\nimport plait\n"
-            f"nlp = plait.load({str(data)!r})\n" + USE_PIPELINE)
+            f"nlp = plait.load({str(data)!r}, trust_code=True)\n" + USE_PIPELINE)
     result = _python(code, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "OK ['tagger', 'test_package_shout']" in result.stdout
