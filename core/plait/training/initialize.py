@@ -179,8 +179,22 @@ def prepare(config: Config, *, use_gpu: int = -1) -> tuple[Any, Config]:
 
 
 def resolve_training(interpolated: Config) -> dict[str, Any]:
-    """Resolve ``[training]`` (with located errors). RETURNS (dict): the section."""
-    return resolve(Config({"training": interpolated["training"]}))["training"]
+    """Resolve ``[training]`` (with located errors). RETURNS (dict): the section.
+
+    The spec's ``[training] batch_size`` (an int or a ``@schedules`` block) is
+    the batcher's size: it replaces ``[training.batcher] size``.
+    """
+    section = dict(interpolated["training"])
+    if "batch_size" in section:
+        size = section.pop("batch_size")
+        batcher = section.get("batcher")
+        if not isinstance(batcher, dict) or not any(str(k).startswith("@") for k in batcher):
+            raise ConfigError(
+                "[training] batch_size: sets the size of [training.batcher], but the config has "
+                "no batcher block. Add [training.batcher] with @batchers = \"plait.batch_by_words.v1\"."
+            )
+        section["batcher"] = {**batcher, "size": size}
+    return resolve(Config({"training": section}))["training"]
 
 
 def initialize_pipeline(config: Config, *, use_gpu: int = -1) -> Initialized:

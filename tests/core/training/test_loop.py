@@ -188,3 +188,28 @@ def test_optimizer_state_mismatch_is_reported():
     from plait.errors import SerializationError
     with pytest.raises(SerializationError, match="component 'reg' node 99"):
         ckpt.optimizer_from_msg(nlp, Adam(0.01), msg, schedule_steps=0)
+
+
+def test_training_batch_size_sets_the_batchers_size():
+    """The spec's `[training] batch_size` (int or schedule) is the batcher's size."""
+    from plait.config import load_config_from_str
+    from plait.training.initialize import resolve_training
+
+    base = """
+[training]
+train_corpus = "corpora.train"
+dev_corpus = "corpora.dev"
+{extra}
+[training.batcher]
+@batchers = "plait.batch_by_sequence.v1"
+size = 100
+get_length = null
+"""
+    fixed = load_config_from_str(base.format(extra="batch_size = 3"), interpolate_values=True)
+    batches = list(resolve_training(fixed)["batcher"](list(range(10))))
+    assert [len(b) for b in batches] == [3, 3, 3, 1]
+    scheduled = load_config_from_str(base.format(
+        extra='[training.batch_size]\n@schedules = "compounding.v1"\nstart = 2\nstop = 4\ncompound = 2.0\n'),
+        interpolate_values=True)
+    batches = list(resolve_training(scheduled)["batcher"](list(range(12))))
+    assert [len(b) for b in batches] == [2, 4, 4, 2]
