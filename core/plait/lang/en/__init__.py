@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._language_class import make_language_class
 from ..defaults import BaseDefaults
 from .lex_attrs import LEX_ATTRS
 from .punctuation import (
@@ -34,23 +35,11 @@ class EnglishDefaults(BaseDefaults):
     stop_words = STOP_WORDS
 
 
-def _make_english() -> type:
-    from ...language import Language
-
-    class English(Language):
-        """An English pipeline: ``plait.blank("en")`` creates one."""
-
-        lang = "en"
-        Defaults = EnglishDefaults
-
-    English.__module__ = __name__
-    English.__qualname__ = "English"
-    return English
-
-
 def __getattr__(name: str) -> Any:
     if name == "English":
-        cls = _make_english()
+        cls = make_language_class(
+            "English", "en", EnglishDefaults, __name__, 'An English pipeline: ``plait.blank("en")`` creates one.'
+        )
         globals()["English"] = cls
         return cls
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
