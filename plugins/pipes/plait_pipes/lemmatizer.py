@@ -32,7 +32,7 @@ from plait.attrs import LEMMA, ORTH, POS, POS_NAMES
 from plait.errors import ConfigError, DataError, SerializationError, UsageError
 from plait.language import Language
 from plait.pipe import Pipe
-from plait.tokens._doc_batch import docs_from_array, docs_to_array
+from plait.tokens import docs_from_array, docs_to_array
 from thinc.api import Model
 
 from ._lemma_rules import LemmaRules

@@ -15,7 +15,7 @@ import numpy as np
 from plait.attrs import MORPH, POS, POS_IDS, POS_NAMES
 from plait.errors import DataError
 from plait.language import Language
-from plait.tokens._doc_batch import docs_from_array, docs_to_array
+from plait.tokens import docs_from_array, docs_to_array
 from thinc.api import Model
 
 from ._default_models import MORPHOLOGIZER, model_config

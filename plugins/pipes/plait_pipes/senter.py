@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from plait.attrs import SENT_START
 from plait.language import Language
-from plait.tokens._doc_batch import docs_from_array, docs_to_array
+from plait.tokens import docs_from_array, docs_to_array
 from thinc.api import Model
 
 from ._default_models import SENTER, model_config

@@ -28,7 +28,7 @@ from plait.attrs import LEMMA, ORTH, attr_id
 from plait.errors import ConfigError, DataError, SerializationError, UsageError
 from plait.language import Language
 from plait.pipe import validate_get_examples
-from plait.tokens._doc_batch import docs_from_array, docs_to_array
+from plait.tokens import docs_from_array, docs_to_array
 from thinc.api import Model
 from thinc.types import Floats2d
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from plait.errors import ConfigError
-from plait.tokens._doc_batch import docs_to_array
+from plait.tokens import docs_to_array
 from thinc.api import Model
 from thinc.types import Ints2d
 

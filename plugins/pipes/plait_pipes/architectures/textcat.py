@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from plait.tokens._doc_batch import docs_to_array
+from plait.tokens import docs_to_array
 from thinc.api import (
     Dropout,
     LayerNorm,
