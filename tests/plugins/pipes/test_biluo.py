@@ -505,14 +505,20 @@ def test_invalid_reference_sequence_names_example_and_token() -> None:
         system.gold([ok, bad], np.array([0, 1]))
 
 
+def _tags(system: BiluoNer, eg: Example):
+    from plait_pipes.transition._biluo_gold import _example_tags
+
+    return _example_tags(eg, 0, system.labels, dict(zip(system.labels, range(99))), None)
+
+
 def test_gold_is_cached_per_example() -> None:
     system = BiluoNer(["PER"])
     eg = Example(Doc(VOCAB, ["Ann"]), Doc(VOCAB, ["Ann"], ents=["U-PER"]))
-    first = system._example_gold(eg, 0)
-    assert system._example_gold(eg, 0) is first
+    first = _tags(system, eg)
+    assert _tags(system, eg) is first
     eg.predicted = Doc(VOCAB, ["Ann"])  # a new predicted doc is recomputed
-    assert system._example_gold(eg, 0) is not first
-    assert BiluoNer(["PER", "LOC"])._example_gold(eg, 0) is not first
+    assert _tags(system, eg) is not first
+    assert _tags(BiluoNer(["PER", "LOC"]), eg) is not first
 
 
 # The oracle on real data -----------------------------------------------------------------

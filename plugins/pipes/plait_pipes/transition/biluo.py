@@ -31,16 +31,27 @@ from plait import attrs as A
 from plait.errors import DataError
 from plait.tokens import docs_from_array, docs_to_array
 
-# Move kinds; the gold kind uses the same codes, MISSING for no annotation.
-O, BEGIN, IN, LAST, UNIT = 0, 1, 2, 3, 4
-MISSING = -1
-_KIND_NAMES = ("O", "B", "I", "L", "U")
-_KIND_OF_PREFIX = {"B": BEGIN, "I": IN, "L": LAST, "U": UNIT}
-# The ENT_IOB code a move writes for its token (3 = B, 1 = I, 2 = O).
+from ._biluo_gold import (
+    BEGIN,
+    IN,
+    LAST,
+    MISSING,
+    OUT,
+    UNIT,
+    BiluoGold,
+    Lookahead,
+    build_gold,
+    check_offsets,
+    move_id,
+    preset_constraints,
+)
+
+__all__ = ["INVALID_COST", "BiluoGold", "BiluoNer", "BiluoStates"]
+
+# The ENT_IOB code a move kind writes for its token (3 = B, 1 = I, 2 = O).
 _IOB_OF_KIND = np.array([2, 3, 1, 1, 3], dtype=np.uint8)
-# Cost given to invalid moves, as spaCy does: never mistaken for a gold move.
+# Cost of invalid moves, as spaCy does: never mistaken for a gold move.
 INVALID_COST = 9000.0
-_CACHE_ATTR = "_biluo_gold_cache"
 
 
 @dataclass
@@ -74,25 +85,6 @@ class BiluoStates:
         return len(self.offset)
 
 
-@dataclass
-class BiluoGold:
-    """Gold entities of a batch of examples, per global token row.
-
-    ``kind``: O/B/I/L/U or MISSING; ``label``: label index (-1 none); ``end``:
-    global row of the last token of the gold entity holding the token (-1);
-    ``start_cum[t]``: number of gold entity starts in rows ``< t``;
-    ``next_missing[t]``: first row ``>= t`` with missing annotation;
-    ``incorrect``: sorted keys of the known-incorrect spans (see ``_span_key``).
-    """
-
-    kind: np.ndarray
-    label: np.ndarray
-    end: np.ndarray
-    start_cum: np.ndarray
-    next_missing: np.ndarray
-    incorrect: np.ndarray
-
-
 class BiluoNer:
     """The BILUO transition system (see the module docstring).
 
@@ -110,7 +102,7 @@ class BiluoNer:
         n = len(self.labels)
         self._label_index = {label: k for k, label in enumerate(self.labels)}
         self._move_names = ["O"] + [f"{p}-{lab}" for p in "BILU" for lab in self.labels]
-        self.move_kind = np.array([O] + [k for k in (BEGIN, IN, LAST, UNIT) for _ in range(n)], dtype=np.int64)
+        self.move_kind = np.array([OUT] + [k for k in (BEGIN, IN, LAST, UNIT) for _ in range(n)], dtype=np.int64)
         self.move_label = np.array([-1] + list(range(n)) * 4, dtype=np.int64)
 
     # Moves -------------------------------------------------------------------
@@ -122,9 +114,9 @@ class BiluoNer:
     def move_names(self) -> list[str]:
         return list(self._move_names)
 
-    def move_id(self, kind: int | np.ndarray, label: int | np.ndarray) -> Any:
-        """The move of a kind (O/B/I/L/U code) and label index (ignored for O)."""
-        return np.where(np.asarray(kind) == O, 0, 1 + (np.asarray(kind) - 1) * len(self.labels) + label)
+    def move_id(self, kind: Any, label: Any) -> np.ndarray:
+        """The move of a kind (0 O, 1 B, 2 I, 3 L, 4 U) and label index."""
+        return move_id(kind, label, len(self.labels))
 
     def n_features(self, extra_state_tokens: bool) -> int:
         """B0, E0, B0-1; with extra tokens also B1, B0-2, E0-1."""
@@ -172,8 +164,9 @@ class BiluoNer:
         """
         lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
         offsets = np.asarray(offsets, dtype=np.int64).reshape(-1)
-        _check_offsets(offsets, lengths)
-        req, cont_ok, run_end = self._constraints(docs, lengths)
+        check_offsets(offsets, lengths)
+        _check_contiguous(offsets, lengths)
+        req, cont_ok, run_end = preset_constraints(docs, lengths, self._label_index)
         n = len(docs)
         width = int(lengths.max()) if n else 0
         for arr in (req, cont_ok, run_end):
@@ -265,61 +258,14 @@ class BiluoNer:
         states.ent_label[rows[closes]] = -1
         states.i[rows] = i + 1
 
-    # Preset entities -----------------------------------------------------------
-    def _constraints(
-        self, docs: Sequence[Any], lengths: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per global token: required move (-1 free), may-continue, run end."""
-        total = int(lengths.sum())
-        cols = docs_to_array(docs, [A.ENT_IOB, A.ENT_TYPE]) if total else np.zeros((0, 2), np.uint64)
-        iob = cols[:, 0].astype(np.int64)
-        typ = cols[:, 1]
-        starts = np.cumsum(lengths) - lengths
-        doc_first = np.zeros(total, dtype=bool)
-        doc_first[starts[lengths > 0]] = True
-        doc_last = np.zeros(total, dtype=bool)
-        doc_last[(starts + lengths - 1)[lengths > 0]] = True
-        marked = (iob == 1) | (iob == 3)
-        labelled = marked & (typ != 0)
-        # A token continues the previous one's entity as Doc.ents reads them:
-        # an I with the same label right after a labelled token of its doc.
-        cont = np.zeros(total, dtype=bool)
-        if total > 1:
-            cont[1:] = labelled[1:] & (iob[1:] == 1) & labelled[:-1] & (typ[1:] == typ[:-1])
-        cont &= ~doc_first
-        first = labelled & ~cont
-        last = np.zeros(total, dtype=bool)
-        last[:-1] = ~cont[1:]
-        last[-1:] = True
-        last &= labelled
-        req = np.full(total, -1, dtype=np.int64)
-        req[marked] = 0  # blocked tokens (and entities of unknown labels) stay O
-        if labelled.any():
-            uniq, inv = np.unique(typ[labelled], return_inverse=True)
-            strings = docs[0].vocab.strings
-            lab = np.array([self._label_index.get(strings[int(h)], -1) for h in uniq.tolist()])[inv]
-            # An entity is reproducible only if its label is known: give its
-            # first-token label to all of its tokens, then require the moves.
-            ent_id = np.cumsum(first[labelled]) - 1
-            ent_lab = lab[first[labelled]][ent_id]
-            kind = np.where(first[labelled], np.where(last[labelled], UNIT, BEGIN),
-                            np.where(last[labelled], LAST, IN))
-            req[labelled] = np.where(ent_lab >= 0, self.move_id(kind, np.maximum(ent_lab, 0)), 0)
-        free = req < 0
-        cont_ok = np.zeros(total, dtype=bool)
-        cont_ok[:-1] = free[1:]
-        cont_ok &= ~doc_last
-        barrier = doc_last | ~cont_ok
-        idx = np.where(barrier, np.arange(total), total)
-        run_end = np.minimum.accumulate(idx[::-1])[::-1] if total else idx
-        return req, cont_ok, run_end.astype(np.int64)
-
     # Gold ----------------------------------------------------------------------
     def gold(self, examples: Sequence[Any], offsets: np.ndarray) -> BiluoGold:
         """Gold entities of the examples on their predicted tokens.
 
-        Per-example arrays are cached on the example (keyed by the labels and
-        ``incorrect_spans_key``), so later epochs only concatenate them.
+        The aligned gold tags are cached on each example (keyed by the labels
+        and ``incorrect_spans_key``), so later epochs only concatenate them.
+        Entities of labels the system lacks count as missing annotation (see
+        ``unknown_labels``).
 
         examples (Sequence[Example]): the examples, in state order.
         offsets (numpy.ndarray): the first global row of each predicted doc.
@@ -328,101 +274,7 @@ class BiluoNer:
             example, the token index and its text.
         """
         offsets = np.asarray(offsets, dtype=np.int64).reshape(-1)
-        parts = [self._example_gold(eg, k) for k, eg in enumerate(examples)]
-        lengths = np.fromiter((len(p[0]) for p in parts), dtype=np.int64, count=len(parts))
-        _check_offsets(offsets, lengths)
-        total = int((offsets + lengths).max()) if len(parts) else 0
-        kind = np.full(total, MISSING, dtype=np.int8)
-        label = np.full(total, -1, dtype=np.int64)
-        end = np.full(total, -1, dtype=np.int64)
-        keys = []
-        for off, (k_kind, k_label, k_end, k_inc) in zip(offsets.tolist(), parts, strict=True):
-            n = len(k_kind)
-            kind[off : off + n] = k_kind
-            label[off : off + n] = k_label
-            end[off : off + n] = np.where(k_end >= 0, k_end + off, -1)
-            if len(k_inc):
-                keys.append(_span_key(k_inc[:, 0] + off, k_inc[:, 1] + off, k_inc[:, 2], total, len(self.labels)))
-        starts = (kind == BEGIN) | (kind == UNIT)
-        start_cum = np.concatenate(([0], np.cumsum(starts))).astype(np.int64)
-        idx = np.where(kind == MISSING, np.arange(total), total)
-        next_missing = np.minimum.accumulate(idx[::-1])[::-1] if total else idx
-        incorrect = np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
-        return BiluoGold(kind, label, end, start_cum, next_missing.astype(np.int64), incorrect)
-
-    def _example_gold(self, eg: Any, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        cache = eg.__dict__.setdefault(_CACHE_ATTR, {})
-        key = (tuple(self.labels), self.incorrect_spans_key)
-        hit = cache.get(key)
-        if hit is not None and hit[0] is eg.predicted and hit[1] is eg.reference:
-            return hit[2]
-        value = self._compute_example_gold(eg, k)
-        cache[key] = (eg.predicted, eg.reference, value)
-        return value
-
-    def _compute_example_gold(self, eg: Any, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        _check_reference_iob(eg, k)
-        x = eg.predicted
-        n = len(x)
-        kind = np.full(n, MISSING, dtype=np.int8)
-        label = np.full(n, -1, dtype=np.int64)
-        parsed: dict[str | None, tuple[int, int]] = {}
-        unknown: dict[str, int] = {}
-        for j, tag in enumerate(eg.get_aligned_ner()):
-            if tag not in parsed:
-                parsed[tag] = self._parse_tag(tag, eg, k, j, unknown)
-            kind[j], label[j] = parsed[tag]
-        _check_biluo(kind, label, eg, k, self.labels, unknown)
-        # Unknown labels are missing annotation: the whole entity goes.
-        kind[(kind > O) & (label < 0)] = MISSING
-        label[label < 0] = -1
-        # A gold entity overlapping a preset entity it differs from can never
-        # be predicted: its loss is fixed, so it counts as outside.
-        req, _, _ = self._constraints([x], np.array([n], dtype=np.int64))
-        in_ent = kind > O
-        gold_move = self.move_id(np.maximum(kind, 0), np.maximum(label, 0))
-        clash = in_ent & (req >= 0) & (gold_move != req)
-        ent_id = np.cumsum((kind == BEGIN) | (kind == UNIT)) - 1
-        if clash.any():
-            bad = np.zeros(int(ent_id.max()) + 1, dtype=bool)
-            bad[ent_id[clash]] = True
-            lost = in_ent & bad[np.maximum(ent_id, 0)]
-            kind[lost] = O
-            label[lost] = -1
-            in_ent = kind > O
-        end = np.full(n, -1, dtype=np.int64)
-        if in_ent.any():
-            ent_end = np.flatnonzero((kind == LAST) | (kind == UNIT))
-            ids = ent_id[(kind == LAST) | (kind == UNIT)]
-            last_of = np.full(int(ent_id.max()) + 1, -1, dtype=np.int64)
-            last_of[ids] = ent_end
-            end[in_ent] = last_of[ent_id[in_ent]]
-        return kind, label, end, self._incorrect_spans(eg)
-
-    def _parse_tag(
-        self, tag: str | None, eg: Any, k: int, j: int, unknown: dict[str, int]
-    ) -> tuple[int, int]:
-        """(kind, label index) of a tag; unknown labels get ids -2, -3..."""
-        if tag is None or tag == "-":
-            return MISSING, -1
-        if tag == "O":
-            return O, -1
-        prefix, label = tag[:2], tag[2:]
-        if prefix[:1] not in _KIND_OF_PREFIX or prefix[1:] != "-" or not label:
-            raise DataError(f"{_where(eg, k, j)}: invalid entity tag {tag!r}; expected O or B-/I-/L-/U-<label>")
-        index = self._label_index.get(label)
-        if index is None:
-            index = unknown.setdefault(label, -2 - len(unknown))
-        return _KIND_OF_PREFIX[prefix[0]], index
-
-    def _incorrect_spans(self, eg: Any) -> np.ndarray:
-        key = self.incorrect_spans_key
-        if key is None or key not in eg.reference.spans:
-            return np.zeros((0, 3), dtype=np.int64)
-        spans = eg.get_aligned_spans_y2x(eg.reference.spans[key], allow_overlap=True)
-        rows = [(s.start, s.end - 1, self._label_index[s.label_])
-                for s in spans if s.label_ in self._label_index and s.end > s.start]
-        return np.array(rows, dtype=np.int64).reshape(-1, 3)
+        return build_gold(examples, offsets, self.labels, self._label_index, self.incorrect_spans_key)
 
     # Oracle --------------------------------------------------------------------
     def costs(self, states: BiluoStates, rows: np.ndarray, gold: BiluoGold) -> np.ndarray:
@@ -439,8 +291,10 @@ class BiluoNer:
         if not len(gold.kind) or not len(rows):
             out[~valid] = INVALID_COST
             return out
-        look = _Lookahead(gold, states, rows, nl)
-        t, gk, gl, starts_at = look.t, look.gk, look.gl, look.starts_at
+        total = len(gold.kind)
+        t = np.minimum(states.offset[rows] + states.i[rows], total - 1)
+        look = Lookahead(gold, t, states.run_end[t], nl)
+        gk, gl, starts_at = look.gk, look.gl, look.starts_at
         label = states.ent_label[rows]
         closed = np.flatnonzero(label < 0)
         if len(closed):
@@ -505,138 +359,9 @@ class BiluoNer:
         docs_from_array(docs, [A.ENT_IOB, A.ENT_TYPE, A.ENT_KB_ID], np.stack([iob, typ, kb], axis=1))
 
 
-class _Lookahead:
-    """Per-row gold lookups for ``costs``, and the best loss of an open entity."""
-
-    def __init__(self, gold: BiluoGold, states: BiluoStates, rows: np.ndarray, n_labels: int) -> None:
-        total = len(gold.kind)
-        self.gold = gold
-        self.total = total
-        self.n_labels = n_labels
-        self.t = np.minimum(states.offset[rows] + states.i[rows], total - 1)
-        self.gk = gold.kind[self.t]
-        self.gl = gold.label[self.t]
-        cum = gold.start_cum
-        self.starts_at = cum[self.t + 1] - cum[self.t]  # 1 if a gold entity starts at t
-        self.run_end = states.run_end[self.t]
-        self.has_incorrect = bool(len(gold.incorrect))
-
-    def fm(self, s: np.ndarray) -> np.ndarray:
-        """First missing token at or after s: an entity reaching it is not false."""
-        return self.gold.next_missing[s]
-
-    def incorrect(self, s: Any, e: Any, label: Any) -> np.ndarray:
-        """Whether the entity (s..e, label) is a known-incorrect span."""
-        if not self.has_incorrect:
-            return np.zeros(np.broadcast(np.asarray(s), np.asarray(e), np.asarray(label)).shape, dtype=bool)
-        return np.isin(_span_key(s, e, label, self.total, self.n_labels), self.gold.incorrect)
-
-    def best(self, sub: np.ndarray, a: np.ndarray, s: np.ndarray, label: np.ndarray | None) -> np.ndarray:
-        """Lowest loss of an entity started at s (rows ``sub``) ending at some
-        j in [a, run_end]: the gold starts it swallows in a..j, plus 1 if it
-        is false (no missing token in s..j, or a known-incorrect span).
-
-        Swallowed starts only grow with j and the false term drops at the
-        first missing token, so only j = a and the first j >= max(a, fm)
-        that is not an incorrect span can be best.
-        """
-        cum = self.gold.start_cum
-        run_end = self.run_end[sub]
-        a = np.minimum(a, run_end)  # rows where the move is invalid: any value
-        fm = self.fm(s)
-        j = np.maximum(a, fm)
-        reach = fm <= run_end
-        if self.has_incorrect and label is not None:
-            bad = reach & self.incorrect(s, np.minimum(j, run_end), label)
-            while bad.any():
-                j = j + bad
-                reach &= j <= run_end
-                bad = reach & self.incorrect(s, np.minimum(j, run_end), label)
-            false_a = (a < fm) | self.incorrect(s, a, label)
-        else:
-            false_a = a < fm
-        at_a = cum[a + 1] - cum[a] + false_a
-        at_j = np.where(reach, cum[np.minimum(j, run_end) + 1] - cum[a], at_a)
-        return np.minimum(at_a, at_j)
-
-
-def _span_key(start: Any, end: Any, label: Any, total: int, n_labels: int) -> np.ndarray:
-    """One int64 per (global start, global end, label index) span."""
-    return (np.asarray(start, dtype=np.int64) * (total + 1) + end) * max(n_labels, 1) + label
-
-
-def _check_offsets(offsets: np.ndarray, lengths: np.ndarray) -> None:
-    if len(offsets) != len(lengths):
-        raise DataError(f"{len(offsets)} offsets for {len(lengths)} docs: give one offset per doc")
-
-
-def _where(eg: Any, k: int, j: int | None = None, *, reference: bool = False) -> str:
-    doc = eg.reference if reference else eg.predicted
-    idx = "" if getattr(eg, "doc_index", None) is None else f" (corpus document {eg.doc_index})"
-    place = f"example {k}{idx} {doc.text[:40]!r}"
-    if j is not None:
-        which = "reference token" if reference else "token"
-        word = doc.words[j] if j < len(doc) else "<end>"
-        place += f", {which} {j} {word!r}"
-    return place
-
-
-def _check_reference_iob(eg: Any, k: int) -> None:
-    """Reject an I-tagged token that continues no entity (Doc.ents would
-    silently start an entity there)."""
-    ref = eg.reference
-    if not len(ref):
-        return
-    cols = ref.to_array([A.ENT_IOB, A.ENT_TYPE])
-    iob, typ = cols[:, 0].astype(np.int64), cols[:, 1]
-    prev_ok = np.zeros(len(iob), dtype=bool)
-    prev_ok[1:] = ((iob[:-1] == 1) | (iob[:-1] == 3)) & (typ[:-1] == typ[1:])
-    bad = np.flatnonzero((iob == 1) & (typ != 0) & ~prev_ok)
-    if len(bad):
-        j = int(bad[0])
-        label = ref.vocab.strings[int(typ[j])]
-        before = "the start of the doc" if j == 0 else f"an {_iob_name(ref, j - 1)} token"
+def _check_contiguous(offsets: np.ndarray, lengths: np.ndarray) -> None:
+    if len(offsets) and not (offsets == np.cumsum(lengths) - lengths).all():
         raise DataError(
-            f"{_where(eg, k, j, reference=True)}: invalid entity annotation, I-{label} after "
-            f"{before}; an entity must start with B-{label} (convert IOB1 data to IOB2/BILUO)"
+            f"offsets {offsets.tolist()[:8]} do not match the docs' lengths {lengths.tolist()[:8]}: "
+            "the docs' tokens must be concatenated in order (doc k at the sum of the lengths before it)"
         )
-
-
-def _iob_name(doc: Any, j: int) -> str:
-    cols = doc.to_array([A.ENT_IOB, A.ENT_TYPE])
-    code, typ = int(cols[j, 0]), int(cols[j, 1])
-    name = ("missing", "I", "O", "B")[code]
-    return f"{name}-{doc.vocab.strings[typ]}" if typ and code in (1, 3) else name
-
-
-def _check_biluo(
-    kind: np.ndarray, label: np.ndarray, eg: Any, k: int, labels: list[str], unknown: dict[str, int]
-) -> None:
-    """Raise for an invalid BILUO sequence (an I/L that continues nothing, a
-    B/I that is not continued)."""
-    n = len(kind)
-    if not n:
-        return
-    opens = (kind == BEGIN) | (kind == IN)
-    prev_open = np.zeros(n, dtype=bool)
-    prev_open[1:] = opens[:-1] & (label[:-1] == label[1:])
-    continues = (kind == IN) | (kind == LAST)
-    bad = (continues & ~prev_open) | (~continues & np.concatenate(([False], opens[:-1])))
-    bad[-1] |= bool(opens[-1])
-    if bad.any():
-        j = int(np.flatnonzero(bad)[0])
-        names = dict(enumerate(labels)) | {v: lab for lab, v in unknown.items()}
-        name = _tag_name(kind[j], label[j], names)
-        prev = _tag_name(kind[j - 1], label[j - 1], names) if j else "the start of the doc"
-        raise DataError(
-            f"{_where(eg, k, j)}: invalid BILUO entity sequence, {name!r} after {prev!r} "
-            "(I-/L- must continue a B-/I- of the same label, and B-/I- must be continued)"
-        )
-
-
-def _tag_name(kind: int, label: int, names: dict[int, str]) -> str:
-    if kind == MISSING:
-        return "-"
-    if kind == O:
-        return "O"
-    return f"{_KIND_NAMES[kind]}-{names.get(int(label), '?')}"
