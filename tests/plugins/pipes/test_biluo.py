@@ -384,6 +384,31 @@ def test_preset_with_unknown_label_and_blocked_tokens_survive() -> None:
     assert pred.to_array(["ENT_IOB"]).reshape(-1).tolist() == [3, 1, 3, 3]  # blocked kept
 
 
+def test_real_entity_ruler_output_is_kept(uner_dir: Path) -> None:
+    import plait
+
+    nlp = plait.blank("en")
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns([
+        {"label": "LOC", "pattern": "Washington", "id": "dc"},
+        {"label": "FAC", "pattern": [{"LOWER": "central"}, {"LOWER": "park"}]},  # unknown to the ner
+    ])
+    texts = [eg.text for eg in corpus_examples(uner_dir / "en_ewt-ud-dev.iob2")[:300]]
+    texts += ["Ann met Bob in Washington near Central Park ."] * 3
+    docs = list(nlp.pipe(texts))
+    before = [[(e.start, e.end, e.label_, e.kb_id_) for e in d.ents] for d in docs]
+    assert sum(map(len, before)) >= 6
+    system = BiluoNer(["PER", "LOC", "ORG"])
+    states = random_walk(system, docs, np.random.default_rng(0))
+    system.set_annotations(docs, states, np.arange(len(docs)))
+    n_new = 0
+    for doc, old in zip(docs, before):
+        got = [(e.start, e.end, e.label_, e.kb_id_) for e in doc.ents]
+        assert set(old) <= set(got)
+        n_new += len(got) - len(old)
+    assert n_new > 0  # the ner still finds entities on the ruler's O tokens
+
+
 def random_walk(system: BiluoNer, docs, rng: np.random.Generator):
     offsets = offsets_of(docs)
     states = system.init_states(docs, offsets)
@@ -572,3 +597,17 @@ def test_zero_cost_moves_with_an_unknown_label_skip_only_it(uner_dir: Path) -> N
         got = {(e.start, e.end, e.label_) for e in doc.ents}
         assert want <= got
         assert all(lab != "ORG" for _, _, lab in got)
+
+
+def test_mismatched_offsets_and_gold_are_usage_errors() -> None:
+    from plait.errors import UsageError
+
+    system = BiluoNer(["PER"])
+    docs = [Doc(VOCAB, ["a", "b"]), Doc(VOCAB, ["c"])]
+    with pytest.raises(DataError, match="concatenated in order"):
+        system.init_states(docs, np.array([0, 3]))
+    states = system.init_states(docs, np.array([0, 2]))
+    eg = Example(Doc(VOCAB, ["a"]), Doc(VOCAB, ["a"], ents=["O"]))
+    gold = system.gold([eg], np.array([0]))
+    with pytest.raises(UsageError, match="gold covers 1 tokens"):
+        system.costs(states, np.array([0, 1]), gold)

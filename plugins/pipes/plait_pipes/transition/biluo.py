@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 from plait import attrs as A
-from plait.errors import DataError
+from plait.errors import DataError, UsageError
 from plait.tokens import docs_from_array, docs_to_array
 
 from ._biluo_gold import (
@@ -95,20 +95,25 @@ class BiluoNer:
     """
 
     def __init__(self, labels: Sequence[str], *, incorrect_spans_key: str | None = None) -> None:
-        self.labels: list[str] = list(labels)
+        self._labels = tuple(labels)
         self.incorrect_spans_key = incorrect_spans_key
-        if len(set(self.labels)) != len(self.labels) or any(not lab for lab in self.labels):
-            raise DataError(f"BiluoNer: entity labels must be unique and non-empty, got {self.labels!r}")
-        n = len(self.labels)
-        self._label_index = {label: k for k, label in enumerate(self.labels)}
-        self._move_names = ["O"] + [f"{p}-{lab}" for p in "BILU" for lab in self.labels]
+        if len(set(self._labels)) != len(self._labels) or not all(isinstance(x, str) and x for x in self._labels):
+            raise DataError(f"BiluoNer: entity labels must be unique non-empty strings, got {list(self._labels)!r}")
+        n = len(self._labels)
+        self._label_index = {label: k for k, label in enumerate(self._labels)}
+        self._move_names = ["O"] + [f"{p}-{lab}" for p in "BILU" for lab in self._labels]
         self.move_kind = np.array([OUT] + [k for k in (BEGIN, IN, LAST, UNIT) for _ in range(n)], dtype=np.int64)
         self.move_label = np.array([-1] + list(range(n)) * 4, dtype=np.int64)
 
     # Moves -------------------------------------------------------------------
     @property
+    def labels(self) -> list[str]:
+        """The entity labels (a copy: the moves are fixed at construction)."""
+        return list(self._labels)
+
+    @property
     def n_moves(self) -> int:
-        return 1 + 4 * len(self.labels)
+        return 1 + 4 * len(self._labels)
 
     @property
     def move_names(self) -> list[str]:
@@ -116,7 +121,7 @@ class BiluoNer:
 
     def move_id(self, kind: Any, label: Any) -> np.ndarray:
         """The move of a kind (0 O, 1 B, 2 I, 3 L, 4 U) and label index."""
-        return move_id(kind, label, len(self.labels))
+        return move_id(kind, label, len(self._labels))
 
     def n_features(self, extra_state_tokens: bool) -> int:
         """B0, E0, B0-1; with extra tokens also B1, B0-2, E0-1."""
@@ -220,7 +225,7 @@ class BiluoNer:
     def valid(self, states: BiluoStates, rows: np.ndarray) -> np.ndarray:
         """RETURNS (numpy.ndarray[bool]): (len(rows), n_moves) valid moves."""
         rows = np.asarray(rows, dtype=np.int64)
-        nl = len(self.labels)
+        nl = len(self._labels)
         i = states.i[rows]
         live = i < states.length[rows]
         t = np.where(live, states.offset[rows] + i, 0)
@@ -274,7 +279,7 @@ class BiluoNer:
             example, the token index and its text.
         """
         offsets = np.asarray(offsets, dtype=np.int64).reshape(-1)
-        return build_gold(examples, offsets, self.labels, self._label_index, self.incorrect_spans_key)
+        return build_gold(examples, offsets, list(self._labels), self._label_index, self.incorrect_spans_key)
 
     # Oracle --------------------------------------------------------------------
     def costs(self, states: BiluoStates, rows: np.ndarray, gold: BiluoGold) -> np.ndarray:
@@ -285,13 +290,18 @@ class BiluoNer:
         RETURNS (numpy.ndarray[float32]): (len(rows), n_moves).
         """
         rows = np.asarray(rows, dtype=np.int64)
-        nl = len(self.labels)
+        nl = len(self._labels)
         valid = self.valid(states, rows)
         out = np.zeros((len(rows), self.n_moves), dtype=np.float32)
-        if not len(gold.kind) or not len(rows):
+        total = len(gold.kind)
+        if total != len(states.req):
+            raise UsageError(
+                f"costs: the gold covers {total} tokens but the states' docs have {len(states.req)}: "
+                "build the gold from the examples whose predicted docs made the states"
+            )
+        if not total or not len(rows):
             out[~valid] = INVALID_COST
             return out
-        total = len(gold.kind)
         t = np.minimum(states.offset[rows] + states.i[rows], total - 1)
         look = Lookahead(gold, t, states.run_end[t], nl)
         gk, gl, starts_at = look.gk, look.gl, look.starts_at
@@ -348,7 +358,7 @@ class BiluoNer:
         iob = states.tag_iob[rows][mask].astype(np.uint64)
         lab = states.tag_label[rows][mask]
         strings = docs[0].vocab.strings
-        hashes = np.array([strings.add(label) for label in self.labels] + [0], dtype=np.uint64)
+        hashes = np.array([strings.add(label) for label in self._labels] + [0], dtype=np.uint64)
         typ = hashes[lab]  # label -1 reads the trailing 0
         kb = np.zeros(len(iob), dtype=np.uint64)
         old = docs_to_array(docs, [A.ENT_IOB, A.ENT_TYPE, A.ENT_KB_ID])
