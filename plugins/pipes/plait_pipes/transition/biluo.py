@@ -315,7 +315,9 @@ class BiluoNer:
             out[closed, 0] = sa
             labels = np.arange(nl)
             u_gold = (gkc == UNIT)[:, None] & (glc[:, None] == labels)
-            false_u = (gkc != MISSING)[:, None] | look.incorrect(tc[:, None], tc[:, None], labels)
+            false_u = (gkc != MISSING)[:, None]
+            if look.has_incorrect:
+                false_u = false_u | look.incorrect(tc[:, None], tc[:, None], labels)
             out[closed, 1 + 3 * nl :] = np.where(u_gold, 0, sa[:, None] + false_u)
             b_gold = (gkc == BEGIN)[:, None] & (glc[:, None] == labels)
             if look.has_incorrect:
@@ -333,7 +335,9 @@ class BiluoNer:
             sa = starts_at[opened]
             floor = look.best(opened, tt, s, lab)
             after = look.best(opened, tt + 1, s, lab)
-            false_l = (tt < look.fm(s)) | look.incorrect(s, tt, lab)
+            false_l = tt < look.fm(s)
+            if look.has_incorrect:
+                false_l = false_l | look.incorrect(s, tt, lab)
             l_cost = np.where(ok, np.where(e0 == tt, 0, 2), sa + false_l - floor)
             i_cost = np.where(ok, np.where(e0 > tt, 0, 1 + after), sa + after - floor)
             out[opened, 1 + nl + lab] = i_cost
