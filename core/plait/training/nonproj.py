@@ -16,9 +16,10 @@ Conventions, as in spaCy's ``nonproj`` module:
   docs concatenated with their heads shifted by the docs' offsets: trees
   never interact, so that concatenation is the batch form of every function.
 - An arc ``h -> d`` is non-projective when a token strictly between ``h`` and
-  ``d`` is not a descendant of ``h`` and belongs to a complete tree (its head
-  chain ends at a root). Tokens whose chain ends at a missing head could be
-  anywhere, so they never make an arc non-projective.
+  ``d`` is certainly not a descendant of ``h``: its head chain ends at a root
+  without passing ``h``, or at the missing head that ``h``'s own chain ends
+  at. A token whose chain ends at another missing head could hang anywhere,
+  so missing heads never make an arc non-projective by themselves.
 
 Everything is numpy over the whole array (one pass per tree depth and per
 lifting round); only ``deprojectivize`` walks the (rare) decorated tokens in
@@ -136,13 +137,10 @@ def _nonproj_mask(heads: numpy.ndarray, term: numpy.ndarray | None = None) -> nu
     if term is None:
         term = _terminals(par)
     closed = heads[term] == term  # chain ends at a root (not at a missing head)
-    if not closed.any():
-        return out
-    # (ancestor, descendant) pairs for every closed token and each of its
-    # proper ancestors: one numpy step per tree level.
+    # (ancestor, descendant) pairs for every token and each of its proper
+    # ancestors: one numpy step per tree level.
     anc_parts, desc_parts = [], []
-    cur = idx[closed]
-    kids = cur
+    cur = kids = idx
     while len(cur):
         up = par[cur]
         moving = up != cur
@@ -150,20 +148,30 @@ def _nonproj_mask(heads: numpy.ndarray, term: numpy.ndarray | None = None) -> nu
         anc_parts.append(cur)
         desc_parts.append(kids)
     stride = n + 1
-    if anc_parts:
-        keys = numpy.concatenate(anc_parts) * stride + numpy.concatenate(desc_parts)
-        keys.sort()
-    else:
-        keys = numpy.zeros(0, dtype=numpy.int64)
+    keys = numpy.concatenate(anc_parts) * stride + numpy.concatenate(desc_parts)
+    keys.sort()
     h = heads[arcs]
     lo = numpy.minimum(h, arcs)
     hi = numpy.maximum(h, arcs)
+
+    def count(sorted_keys: numpy.ndarray, group: numpy.ndarray) -> numpy.ndarray:
+        # Keys group * stride + position with lo < position < hi.
+        return numpy.searchsorted(sorted_keys, group * stride + hi, "left") - numpy.searchsorted(
+            sorted_keys, group * stride + lo, "right"
+        )
+
+    # A token between h and d is certainly outside h's subtree when it is not
+    # a descendant of h and either its tree is complete (it hangs from
+    # another root, or from h's root elsewhere) or it hangs from the same
+    # missing head as h (which is then an ancestor of h, not below it). A
+    # token hanging from another missing head could be anywhere.
     n_closed = numpy.concatenate(([0], numpy.cumsum(closed)))
-    closed_between = n_closed[hi] - n_closed[lo + 1]
-    desc_between = numpy.searchsorted(keys, h * stride + hi, "left") - numpy.searchsorted(
-        keys, h * stride + lo, "right"
-    )
-    out[arcs] = closed_between > desc_between
+    certain = n_closed[hi] - n_closed[lo + 1]
+    h_open = ~closed[h]
+    if h_open.any():
+        by_term = numpy.sort(term * stride + idx)
+        certain[h_open] += count(by_term, term[h])[h_open]
+    out[arcs] = certain > count(keys, h)
     return out
 
 

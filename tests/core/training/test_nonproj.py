@@ -20,18 +20,26 @@ from plait.training.nonproj import (
 # References: the textbook definitions, one token and one arc at a time.
 
 
+def _chain(i: int, heads: list) -> list:
+    out = [i]
+    while heads[out[-1]] is not None and heads[out[-1]] != out[-1]:
+        out.append(heads[out[-1]])
+    return out
+
+
 def _ref_nonproj_arc(d: int, heads: list) -> bool:
     h = heads[d]
     if h is None or h == d:
         return False
+    h_chain = _chain(h, heads)
     for k in range(min(h, d) + 1, max(h, d)):
-        a = k
-        while True:
-            if heads[a] == h or heads[a] is None:
-                break  # reached the head, or an unknown part of the tree
-            if heads[a] == a:
-                return True  # reached another root
-            a = heads[a]
+        chain = _chain(k, heads)
+        if h in chain:
+            continue
+        if heads[chain[-1]] is not None:
+            return True  # hangs from a root, not via h
+        if chain[-1] in h_chain:
+            return True  # hangs from h's own missing head, not via h
     return False
 
 
