@@ -192,12 +192,14 @@ def section(result: dict[str, Any], command: str, load: str) -> str:
         f"process (start, imports, reading the corpus, Examples, `nlp.initialize`, the loop, scoring "
         f"dev/test, `nlp.to_disk`). Inference: a fresh process loads the saved pipeline and runs "
         f"`nlp.pipe` over the {first.get('infer_words', 0):,} words of the test texts, batch 256, best "
-        f"of 3.",
+        f"of {result.get('repeat', 3)}.",
         "",
         "Comparisons: **A** each tool's own `init config --optimize efficiency` (what a user gets), each "
         "with its default gemm; **B** the same network (plait's `[components]` replaced by spaCy's, "
         "`spacy.` → `plait.`), each tool's default gemm; **C** the same network and the same gemm "
-        "(spaCy's `NumpyOps.gemm` through `numpy.matmul`).",
+        "(spaCy's `NumpyOps.gemm` through `numpy.matmul`; spaCy's Cython greedy decoder, used for "
+        "inference, still multiplies hidden states by the output weights with blis's `sgemm` through "
+        "thinc's `CBlas`, which Python cannot patch).",
         "", *acc_rows, "", *speed_rows, "",
         "Ratios: accuracy plait/spaCy (≥ 1 is at least spaCy's), words/s plait/spaCy and times "
         "spaCy/plait (≥ 1 is faster), RSS plait/spaCy (≤ 1 is no higher).",
