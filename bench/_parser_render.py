@@ -211,6 +211,7 @@ def section(result: dict[str, Any], command: str, load: str) -> str:
         lines += ["", f"Checked separately: plain `plait.load()` with no `plait.require_cpu()` runs with "
                       f"{str(load_run.get('ops', '')).split('model ops ')[-1]} "
                       f"({load_run.get('infer_wps', 0):,.0f} words/s inference)."]
+    lines += _cli_lines(result)
     lines += ["", "Targets (issue 10):", "", *_targets(task, runs)]
     if result.get("config_error"):
         lines += ["", f"plait could not take part: {result['config_error']}"]
@@ -237,3 +238,19 @@ def _per_type_table(task: str, runs: dict[str, list[dict[str, Any]]], names: lis
         rows.append(f"| {_run_label(name, runs[name], has_own)} | "
                     + " | ".join("–" if v is None else f"{v:.2f}" for v in vals) + " |")
     return rows
+
+
+def _cli_lines(result: dict[str, Any]) -> list[str]:
+    cli = result.get("cli") or {}
+    if not cli:
+        return []
+
+    def show(r: dict[str, Any]) -> str:
+        return f"{r['wall_s']:.1f} s" if "wall_s" in r else f"failed ({r.get('error', '?')})"
+
+    p, s = cli.get("plait", {}), cli.get("spacy", {})
+    ratio = f", spaCy/plait {s['wall_s'] / p['wall_s']:.2f}x" if "wall_s" in p and "wall_s" in s else ""
+    return ["", f"As a user runs it (A, seed {result['seeds'][0]}): `plait train` {show(p)}, `spacy train` "
+                f"{show(s)}{ratio} — each tool's own config and batcher, `--training.max_steps "
+                f"{result['steps']}`, `--training.eval_frequency {result['steps']}` (dev scored at step 0 and "
+                f"at the end), whole process wall time, the same DocBin documents."]

@@ -14,6 +14,7 @@ dev), wnut (WNUT-17 ner).
 Usage (parser.py builds these commands):
   python _parser_run.py train --lib spacy --task parse --config C --steps N --seed 0 --model-dir D --gemm default
   python _parser_run.py infer --lib plait --task parse --model-dir D --gemm default
+  python _parser_run.py docbin --lib spacy --task parse --model-dir D   (corpora for `spacy train`)
 Prints one JSON object on its last stdout line.
 """
 
@@ -226,9 +227,25 @@ def infer(args: argparse.Namespace) -> dict[str, Any]:
             "infer_wpcpus": n_words / best_cpu, "infer_peak_rss_mib": _peak_rss_mib()}
 
 
+def docbin(args: argparse.Namespace) -> dict[str, Any]:
+    """Write the task's training and evaluation documents as the library's DocBin
+    files (train.spacy / dev.spacy or .plait) for its `train` command."""
+    lib = importlib.import_module(args.lib)
+    vocab = lib.blank("en").vocab
+    dev_split = corpus.EVAL_SPLITS[args.task][0]  # UNER: test (it trains on dev)
+    args.model_dir.mkdir(parents=True, exist_ok=True)
+    out: dict[str, Any] = {"lib": args.lib, "task": args.task}
+    for name, split, limit in (("train", "train", args.train_limit), ("dev", dev_split, args.eval_limit)):
+        docs = _docs(lib, vocab, args.task, read_docs(args.task, split, limit), annotated=True)
+        path = args.model_dir / f"{name}.{args.lib}"
+        lib.tokens.DocBin(docs=docs).to_disk(path)
+        out[name] = str(path)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", choices=("train", "infer"))
+    parser.add_argument("mode", choices=("train", "infer", "docbin"))
     parser.add_argument("--lib", choices=("plait", "spacy"), required=True)
     parser.add_argument("--task", choices=TASKS, required=True)
     parser.add_argument("--config", type=Path)
@@ -240,7 +257,7 @@ def main() -> None:
     parser.add_argument("--train-limit", type=int, default=0, help="first N training sentences (0: all)")
     parser.add_argument("--eval-limit", type=int, default=0, help="first N evaluation sentences (0: all)")
     args = parser.parse_args()
-    result = train(args) if args.mode == "train" else infer(args)
+    result = {"train": train, "infer": infer, "docbin": docbin}[args.mode](args)
     sys.stdout.write("\n" + json.dumps(result) + "\n")
 
 

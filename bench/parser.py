@@ -152,8 +152,49 @@ def run_task(task: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             res["seed"] = seed
             runs.setdefault(name, []).append(res)
             print(json.dumps(render.brief(res)), flush=True)
+    cli = run_cli(task, args, tmp, cfgs) if args.cli_train else {}
     return {"task": task, "steps": args.steps, "seeds": args.seeds, "diffs": cfgs["diffs"],
-            "config_error": cfgs["error"], "runs": runs, "repeat": args.repeat}
+            "config_error": cfgs["error"], "runs": runs, "repeat": args.repeat, "cli": cli}
+
+
+def run_cli(task: str, args: argparse.Namespace, tmp: Path, cfgs: dict[str, Any]) -> dict[str, Any]:
+    """Comparison A as a user runs it: each tool's `train` command on its own
+    config, `--training.max_steps` = the benchmark's steps, evaluating at step 0
+    and at the end, the first seed. Batches come from each tool's own batcher
+    (not the benchmark's), so only the process wall time is compared."""
+    limits = ["--train-limit", str(args.train_limit), "--eval-limit", str(args.eval_limit)]
+    out: dict[str, Any] = {}
+    own = cfgs["plait_own"] or cfgs["plait_same"]
+    for lib, cfg in (("plait", own), ("spacy", cfgs["spacy"])):
+        if cfg is None:
+            out[lib] = {"error": cfgs["error"]}
+            continue
+        data = tmp / f"cli_{task}_{lib}"
+        made = _run([_python(lib), "_parser_run.py", "docbin", "--lib", lib, "--task", task,
+                     "--model-dir", str(data), *limits])
+        if "error" in made:
+            out[lib] = made
+            continue
+        print(f"[{task}] {lib} train command, {args.steps} steps ...", flush=True)
+        res = _run_train_cli([_python(lib), "-m", lib, "train", str(cfg), "--output", str(data / "out"),
+                              "--paths.train", made["train"], "--paths.dev", made["dev"],
+                              "--training.max_steps", str(args.steps), "--training.eval_frequency",
+                              str(args.steps), "--training.seed", str(args.seeds[0])])
+        out[lib] = res
+        print(json.dumps(res), flush=True)
+    return out
+
+
+def _run_train_cli(cmd: list[str]) -> dict[str, Any]:
+    env = {**os.environ, **THREADS}
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=BENCH, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        tail = (proc.stdout[-1500:] + proc.stderr[-3000:]).strip()
+        sys.stderr.write(f"failed: {' '.join(cmd)}\n{tail}\n")
+        return {"error": (tail.splitlines() or [f"exit status {proc.returncode}"])[-1]}
+    return {"wall_s": wall}
 
 
 def check_data(tasks: list[str]) -> str:
@@ -188,6 +229,8 @@ def main() -> None:
                         help=f"smoke run: {QUICK['steps']} steps on {QUICK['train_limit']} training "
                              f"sentences, README untouched")
     parser.add_argument("--no-readme", action="store_true", help="print only, do not update README.md")
+    parser.add_argument("--no-cli-train", dest="cli_train", action="store_false",
+                        help="skip timing each tool's `train` command (comparison A, first seed)")
     args = parser.parse_args()
     if not SPACY_PY.exists():
         raise SystemExit(f"{SPACY_PY} is missing: run `make -C bench .venv-spacy/.installed` first.")
