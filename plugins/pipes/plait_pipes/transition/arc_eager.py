@@ -51,6 +51,8 @@ _CACHE_ATTR = "_arc_eager_gold_cache"
 # Bottom-of-stack padding: s0, s1, s2 of a state of depth d are the stack
 # columns d + 2, d + 1, d, and columns 0..2 hold the "no token" index.
 _PAD = 3
+# Columns of ``ArcEagerStates.children``: L1, L2, R1, R2.
+_L1, _R1 = 0, 2
 
 
 @dataclass
@@ -66,15 +68,16 @@ class ArcEagerStates:
     offset, length (int64, S): global row of the doc's token 0, doc length.
     b0 (int64, S): the buffer front; the buffer is ``b0 .. length - 1``.
     depth (int64, S): the stack depth.
-    stack (int64, S × width + 3): ``stack[s, 3 + j]`` is the j-th token from
-        the bottom; columns 0..2 hold ``width``.
+    stack (int64, S × width + 4): ``stack[s, 3 + j]`` is the j-th token from
+        the bottom; columns 0..2 hold ``width``, the last is scratch.
     heads, labels (int64, S × width + 1): head (local) and label index of each
         token, -1 while it has none.
-    l1, l2, r1, r2 (int64, S × width + 1): leftmost, second leftmost,
-        rightmost, second rightmost child, -1 if none.
-    The oracle's arrays (None until ``costs`` first sees a gold; width + 2
-    columns, ``width`` standing for the virtual root and ``width + 1`` for a
-    missing head): ``gold_heads``, ``gold_labels``, ``in_stack``,
+    children (int64, S × width + 1 × 4): per token its leftmost, second
+        leftmost, rightmost and second rightmost child, -1 if none (also as
+        the views ``l1``, ``l2``, ``r1``, ``r2``).
+    The oracle's arrays (None until ``costs`` first sees a gold; width + 3
+    columns, ``width`` standing for the virtual root, ``width + 1`` for a
+    missing head, ``width + 2`` scratch): ``gold_heads``, ``gold_labels``, ``in_stack``,
     ``deps_in_buffer``, ``headless_stack_deps``; ``oracle_of`` is the gold
     they were built for.
     """
@@ -87,10 +90,7 @@ class ArcEagerStates:
     stack: np.ndarray
     heads: np.ndarray
     labels: np.ndarray
-    l1: np.ndarray
-    l2: np.ndarray
-    r1: np.ndarray
-    r2: np.ndarray
+    children: np.ndarray
     gold_heads: np.ndarray | None = None
     gold_labels: np.ndarray | None = None
     in_stack: np.ndarray | None = None
@@ -105,6 +105,26 @@ class ArcEagerStates:
     def width(self) -> int:
         """The padded doc length (the "no token" index)."""
         return self.heads.shape[1] - 1
+
+    @property
+    def l1(self) -> np.ndarray:
+        """Leftmost child of each token (a view), -1 if none."""
+        return self.children[:, :, _L1]
+
+    @property
+    def l2(self) -> np.ndarray:
+        """Second leftmost child of each token (a view), -1 if none."""
+        return self.children[:, :, _L1 + 1]
+
+    @property
+    def r1(self) -> np.ndarray:
+        """Rightmost child of each token (a view), -1 if none."""
+        return self.children[:, :, _R1]
+
+    @property
+    def r2(self) -> np.ndarray:
+        """Second rightmost child of each token (a view), -1 if none."""
+        return self.children[:, :, _R1 + 1]
 
 
 @dataclass
@@ -218,11 +238,11 @@ class ArcEager:
             raise DataError(f"{len(offsets)} offsets for {len(lengths)} docs: give one offset per doc")
         n = len(docs)
         width = int(lengths.max()) if n else 0
-        stack = np.zeros((n, width + _PAD), dtype=np.int64)
+        stack = np.zeros((n, width + _PAD + 1), dtype=np.int64)
         stack[:, :_PAD] = width
 
-        def none() -> np.ndarray:
-            return np.full((n, width + 1), -1, dtype=np.int64)
+        def none(*shape: int) -> np.ndarray:
+            return np.full((n, width + 1, *shape), -1, dtype=np.int64)
 
         return ArcEagerStates(
             doc=np.arange(n, dtype=np.int64),
@@ -233,10 +253,7 @@ class ArcEager:
             stack=stack,
             heads=none(),
             labels=none(),
-            l1=none(),
-            l2=none(),
-            r1=none(),
-            r2=none(),
+            children=none(4),
         )
 
     def take(self, states: ArcEagerStates, rows: np.ndarray) -> ArcEagerStates:
@@ -262,21 +279,25 @@ class ArcEager:
         b0 = states.b0[rows]
         s0 = states.stack[rows, depth + 2]
         s1 = states.stack[rows, depth + 1]
+        kids = states.children
         local = np.empty((len(rows), n_features), dtype=np.int64)
         local[:, 0] = s0
         local[:, 1] = s1
         local[:, 2] = states.stack[rows, depth]
         local[:, 3] = b0
         local[:, 4] = b0 + 1
-        local[:, 5] = states.l1[rows, s0]
-        local[:, 6] = states.r1[rows, s0]
-        local[:, 7] = states.l1[rows, b0]
+        s0_kids = kids[rows, s0]  # L1, L2, R1, R2 of s0
+        b0_kids = kids[rows, b0]
+        local[:, 5] = s0_kids[:, _L1]
+        local[:, 6] = s0_kids[:, _R1]
+        local[:, 7] = b0_kids[:, _L1]
         if n_features > 8:
-            local[:, 8] = states.l2[rows, s0]
-            local[:, 9] = states.r2[rows, s0]
-            local[:, 10] = states.l2[rows, b0]
-            local[:, 11] = states.l1[rows, s1]
-            local[:, 12] = states.r1[rows, s1]
+            s1_kids = kids[rows, s1]
+            local[:, 8] = s0_kids[:, _L1 + 1]
+            local[:, 9] = s0_kids[:, _R1 + 1]
+            local[:, 10] = b0_kids[:, _L1 + 1]
+            local[:, 11] = s1_kids[:, _L1]
+            local[:, 12] = s1_kids[:, _R1]
         length = states.length[rows][:, None]
         inside = (local >= 0) & (local < length)
         return np.where(inside, local + states.offset[rows][:, None], -1)
@@ -302,62 +323,55 @@ class ArcEager:
         rows = np.asarray(rows, dtype=np.int64)
         moves = np.asarray(moves, dtype=np.int64)
         nl = len(self.labels)
+        width = states.width
         depth = states.depth[rows]
         b0 = states.b0[rows]
         s0 = states.stack[rows, depth + 2]
-        s0_headless = states.heads[rows, s0] < 0
-        push = (moves == SHIFT) | (moves >= 2 + nl)
-        left = (moves >= 2) & (moves < 2 + nl)
-        right = moves >= 2 + nl
-        if left.any():
-            r, d, h = rows[left], s0[left], b0[left]
-            states.heads[r, d] = h
-            states.labels[r, d] = moves[left] - 2
-            # b0 takes its left children nearest first: the new one is leftmost.
-            states.l2[r, h] = states.l1[r, h]
-            states.l1[r, h] = d
-        if right.any():
-            r, h, d = rows[right], s0[right], b0[right]
-            states.heads[r, d] = h
-            states.labels[r, d] = moves[right] - 2 - nl
-            # s0 takes its right children left to right: the new one is rightmost.
-            states.r2[r, h] = states.r1[r, h]
-            states.r1[r, h] = d
-        rp, bp = rows[push], b0[push]
-        states.stack[rp, depth[push] + _PAD] = bp
-        states.depth[rows] = np.where(push, depth + 1, depth - 1)
-        states.b0[rows] = b0 + push
         if states.gold_heads is not None:
-            self._update_oracle(states, rows, moves, push, rp, bp, s0, s0_headless)
+            self._update_oracle(states, rows, moves, b0, s0)
+        # Every row is written whatever its move, so no row subsets are
+        # needed: a move without an arc writes "none" into the padding
+        # column, a pop writes above the top of its stack.
+        right = moves >= 2 + nl
+        arc = moves >= 2
+        push = right | (moves == SHIFT)
+        d = np.where(right, b0, np.where(arc, s0, width))
+        h = np.where(right, s0, np.where(arc, b0, width))
+        states.heads[rows, d] = np.where(arc, h, -1)
+        states.labels[rows, d] = np.where(arc, moves - 2 - nl * right, -1)
+        # LEFT: b0 takes its left children nearest first, so the new one is
+        # its leftmost; RIGHT: s0 takes its right children left to right, so
+        # the new one is its rightmost.
+        slot = np.where(right, _R1, _L1)
+        kids = states.children
+        kids[rows, h, slot + 1] = kids[rows, h, slot]
+        kids[rows, h, slot] = np.where(arc, d, -1)
+        states.stack[rows, depth + _PAD] = b0
+        states.depth[rows] = depth + 2 * push - 1
+        states.b0[rows] = b0 + push
 
     def _update_oracle(
-        self,
-        states: ArcEagerStates,
-        rows: np.ndarray,
-        moves: np.ndarray,
-        push: np.ndarray,
-        rp: np.ndarray,
-        bp: np.ndarray,
-        s0: np.ndarray,
-        s0_headless: np.ndarray,
+        self, states: ArcEagerStates, rows: np.ndarray, moves: np.ndarray, b0: np.ndarray, s0: np.ndarray
     ) -> None:
+        """Keep the oracle counters up to date for ``moves`` (before applying them)."""
         gh = states.gold_heads
         in_stack, dib, hsd = states.in_stack, states.deps_in_buffer, states.headless_stack_deps
         assert gh is not None and in_stack is not None and dib is not None and hsd is not None
+        trash = states.width + 2  # a column nothing reads: the target of no-op writes
+        nl = len(self.labels)
+        shift = moves == SHIFT
+        push = shift | (moves >= 2 + nl)
+        g_b = gh[rows, b0]
         # b0 leaves the buffer (SHIFT, RIGHT): one dependent fewer in the
         # buffer for its gold head (the virtual-root and missing columns
-        # absorb the others).
-        g = gh[rp, bp]
-        dib[rp, g] -= 1
-        in_stack[rp, bp] = True
-        shifted = moves[push] == SHIFT  # pushed without a head
-        hsd[rp[shifted], g[shifted]] += 1
-        pop = ~push
-        rq, sq = rows[pop], s0[pop]
-        in_stack[rq, sq] = False
-        headless = s0_headless[pop]
-        rh, sh = rq[headless], sq[headless]
-        hsd[rh, gh[rh, sh]] -= 1
+        # absorb the others); it goes on the stack, headless after SHIFT.
+        dib[rows, np.where(push, g_b, trash)] -= 1
+        in_stack[rows, np.where(push, b0, trash)] = True
+        # s0 leaves the stack (REDUCE, LEFT); if it had no head, its gold
+        # head has one headless dependent fewer on the stack.
+        in_stack[rows, np.where(push, trash, s0)] = False
+        headless_pop = ~push & (states.heads[rows, s0] < 0)
+        hsd[rows, np.where(shift, g_b, np.where(headless_pop, gh[rows, s0], trash))] += np.where(shift, 1, -1)
 
     # Gold ----------------------------------------------------------------------
     def gold(self, examples: Sequence[Any], offsets: np.ndarray) -> ArcEagerGold:
@@ -449,6 +463,7 @@ class ArcEager:
         depth = states.depth[rows]
         b0 = states.b0[rows]
         s0 = states.stack[rows, depth + 2]
+        has_stack = depth > 0
         has_buffer = b0 < states.length[rows]
         s0_headless = states.heads[rows, s0] < 0
         g_b = gh[rows, b0]  # b0's gold head (vroot: a gold root)
@@ -456,33 +471,45 @@ class ArcEager:
         hsd_b = hsd[rows, b0]
         dib_s = dib[rows, s0]
         b_head_on_stack = in_stack[rows, g_b]
-        out = np.empty((len(rows), self.n_moves), dtype=np.float32)
+        # Per move kind: validity and cost with the best label (columns S, D, L, R).
+        ok = np.empty((len(rows), 4), dtype=bool)
+        ok[:, 0] = has_buffer
+        ok[:, 1] = has_stack & (~s0_headless | (depth == 1) | ~has_buffer)
+        ok[:, 3] = has_stack & has_buffer
+        ok[:, 2] = ok[:, 3] & s0_headless
+        kind = np.empty((len(rows), 4), dtype=np.float32)
         # SHIFT: b0 can no longer take a head or dependents from the stack.
-        out[:, SHIFT] = hsd_b + b_head_on_stack
+        kind[:, 0] = hsd_b + b_head_on_stack
         # REDUCE: s0 loses its dependents in the buffer; a headless s0 becomes
         # a root and loses a real gold head in the buffer.
-        out[:, REDUCE] = dib_s + (s0_headless & has_buffer & (g_s >= b0) & (g_s < vroot))
+        kind[:, 1] = dib_s + (s0_headless & has_buffer & (g_s >= b0) & (g_s < vroot))
         # LEFT: s0 loses its dependents in the buffer and a gold head beyond
         # b0 (the virtual root included).
-        left = dib_s + ((g_s > b0) & (g_s != missing))
-        left_gold = (g_s == b0) & (gl[rows, s0] >= 0)
-        labels = np.arange(nl)
-        out[:, 2 : 2 + nl] = left[:, None] + (left_gold[:, None] & (labels != gl[rows, s0][:, None]))
+        kind[:, 2] = dib_s + ((g_s > b0) & (g_s != missing))
         # RIGHT: b0 loses a gold head other than s0 still on the stack, in the
         # buffer or the virtual root, and its headless dependents on the stack.
-        right = hsd_b + ((g_b != s0) & (g_b != missing) & (b_head_on_stack | (g_b > b0)))
-        right_gold = (g_b == s0) & (gl[rows, b0] >= 0)
-        out[:, 2 + nl :] = right[:, None] + (right_gold[:, None] & (labels != gl[rows, b0][:, None]))
-        valid = self.valid(states, rows)
-        out[~valid] = INVALID_COST
+        kind[:, 3] = hsd_b + ((g_b != s0) & (g_b != missing) & (b_head_on_stack | (g_b > b0)))
         # Gold that no projective tree completes (a non-projective arc left
         # unliftable by missing heads, e.g. after a bad tokenization) can
         # leave every valid move losing an arc: the cheapest are gold then.
-        floor = out.min(axis=1)
-        short = (floor > 0) & (floor < INVALID_COST)
+        floor = np.where(ok, kind, np.inf).min(axis=1)
+        short = (floor > 0) & (floor < np.inf)
         if short.any():
-            out[short] -= floor[short, None]
-            out[~valid] = INVALID_COST
+            kind[short] -= floor[short, None]
+        kind[~ok] = INVALID_COST
+        out = np.empty((len(rows), self.n_moves), dtype=np.float32)
+        out[:, :2] = kind[:, :2]
+        out[:, 2 : 2 + nl] = kind[:, 2:3]
+        out[:, 2 + nl :] = kind[:, 3:4]
+        # A gold arc with a known label: the other labels cost one more.
+        for first, col, gold_arc, gold_label in (
+            (2, 2, g_s == b0, gl[rows, s0]),
+            (2 + nl, 3, g_b == s0, gl[rows, b0]),
+        ):
+            sub = np.flatnonzero(gold_arc & (gold_label >= 0) & ok[:, col])
+            if len(sub):
+                out[sub, first : first + nl] += 1
+                out[sub, first + gold_label[sub]] -= 1
         return out
 
     def _attach_oracle(self, states: ArcEagerStates, gold: ArcEagerGold) -> None:
@@ -493,28 +520,29 @@ class ArcEager:
             raise DataError(f"the gold covers {len(gold.lengths)} docs; the states need {int(states.doc.max()) + 1}")
         if not np.array_equal(gold.lengths[states.doc], states.length):
             raise DataError("the gold's doc lengths differ from the states' docs: build both from the same batch")
-        g = np.full((n, width + 2), missing, dtype=np.int64)
-        gl = np.full((n, width + 2), -1, dtype=np.int64)
+        cols_all = width + 3
+        g = np.full((n, cols_all), missing, dtype=np.int64)
+        gl = np.full((n, cols_all), -1, dtype=np.int64)
         cols = min(width, gold.heads.shape[1])
         src = gold.heads[states.doc, :cols]
         g[:, :cols] = np.where(src == GOLD_ROOT, vroot, np.where(src == GOLD_MISSING, missing, src))
         gl[:, :cols] = gold.labels[states.doc, :cols]
         pos = np.arange(width)
         on_stack = pos[None, :] < states.depth[:, None]
-        in_stack = np.zeros((n, width + 2), dtype=bool)
+        in_stack = np.zeros((n, cols_all), dtype=bool)
         row_of = np.repeat(np.arange(n), states.depth)
-        in_stack[row_of, states.stack[:, _PAD:][on_stack]] = True
+        in_stack[row_of, states.stack[:, _PAD : _PAD + width][on_stack]] = True
         gw = g[:, :width]
-        flat_rows = np.arange(n)[:, None] * (width + 2)
+        flat_rows = np.arange(n)[:, None] * cols_all
         in_buffer = (pos[None, :] >= states.b0[:, None]) & (pos[None, :] < states.length[:, None])
-        dib = np.bincount((flat_rows + gw)[in_buffer], minlength=n * (width + 2))
+        dib = np.bincount((flat_rows + gw)[in_buffer], minlength=n * cols_all)
         headless_on_stack = in_stack[:, :width] & (states.heads[:, :width] < 0)
-        hsd = np.bincount((flat_rows + gw)[headless_on_stack], minlength=n * (width + 2))
+        hsd = np.bincount((flat_rows + gw)[headless_on_stack], minlength=n * cols_all)
         states.gold_heads = g
         states.gold_labels = gl
         states.in_stack = in_stack
-        states.deps_in_buffer = dib.reshape(n, width + 2).astype(np.int64)
-        states.headless_stack_deps = hsd.reshape(n, width + 2).astype(np.int64)
+        states.deps_in_buffer = dib.reshape(n, cols_all).astype(np.int64)
+        states.headless_stack_deps = hsd.reshape(n, cols_all).astype(np.int64)
         states.oracle_of = gold
 
     # Output --------------------------------------------------------------------
