@@ -40,14 +40,21 @@ from plait.errors import DataError
 from plait.tokens import docs_from_array
 from plait.training.nonproj import DELIMITER, deprojectivize
 
+from ._arc_eager_gold import (
+    GOLD_MISSING,
+    GOLD_ROOT,
+    ArcEagerGold,
+    aligned_parse,
+    example_gold,
+    stack_gold,
+)
+
+__all__ = ["GOLD_MISSING", "GOLD_ROOT", "INVALID_COST", "ArcEager", "ArcEagerGold", "ArcEagerStates"]
+
 SHIFT, REDUCE = 0, 1
 ROOT_LABEL = "ROOT"
-# Gold heads as ``gold`` returns them (local token indices otherwise).
-GOLD_ROOT = -1  # attached to the virtual root: the token is a sentence root
-GOLD_MISSING = -2  # no annotation: arcs to it cost nothing
 # Cost given to invalid moves, as spaCy does: never mistaken for a gold move.
 INVALID_COST = 9000.0
-_CACHE_ATTR = "_arc_eager_gold_cache"
 # Bottom-of-stack padding: s0, s1, s2 of a state of depth d are the stack
 # columns d + 2, d + 1, d, and columns 0..2 hold the "no token" index.
 _PAD = 3
@@ -127,21 +134,6 @@ class ArcEagerStates:
         return self.children[:, :, _R1 + 1]
 
 
-@dataclass
-class ArcEagerGold:
-    """Gold arcs of a batch of examples on their predicted tokens.
-
-    heads (int64, B × longest doc): local gold head, ``GOLD_ROOT`` for a root,
-        ``GOLD_MISSING`` for no annotation (and padding).
-    labels (int64, B × longest doc): label index, -1 when unknown (and roots).
-    lengths (int64, B): the docs' lengths.
-    """
-
-    heads: np.ndarray
-    labels: np.ndarray
-    lengths: np.ndarray
-
-
 class ArcEager:
     """The arc-eager transition system (see the module docstring).
 
@@ -195,7 +187,7 @@ class ArcEager:
         """
         counts: Counter = Counter()
         for k, eg in enumerate(examples):
-            heads, labels = _aligned_parse(eg, k)
+            heads, labels = aligned_parse(eg, k)
             counts.update(
                 lab for i, (h, lab) in enumerate(zip(heads, labels, strict=True)) if lab and h is not None and h != i
             )
@@ -389,52 +381,10 @@ class ArcEager:
             sentence, naming the example, the token index and its text.
         """
         offsets = np.asarray(offsets, dtype=np.int64).reshape(-1)
-        parts = [self._example_gold(eg, k) for k, eg in enumerate(examples)]
-        lengths = np.fromiter((len(p[0]) for p in parts), dtype=np.int64, count=len(parts))
-        if len(offsets) != len(lengths):
-            raise DataError(f"{len(offsets)} offsets for {len(lengths)} examples: give one offset per example")
-        width = int(lengths.max()) if len(parts) else 0
-        heads = np.full((len(parts), width), GOLD_MISSING, dtype=np.int64)
-        labels = np.full((len(parts), width), -1, dtype=np.int64)
-        for k, (h, lab, _) in enumerate(parts):
-            heads[k, : len(h)] = h
-            labels[k, : len(lab)] = lab
-        return ArcEagerGold(heads, labels, lengths)
+        return stack_gold([self._example_gold(eg, k) for k, eg in enumerate(examples)], offsets)
 
     def _example_gold(self, eg: Any, k: int) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
-        cache = eg.__dict__.setdefault(_CACHE_ATTR, {})
-        key = tuple(self.labels)
-        hit = cache.get(key)
-        if hit is not None and hit[0] is eg.predicted and hit[1] is eg.reference:
-            return hit[2]
-        value = self._compute_example_gold(eg, k)
-        cache[key] = (eg.predicted, eg.reference, value)
-        return value
-
-    def _compute_example_gold(self, eg: Any, k: int) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
-        heads, deps = _aligned_parse(eg, k)
-        n = len(heads)
-        idx = np.arange(n, dtype=np.int64)
-        arr = np.fromiter((GOLD_MISSING if h is None else h for h in heads), dtype=np.int64, count=n)
-        outside = np.flatnonzero((arr != GOLD_MISSING) & ((arr < 0) | (arr >= n)))
-        if len(outside):
-            i = int(outside[0])
-            raise DataError(f"{_where(eg, k, i)}: its gold head {int(arr[i])} is outside the doc (0..{n - 1})")
-        _check_sentences(arr, eg, k)
-        arr[arr == idx] = GOLD_ROOT
-        index = self._label_index
-        fallback = index.get("dep", -1)
-        labels = np.full(n, -1, dtype=np.int64)
-        unknown: dict[str, int] = {}
-        for i, (h, dep) in enumerate(zip(arr.tolist(), deps, strict=True)):
-            if h < 0 or not dep:
-                continue
-            j = index.get(dep)
-            if j is None:
-                unknown.setdefault(dep, i)
-                j = fallback
-            labels[i] = j
-        return arr, labels, unknown
+        return example_gold(eg, k, self.labels, self._label_index)
 
     # Oracle --------------------------------------------------------------------
     def costs(self, states: ArcEagerStates, rows: np.ndarray, gold: ArcEagerGold) -> np.ndarray:
@@ -580,62 +530,3 @@ class ArcEager:
                 dep[a:b] = [strings.add(str(lab)) for lab in new_labels.tolist()]
         rel = (heads - pos).astype(np.int64)
         docs_from_array(docs, [A.HEAD, A.DEP], np.stack([rel.view(np.uint64), dep], axis=1))
-
-
-def _aligned_parse(eg: Any, k: int) -> tuple[list[int | None], list[str | None]]:
-    """``eg.get_aligned_parse(projectivize=True)``, errors naming the example."""
-    try:
-        return eg.get_aligned_parse(projectivize=True)
-    except DataError as err:
-        raise DataError(f"{_where(eg, k)}: invalid gold tree: {err}") from err
-
-
-def _check_sentences(heads: np.ndarray, eg: Any, k: int) -> None:
-    """Raise if two complete gold trees interleave: then some head lies
-    outside its sentence (a sentence is the span of one tree)."""
-    n = len(heads)
-    if n < 3:
-        return
-    idx = np.arange(n, dtype=np.int64)
-    par = np.where(heads >= 0, heads, idx)
-    root = par
-    for _ in range(n.bit_length() + 1):
-        nxt = root[root]
-        if np.array_equal(nxt, root):
-            break
-        root = nxt
-    complete = heads[root] == root  # the chain ends at a root, not a missing head
-    if not complete.any():
-        return
-    tok = idx[complete]
-    tree = root[complete]
-    first = np.full(n, n, dtype=np.int64)
-    last = np.full(n, -1, dtype=np.int64)
-    np.minimum.at(first, tree, tok)
-    np.maximum.at(last, tree, tok)
-    roots = np.unique(tree)
-    order = roots[np.argsort(first[roots])]
-    overlap = np.flatnonzero(first[order][1:] <= last[order][:-1])
-    if not len(overlap):
-        return
-    outer, inner = int(order[overlap[0]]), int(order[overlap[0] + 1])
-    u = int(first[inner])  # a token of the inner tree inside the outer one's span
-    in_outer = complete & (root == outer) & (par != idx)
-    d = int(np.flatnonzero(in_outer & (np.minimum(par, idx) < u) & (np.maximum(par, idx) > u))[0])
-    h = int(heads[d])
-    words = eg.predicted.words
-    raise DataError(
-        f"{_where(eg, k, d)}: its gold head is token {h} {words[h]!r}, outside its sentence: token {u} "
-        f"{words[u]!r} between them belongs to the tree of root {inner} {words[inner]!r}. Each sentence "
-        "must be one tree over a contiguous span of tokens; fix the heads."
-    )
-
-
-def _where(eg: Any, k: int, j: int | None = None) -> str:
-    doc = eg.predicted
-    idx = "" if getattr(eg, "doc_index", None) is None else f" (corpus document {eg.doc_index})"
-    place = f"example {k}{idx} {doc.text[:40]!r}"
-    if j is not None:
-        word = doc.words[j] if j < len(doc) else "<end>"
-        place += f", token {j} {word!r}"
-    return place
