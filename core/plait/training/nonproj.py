@@ -203,7 +203,53 @@ def is_nonproj_tree(heads: Sequence[int | None] | numpy.ndarray) -> bool:
     heads (Sequence[Optional[int]] | numpy.ndarray): absolute heads (None / -1 missing).
     RETURNS (bool): the answer.
     """
+    if not isinstance(heads, numpy.ndarray) and _complete_projective_forest(heads):
+        return False
     return bool(nonproj_arcs(heads).any())
+
+
+def _complete_projective_forest(heads: Sequence[int | None]) -> bool:
+    """A fast pure-Python test for the common case of a short sentence: every
+    head known and in range, no cycle, no arc crossing another or spanning a
+    root. False means "look closer", not "non-projective"."""
+    n = len(heads)
+    spans = []
+    for d, h in enumerate(heads):
+        if h is None or not 0 <= h < n:
+            return False
+        # Roots are points (r, 0, 0), sorted before the arcs that start at
+        # them; arcs (lo, 1, -hi), outer first.
+        spans.append((d, 0, 0) if h == d else ((h, 1, -d) if h < d else (d, 1, -h)))
+    spans.sort()
+    # With a virtual root left of everything attached to every root, a
+    # forest is projective iff no two arcs cross: a real root inside an arc
+    # is a crossing with its virtual-root arc.
+    open_his: list[int] = []
+    for lo, is_arc, neg_hi in spans:
+        while open_his and open_his[-1] <= lo:
+            open_his.pop()
+        if not is_arc:
+            if open_his:
+                return False  # a root strictly inside an arc
+            continue
+        if open_his and -neg_hi > open_his[-1]:
+            return False  # crossing
+        open_his.append(-neg_hi)
+    # No cycle: every chain reaches a root.
+    state = [0] * n  # 0 unseen, 1 on the current chain, 2 reaches a root
+    for i in range(n):
+        chain = []
+        j = i
+        while state[j] == 0 and heads[j] != j:
+            state[j] = 1
+            chain.append(j)
+            j = heads[j]  # type: ignore[assignment]
+        if state[j] == 1:
+            return False
+        for c in chain:
+            state[c] = 2
+        state[j] = 2
+    return True
 
 
 def projectivize(
@@ -228,9 +274,11 @@ def projectivize(
     RAISES (DataError): for a head outside the tokens or a cycle.
     """
     as_array = isinstance(heads, numpy.ndarray)
+    if len(labels) != len(heads):
+        raise DataError(f"projectivize: {len(heads)} heads but {len(labels)} labels")
+    if not as_array and _complete_projective_forest(heads):
+        return list(heads), list(labels)
     orig = _heads_array(heads)
-    if len(labels) != len(orig):
-        raise DataError(f"projectivize: {len(orig)} heads but {len(labels)} labels")
     _check_range(orig)
     term = _terminals(_parents(orig))
     proj = orig.copy()

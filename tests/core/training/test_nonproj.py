@@ -142,6 +142,32 @@ def test_missing_heads_never_cause_lifting():
     assert projectivize(heads, ["a", "ROOT", None, "b"]) == (heads, ["a", "ROOT", None, "b"])
 
 
+def test_any_heads_cycles_raise_and_fast_path_agrees():
+    # Arbitrary head arrays (cycles included): a cycle always raises, and
+    # list input (pure-Python fast path) answers as array input does.
+    rng = random.Random(4)
+    n_cycles = 0
+    for _ in range(3000):
+        n = rng.randint(1, 9)
+        heads = [rng.randrange(n) if rng.random() < 0.9 else None for _ in range(n)]
+        labels = ["x"] * n
+        try:
+            expected = nonproj_arcs(numpy.array([-1 if h is None else h for h in heads])).any()
+        except DataError:
+            n_cycles += 1
+            with pytest.raises(DataError, match="cycle"):
+                projectivize(heads, labels)
+            with pytest.raises(DataError, match="cycle"):
+                is_nonproj_tree(heads)
+            continue
+        assert is_nonproj_tree(heads) == expected
+        as_array = projectivize(numpy.array([-1 if h is None else h for h in heads]), labels)
+        assert projectivize(heads, labels) == (
+            [None if h < 0 else h for h in as_array[0].tolist()], as_array[1].tolist()
+        )
+    assert n_cycles > 500
+
+
 def test_cycles_and_bad_heads_raise():
     with pytest.raises(DataError, match=r"cycle \[0, 1, 0\]"):
         projectivize([1, 0, 2], ["a", "b", "ROOT"])
