@@ -19,6 +19,7 @@ from plait.errors import DataError
 GOLD_ROOT = -1  # attached to the virtual root: the token is a sentence root
 GOLD_MISSING = -2  # no annotation: arcs to it cost nothing
 _CACHE_ATTR = "_arc_eager_gold_cache"
+_PARSE_CACHE_ATTR = "_arc_eager_parse_cache"
 
 
 @dataclass
@@ -104,11 +105,20 @@ def _compute(eg: Any, k: int, index: dict[str, int]) -> tuple[np.ndarray, np.nda
 
 
 def aligned_parse(eg: Any, k: int) -> tuple[list[int | None], list[str | None]]:
-    """``eg.get_aligned_parse(projectivize=True)``, errors naming the example."""
+    """``eg.get_aligned_parse(projectivize=True)``, errors naming the example.
+
+    Cached on the example (checked against its docs): collecting the labels
+    and building the gold then align and lift each example once. Read-only.
+    """
+    hit = eg.__dict__.get(_PARSE_CACHE_ATTR)
+    if hit is not None and hit[0] is eg.predicted and hit[1] is eg.reference:
+        return hit[2]
     try:
-        return eg.get_aligned_parse(projectivize=True)
+        value = eg.get_aligned_parse(projectivize=True)
     except DataError as err:
         raise DataError(f"{where(eg, k)}: invalid gold tree: {err}") from err
+    eg.__dict__[_PARSE_CACHE_ATTR] = (eg.predicted, eg.reference, value)
+    return value
 
 
 def _check_sentences(heads: np.ndarray, eg: Any, k: int) -> None:

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 from plait import attrs as A
-from plait.errors import DataError
+from plait.errors import DataError, UsageError
 from plait.tokens import docs_from_array
 from plait.training.nonproj import DELIMITER, deprojectivize
 
@@ -467,9 +467,9 @@ class ArcEager:
         n, width = len(states), states.width
         vroot, missing = width, width + 1
         if len(states) and int(states.doc.max()) >= len(gold.lengths):
-            raise DataError(f"the gold covers {len(gold.lengths)} docs; the states need {int(states.doc.max()) + 1}")
+            raise UsageError(f"the gold covers {len(gold.lengths)} docs; the states need {int(states.doc.max()) + 1}")
         if not np.array_equal(gold.lengths[states.doc], states.length):
-            raise DataError("the gold's doc lengths differ from the states' docs: build both from the same batch")
+            raise UsageError("the gold's doc lengths differ from the states' docs: build both from the same batch")
         cols_all = width + 3
         g = np.full((n, cols_all), missing, dtype=np.int64)
         gl = np.full((n, cols_all), -1, dtype=np.int64)
@@ -508,7 +508,7 @@ class ArcEager:
             return
         lengths = states.length[rows]
         if any(len(doc) != n for doc, n in zip(docs, lengths.tolist(), strict=True)):
-            raise DataError("set_annotations: the docs' lengths differ from the states' (pass rows[k] for docs[k])")
+            raise UsageError("set_annotations: the docs' lengths differ from the states' (pass rows[k] for docs[k])")
         width = states.width
         pos = np.broadcast_to(np.arange(width), (len(rows), width))
         mask = pos < lengths[:, None]
