@@ -395,9 +395,10 @@ class ArcEager:
         unknown label, only the head counts. Invalid moves get
         ``INVALID_COST``. Every non-final state has a valid move of cost 0:
         when partial gold cannot be completed into a projective tree, costs
-        are counted from the cheapest valid move. The first call with a gold builds the states'
-        oracle counters from their current configuration; ``apply`` then
-        keeps them up to date.
+        are counted from the cheapest valid move. The first call with a gold
+        builds the states' oracle counters from their current configuration
+        (so states advanced before, e.g. along an oracle cut, are fine);
+        ``apply`` then keeps them up to date.
 
         RETURNS (numpy.ndarray[float32]): (len(rows), n_moves).
         """
