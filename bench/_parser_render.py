@@ -246,10 +246,11 @@ def _cli_lines(result: dict[str, Any]) -> list[str]:
         return []
 
     def show(r: dict[str, Any]) -> str:
-        return f"{r['wall_s']:.1f} s" if "wall_s" in r else f"failed ({r.get('error', '?')})"
+        return f"{r['process_wall_s']:.1f} s" if "process_wall_s" in r else f"failed ({r.get('error', '?')})"
 
     p, s = cli.get("plait", {}), cli.get("spacy", {})
-    ratio = f", spaCy/plait {s['wall_s'] / p['wall_s']:.2f}x" if "wall_s" in p and "wall_s" in s else ""
+    ratio = (f", spaCy/plait {s['process_wall_s'] / p['process_wall_s']:.2f}x"
+             if "process_wall_s" in p and "process_wall_s" in s else "")
     return ["", f"As a user runs it (A, seed {result['seeds'][0]}): `plait train` {show(p)}, `spacy train` "
                 f"{show(s)}{ratio} — each tool's own config and batcher, `--training.max_steps "
                 f"{result['steps']}`, `--training.eval_frequency {result['steps']}` (dev scored at step 0 and "

@@ -65,8 +65,9 @@ def _python(lib: str) -> str:
     return sys.executable if lib == "plait" else str(SPACY_PY)
 
 
-def _run(cmd: list[str]) -> dict[str, Any]:
-    """Run one driver command; its JSON result plus the process wall time, or {"error": ...}."""
+def _run(cmd: list[str], *, json_result: bool = True) -> dict[str, Any]:
+    """Run one command with one thread: its JSON result (the last stdout line,
+    when `json_result`) plus the process wall time, or {"error": last line of its output}."""
     env = {**os.environ, **THREADS}
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=BENCH, env=env, capture_output=True, text=True)
@@ -76,7 +77,7 @@ def _run(cmd: list[str]) -> dict[str, Any]:
         sys.stderr.write(f"failed: {' '.join(cmd)}\n{tail}\n")
         last = [line for line in tail.splitlines() if line.strip()]
         return {"error": last[-1] if last else f"exit status {proc.returncode}"}
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result = json.loads(proc.stdout.strip().splitlines()[-1]) if json_result else {}
     result["process_wall_s"] = wall
     return result
 
@@ -176,25 +177,13 @@ def run_cli(task: str, args: argparse.Namespace, tmp: Path, cfgs: dict[str, Any]
             out[lib] = made
             continue
         print(f"[{task}] {lib} train command, {args.steps} steps ...", flush=True)
-        res = _run_train_cli([_python(lib), "-m", lib, "train", str(cfg), "--output", str(data / "out"),
-                              "--paths.train", made["train"], "--paths.dev", made["dev"],
-                              "--training.max_steps", str(args.steps), "--training.eval_frequency",
-                              str(args.steps), "--training.seed", str(args.seeds[0])])
+        res = _run([_python(lib), "-m", lib, "train", str(cfg), "--output", str(data / "out"),
+                    "--paths.train", made["train"], "--paths.dev", made["dev"], "--training.max_steps",
+                    str(args.steps), "--training.eval_frequency", str(args.steps), "--training.seed",
+                    str(args.seeds[0])], json_result=False)
         out[lib] = res
         print(json.dumps(res), flush=True)
     return out
-
-
-def _run_train_cli(cmd: list[str]) -> dict[str, Any]:
-    env = {**os.environ, **THREADS}
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=BENCH, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    if proc.returncode != 0:
-        tail = (proc.stdout[-1500:] + proc.stderr[-3000:]).strip()
-        sys.stderr.write(f"failed: {' '.join(cmd)}\n{tail}\n")
-        return {"error": (tail.splitlines() or [f"exit status {proc.returncode}"])[-1]}
-    return {"wall_s": wall}
 
 
 def check_data(tasks: list[str]) -> str:
