@@ -80,7 +80,7 @@ def trained(uner_dir):
     snapshots = {}
 
     def on_epoch(epoch):
-        if epoch == 0:
+        if epoch == EPOCHS // 2 - 1:
             snapshots["half"] = ner.model.to_bytes()
 
     fix_random_seed(0)

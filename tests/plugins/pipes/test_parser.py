@@ -93,7 +93,7 @@ def trained(make_ewt_examples):
     snapshots = {}
 
     def on_epoch(epoch):
-        if epoch == 0:
+        if epoch == EPOCHS // 2 - 1:
             snapshots["half"] = parser.model.to_bytes()
 
     fix_random_seed(0)
@@ -289,17 +289,20 @@ WORDS = ["the", "dog", "runs", ".", "I", "saw", "it", ",", "and", "then", "New",
 @pytest.mark.slow
 @pytest.mark.parametrize("stage", ["untrained", "half", "trained"])
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.lists(st.lists(st.sampled_from(WORDS), min_size=0, max_size=60), min_size=1, max_size=8))
-def test_output_is_always_a_valid_tree(trained, stage, data):
+@given(data=st.lists(st.lists(st.sampled_from(WORDS), min_size=0, max_size=60), min_size=1, max_size=8),
+       beam=st.sampled_from([1, 1, 3]))
+def test_output_is_always_a_valid_tree(trained, stage, data, beam):
     nlp, snapshots = trained
     parser = nlp.get_pipe("parser")
     current = parser.model.to_bytes()
     parser.model.from_bytes(snapshots[stage])
+    parser.cfg["beam_width"] = beam
     try:
         docs = [Doc(nlp.vocab, words) for words in data]
         for doc in parser.pipe(docs, batch_size=3):
             check_trees(doc)
     finally:
+        parser.cfg["beam_width"] = 1
         parser.model.from_bytes(current)
 
 
