@@ -388,11 +388,17 @@ def bad_examples(nlp):
 
 def test_bad_gold_tree_errors_name_the_doc_and_token(make_ewt_examples):
     nlp = plait.blank("en")
-    parser = nlp.add_pipe("parser", config={"min_action_freq": 1})
+    nlp.add_pipe("parser", config={"min_action_freq": 1})
     good = make_ewt_examples(nlp, "train", 10)
     nlp.initialize(lambda: good)
-    with pytest.raises(DataError, match=r"example 1 .*cycle|cycle.*example 1"):
+    with pytest.raises(DataError, match=r"example 1 'A cycle here \. '.*token 0 .*cycle \[1, 2, 1\]"):
         nlp.update(good[:1] + bad_examples(nlp))
+    # Two trees that interleave: a head outside its sentence.
+    words = ["Hi", "there", "Bye", "now"]
+    ref = Doc(nlp.vocab, words, heads=[0, 2, 2, 0], deps=["ROOT", "x", "ROOT", "x"])
+    outside = Example(Doc(nlp.vocab, words), ref)
+    with pytest.raises(DataError, match=r"example 2 .*token 3 'now'.*outside its sentence"):
+        nlp.update(good[:2] + [outside])
     fresh = plait.blank("en")
     fresh.add_pipe("parser", config={"min_action_freq": 1})
     with pytest.raises(DataError, match="cycle"):
