@@ -14,8 +14,8 @@ def collect_info() -> dict[str, Any]:
     """Everything `plait info` shows, as a dict (tests and --json use it)."""
     from importlib import metadata
 
-    from .. import _entry_points
-    from .._hooks import plugin_manager
+    from ..plugins import _entry_points
+    from ..plugins._hooks import plugin_manager
     from ..about import __version__
 
     def version(dist: str) -> str:

@@ -67,8 +67,8 @@ def init_config(
     """
     from confection import Config
 
-    from .._hooks import plugin_manager
-    from .._registry import registry
+    from ..plugins._hooks import plugin_manager
+    from ..plugins._registry import registry
     from ..errors import RegistryError, UsageError, did_you_mean
 
     if optimize not in OPTIMIZE_CHOICES:
@@ -112,7 +112,7 @@ def init_config(
 
 def fill_config_object(config: Any) -> Any:
     """Fill every default by building the pipeline from the config."""
-    from .._registry import registry
+    from ..plugins._registry import registry
     from ..errors import ConfigError, RegistryError
 
     lang = config.get("nlp", {}).get("lang")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Union
 
 from ..errors import DataError
-from ._data_checks import located, where
+from .data_checks import located, where
 from .example import Example
 
 FILE_TYPE = ".plait"

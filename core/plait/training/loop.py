@@ -21,7 +21,7 @@ from thinc.api import Optimizer
 
 from ..errors import ConfigError, DataError
 from . import checkpoint as ckpt
-from ._data_checks import checked_stream
+from .data_checks import checked_stream
 from .loggers import RESUMING
 
 DIR_MODEL_BEST = "model-best"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from _ewt_sentences import read_ewt
 from confection import Config
-from plait._registry import registry
+from plait import registry
 from plait.errors import DataError
 from plait.tokens import Doc, DocBin
 from plait.training import Corpus, Example

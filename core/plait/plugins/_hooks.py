@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pluggy
 
-from . import _entry_points, hookspecs
-from .errors import PluginError
+from .. import hookspecs
+from . import _entry_points
+from ..errors import PluginError
 
 _manager: pluggy.PluginManager | None = None
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._registry import registry
-from .errors import RegistryError, UsageError
+from ..errors import RegistryError, UsageError
 
 META_ATTR = "__plait_factory_meta__"
 

@@ -24,7 +24,7 @@ if sys.version_info >= (3, 12):
 else:  # the backport's select() API is the same
     import importlib_metadata
 
-from .errors import PluginError
+from ..errors import PluginError
 
 # The kernel's own entry points keep working with autoload disabled: the
 # kernel dogfoods the plugin mechanism for its built-in commands.
