@@ -32,9 +32,9 @@ def debug_data(
     code_paths (list[str]): Python files to import first.
     verbose (bool): show examples of each problem.
     """
-    from ..training import data_checks as checks
     from ..config import import_code, interpolate, load_config
     from ..language import Language
+    from ..training import data_checks as checks
     from ..training.initialize import resolve_dot_names
 
     out = stdout or sys.stdout

@@ -67,9 +67,9 @@ def init_config(
     """
     from confection import Config
 
+    from ..errors import RegistryError, UsageError, did_you_mean
     from ..plugins._hooks import plugin_manager
     from ..plugins._registry import registry
-    from ..errors import RegistryError, UsageError, did_you_mean
 
     if optimize not in OPTIMIZE_CHOICES:
         raise UsageError(f"--optimize must be one of {', '.join(OPTIMIZE_CHOICES)}, not '{optimize}'.")
@@ -112,8 +112,8 @@ def init_config(
 
 def fill_config_object(config: Any) -> Any:
     """Fill every default by building the pipeline from the config."""
-    from ..plugins._registry import registry
     from ..errors import ConfigError, RegistryError
+    from ..plugins._registry import registry
 
     lang = config.get("nlp", {}).get("lang")
     if not lang:

@@ -181,9 +181,9 @@ def _requirements(input_dir: Path, meta: dict[str, Any]) -> list[str]:
     factories and registered functions, each at least at its installed version."""
     from importlib import metadata
 
-    from ..plugins import _entry_points
     from ..about import __version__
     from ..config import load_config
+    from ..plugins import _entry_points
 
     spec = str(meta.get("plait_version") or "")
     requirements = [f"plait{spec}" if _SPEC_RE.match(spec) else f"plait>={__version__}"]

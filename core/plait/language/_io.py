@@ -23,7 +23,7 @@ import srsly
 from confection import Config
 
 from .. import fs
-from ..errors import SerializationError, UsageError
+from ..errors import SerializationError
 from ._state import LanguageState
 
 if TYPE_CHECKING:

@@ -21,8 +21,8 @@ from ..plugins import _factories
 from ..plugins._factories import FactoryMeta
 from ..plugins._registry import registry
 from ..vocab import Vocab
-from ._components import ComponentsPart
 from . import _config
+from ._components import ComponentsPart
 from ._config import copy_config, dot_to_nested
 from ._create import build_from_config, get_lang_class, load_pipeline
 from ._io import SerializationPart

@@ -21,7 +21,7 @@ from ..errors import UsageError, did_you_mean
 from ..plugins._factories import FactoryMeta, combine_score_weights
 from ..plugins._registry import registry
 from ..vocab import Vocab
-from ._config import copy_config, default_config
+from ._config import copy_config
 
 if TYPE_CHECKING:
     from ..lang.defaults import BaseDefaults

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pluggy
 
 from .. import hookspecs
-from . import _entry_points
 from ..errors import PluginError
+from . import _entry_points
 
 _manager: pluggy.PluginManager | None = None
 

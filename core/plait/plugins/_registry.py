@@ -14,8 +14,8 @@ from typing import Any
 import catalogue
 from thinc.api import registry as thinc_registry
 
-from . import _entry_points
 from ..errors import PluginError, RegistryError, did_you_mean
+from . import _entry_points
 
 # When a name is missing from a registry, the in-repo distribution that
 # provides it (only names that distribution really registers; parser and ner
@@ -67,7 +67,7 @@ class Registry(catalogue.Registry):
         super().__init__(("plait", name), entry_points=True)
         self.name = name
 
-    def _get_entry_points(self) -> list[Any]:  # type: ignore[override]
+    def _get_entry_points(self) -> list[Any]:
         return [ep for _, ep in _entry_points.entry_points(self.entry_point_namespace)]
 
     def get_entry_point(self, name: str, default: Any = None) -> Any:

@@ -56,27 +56,27 @@ class Reader(Protocol):
     """A corpus (``[corpora.train]``): the Examples of the pipeline ``nlp``,
     read again on every call (one call per epoch)."""
 
-    def __call__(self, nlp: Language) -> Iterable[Example]: ...
+    def __call__(self, nlp: Language, /) -> Iterable[Example]: ...
 
 
 class Batcher(Protocol):
     """``[training.batcher]``: group a stream of items (Examples) into batches."""
 
-    def __call__(self, items: Iterable[Any]) -> Iterable[list[Any]]: ...
+    def __call__(self, items: Iterable[Any], /) -> Iterable[list[Any]]: ...
 
 
 class Augmenter(Protocol):
     """``[corpora.train] augmenter``: zero or more Examples for one Example
     (the original included if it should be kept)."""
 
-    def __call__(self, nlp: Language, example: Example) -> Iterable[Example]: ...
+    def __call__(self, nlp: Language, example: Example, /) -> Iterable[Example]: ...
 
 
 class Logger(Protocol):
     """``[training.logger]``: set up logging for a run; returns
     ``(log_step, finalize)``."""
 
-    def __call__(self, nlp: Language, stdout: IO[str], stderr: IO[str]) -> tuple[LogStep, Finalize]: ...
+    def __call__(self, nlp: Language, stdout: IO[str], stderr: IO[str], /) -> tuple[LogStep, Finalize]: ...
 
 
 class ScoreFunc(Protocol):

@@ -16,6 +16,7 @@ from ._cats import score_cats
 from ._spans import score_spans
 from ._tokens import score_deps, score_token_attr, score_token_attr_per_feat
 
+
 def _has_sents(doc: Any) -> bool:
     return bool(doc.has_annotation("SENT_START"))
 

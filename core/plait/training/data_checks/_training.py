@@ -79,7 +79,8 @@ def located(err: BaseException, place: str, corpus: str | None = None) -> BaseEx
     elif isinstance(err, DataError):
         message = f"{place}: {err}"
     else:
-        err.add_note(f"while reading {place}")
+        if hasattr(err, "add_note"):  # Python >= 3.11; 3.10 keeps the bare error
+            err.add_note(f"while reading {place}")
         err.plait_located = True  # type: ignore[attr-defined]
         return err
     new = DataError(message)
