@@ -38,3 +38,21 @@ def init_config_components(
     "accuracy") and `gpu`. Return None for components you do not provide.
     Sections for one component come from the first plugin that returns them.
     """
+
+
+@hookspec
+def init_config_listeners(
+    pipeline: list[str], lang: str, optimize: str, gpu: bool
+) -> dict[str, list[str]] | None:
+    """Say which components of `pipeline` you provide can listen to a shared
+    upstream component, as ``{"tok2vec": ["tagger", "parser"]}`` (shared
+    component name -> the listening component names, in pipeline order).
+
+    Called by `plait init config` before `init_config_components`: when two
+    or more components of the pipeline can listen to the same shared
+    component and the user did not ask for separate ones, that component is
+    added at the front of the pipeline, and `init_config_components` then sees
+    it in `pipeline` (its recommendations point the listeners at it). Count a
+    component only where your recommended model for `optimize` would use the
+    shared output. Return None when none of your components can listen.
+    """

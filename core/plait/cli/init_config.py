@@ -3,6 +3,10 @@
 Component blocks come from plugins through the ``init_config_components``
 hook (so third-party components get good starter configs too); everything
 else is filled from the factories' defaults and plait's default config.
+Before that, the ``init_config_listeners`` hook says which components can
+listen to a shared upstream component (plait-pipes: a ``tok2vec``); when two
+or more can, that component is added at the front of the pipeline, as
+spaCy's ``init config`` does, unless ``--separate-tok2vec`` is given.
 """
 
 from __future__ import annotations
@@ -43,6 +47,38 @@ def _base_sections(lang: str, pipeline: list[str], optimize: str, gpu: bool) -> 
     }
 
 
+def _shared_upstreams(
+    pipeline: list[str], lang: str, optimize: str, gpu: bool, separate: bool
+) -> list[str]:
+    """The shared components to add in front of `pipeline`.
+
+    Plugins name them (the kernel knows no component names); one is added
+    when two or more components of the pipeline can listen to it. With
+    `separate`, none is added, and listing one is a contradiction.
+    """
+    from .._hooks import plugin_manager
+    from ..errors import UsageError
+
+    listeners: dict[str, list[str]] = {}
+    results = plugin_manager().hook.init_config_listeners(
+        pipeline=list(pipeline), lang=lang, optimize=optimize, gpu=gpu
+    )
+    for result in results:
+        for upstream, names in (result or {}).items():
+            found = listeners.setdefault(upstream, [])
+            found += [n for n in names if n in pipeline and n != upstream and n not in found]
+    if separate:
+        listed = [up for up in listeners if up in pipeline]
+        if listed:
+            raise UsageError(
+                f"--separate-tok2vec gives every component its own embedding, but --pipeline lists "
+                f"the shared component '{listed[0]}'. Remove '{listed[0]}' from --pipeline, or drop "
+                "--separate-tok2vec to share it."
+            )
+        return []
+    return [up for up, names in listeners.items() if up not in pipeline and len(names) >= 2]
+
+
 def _nest(sections: dict[str, dict[str, Any]]) -> dict[str, Any]:
     root: dict[str, Any] = {}
     for dotted, keys in sections.items():
@@ -55,7 +91,7 @@ def _nest(sections: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 def init_config(
     *, lang: str = "en", pipeline: Sequence[str] = ("tagger",), optimize: str = "efficiency",
-    gpu: bool = False,
+    gpu: bool = False, separate_tok2vec: bool = False,
 ) -> Any:
     """Build a filled starter config.
 
@@ -63,6 +99,9 @@ def init_config(
     pipeline (Sequence[str]): component factory names, in order.
     optimize (str): "efficiency" or "accuracy".
     gpu (bool): choose settings for training on a GPU.
+    separate_tok2vec (bool): give every component its own embedding instead
+        of adding a shared one (a ``tok2vec``) when two or more components
+        could listen to it.
     RETURNS (Config): the complete config.
     """
     from confection import Config
@@ -81,6 +120,7 @@ def init_config(
             f"--lang '{lang}': no such language.{did_you_mean(lang, registry.languages.names())}"
             f" Installed: {', '.join(registry.languages.names())}."
         )
+    pipeline = _shared_upstreams(pipeline, lang, optimize, gpu, separate_tok2vec) + pipeline
     sections = _base_sections(lang, pipeline, optimize, gpu)
     contributed: dict[str, dict[str, Any]] = {}
     claimed: set[str] = set()  # components whose blocks a plugin already gave
@@ -98,13 +138,12 @@ def init_config(
             contributed.setdefault(dotted, dict(keys))
         claimed |= offered
     for name in pipeline:
-        if f"components.{name}" in contributed:
-            continue
+        block = contributed.setdefault(f"components.{name}", {"factory": name})
+        factory = block.get("factory", name)
         try:
-            registry.factories.get(name)
+            registry.factories.get(factory)
         except RegistryError as err:
             raise UsageError(f"--pipeline: no installed plugin provides component '{name}': {err}") from err
-        contributed[f"components.{name}"] = {"factory": name}
     sections.update(contributed)
     config = Config(_nest(sections))
     return fill_config_object(config)
@@ -134,15 +173,19 @@ def fill_config_object(config: Any) -> Any:
 @click.option("--optimize", "-o", type=click.Choice(OPTIMIZE_CHOICES), default="efficiency",
               show_default=True, help="Smaller and faster, or larger and more accurate.")
 @click.option("--gpu", "-G", is_flag=True, default=False, help="Settings for training on a GPU.")
+@click.option("--separate-tok2vec", is_flag=True, default=False,
+              help="Give every component its own embedding instead of one shared tok2vec "
+                   "(added by default when two or more components can listen to it).")
 @code_option
 @verbose_option
 def init_config_cli(output: str, lang: str, pipeline: str, optimize: str, gpu: bool,
-                    code_paths: tuple[str, ...], verbose: bool) -> None:
+                    separate_tok2vec: bool, code_paths: tuple[str, ...], verbose: bool) -> None:
     """Generate a complete starter config.cfg at OUTPUT ('-' for stdout)."""
     from ..config import import_code
 
     import_code(code_paths)
-    config = init_config(lang=lang, pipeline=pipeline.split(","), optimize=optimize, gpu=gpu)
+    config = init_config(lang=lang, pipeline=pipeline.split(","), optimize=optimize, gpu=gpu,
+                         separate_tok2vec=separate_tok2vec)
     write_text_output(output, config.to_str())
     if output != "-":
         click.echo(f"Wrote config to {output}. Next: plait train {output} --output ./output "

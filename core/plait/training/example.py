@@ -232,11 +232,15 @@ class Example:
         predicted tokens gives its arc to the last piece (others are missing).
         Missing annotation is None.
 
-        projectivize (bool): accepted for spaCy compatibility; arcs are
-            returned as annotated (non-projective arcs are not lifted).
+        projectivize (bool): lift non-projective arcs as the transition parser
+            is trained (``plait.training.nonproj.projectivize``: lifted arcs,
+            labels decorated ``label||headlabel``); False returns the arcs as
+            annotated.
         RETURNS (Tuple[List[Optional[int]], List[Optional[str]]]): heads and labels.
+        RAISES (DataError): with `projectivize`, for a gold tree with a cycle.
         """
         from .. import attrs as A
+        from .nonproj import projectivize as lift
 
         ref = self._y
         cols = ref.to_array([A.HEAD, A.DEP])
@@ -253,10 +257,9 @@ class Example:
         align = self.alignment
         x2y, y2x = align.x2y, align.y2x
         if x2y.is_one_to_one() and len(x2y) == n_y and y2x.is_one_to_one():
-            return (
-                [h if d else None for h, d in zip(heads.tolist(), has_dep.tolist(), strict=False)],
-                [d if d else None for d in deps],
-            )
+            fast_heads = [h if d else None for h, d in zip(heads.tolist(), has_dep.tolist(), strict=False)]
+            fast_deps = [d if d else None for d in deps]
+            return lift(fast_heads, fast_deps) if projectivize else (fast_heads, fast_deps)
         # rep[y]: the predicted token that carries y's arc (-1 if none).
         rep = numpy.full(n_y, -1, dtype="int64")
         nonempty = y2x.lengths > 0
@@ -286,7 +289,7 @@ class Example:
             else:
                 out_heads.append(head_x)
                 out_deps.append(deps[root])
-        return out_heads, out_deps
+        return lift(out_heads, out_deps) if projectivize else (out_heads, out_deps)
 
     def get_aligned_sent_starts(self) -> list[bool | None]:
         """Sentence starts of the reference on the predicted tokens.

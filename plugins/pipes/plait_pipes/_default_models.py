@@ -56,6 +56,33 @@ SENTER = hash_embed_cnn(12, 1, 2000, 2)
 LEMMATIZER = hash_embed_cnn(96, 4, 2000, 3)
 
 
+def transition_model(state_type: str, hidden_width: int, maxout_pieces: int) -> str:
+    return f"""
+[model]
+@architectures = "plait.TransitionBasedParser.v2"
+state_type = "{state_type}"
+extra_state_tokens = false
+hidden_width = {hidden_width}
+maxout_pieces = {maxout_pieces}
+use_upper = true
+nO = null
+
+[model.tok2vec]
+@architectures = "plait.HashEmbedCNN.v2"
+pretrained_vectors = null
+width = 96
+depth = 4
+embed_size = 2000
+window_size = 1
+maxout_pieces = 3
+subword_features = true
+"""
+
+
+PARSER = transition_model("parser", 128, 3)
+NER = transition_model("ner", 64, 2)
+
+
 def textcat_ensemble(exclusive: bool) -> str:
     return f"""
 [model]

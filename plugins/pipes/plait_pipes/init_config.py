@@ -1,10 +1,13 @@
 """``init config`` recommendations for this plugin's components (pluggy hook).
 
-``plait init config --pipeline tagger,textcat --optimize accuracy`` asks
-every plugin for the sections of the components it provides. A component in
-a pipeline that has a ``tok2vec`` gets a ``plait.Tok2VecListener.v1``
-pointing at it; otherwise it embeds its own tok2vec. "accuracy" uses wider
-models. Kept free of heavy imports: it is imported when the CLI starts.
+``plait init config --pipeline tagger,textcat --optimize accuracy`` first
+asks which components can listen to a shared ``tok2vec``
+(``init_config_listeners``; the command adds one at the front when two or
+more can), then asks every plugin for the sections of the components it
+provides (``init_config_components``). A component in a pipeline that has a
+``tok2vec`` gets a ``plait.Tok2VecListener.v1`` pointing at it; otherwise it
+embeds its own tok2vec. "accuracy" uses a wider, deeper tok2vec. Kept free of
+heavy imports: it is imported when the CLI starts.
 """
 
 from __future__ import annotations
@@ -22,7 +25,23 @@ TAGGING = {"tagger", "morphologizer", "senter", "trainable_lemmatizer"}
 TEXTCAT = {"textcat", "textcat_multilabel"}
 RULES = {"sentencizer": {}, "entity_ruler": {}, "lemmatizer": {"mode": "rule"}}
 LABEL_SMOOTHED = {"tagger", "morphologizer"}
-PROVIDED = {"tok2vec", *TAGGING, *TEXTCAT, *RULES}
+# spaCy's CPU recommendations, the same for "efficiency" and "accuracy" (only
+# the shared tok2vec grows); the beam variants add the beam settings of
+# spaCy's beam factories.
+TRANSITION: dict[str, dict[str, Any]] = {
+    "parser": {"state_type": "parser", "hidden_width": 128, "maxout_pieces": 3},
+    "ner": {"state_type": "ner", "hidden_width": 64, "maxout_pieces": 2},
+}
+TRANSITION_SETTINGS: dict[str, dict[str, Any]] = {
+    "parser": {"learn_tokens": False, "min_action_freq": 30, "update_with_oracle_cut_size": 100},
+    "ner": {"incorrect_spans_key": None, "update_with_oracle_cut_size": 100},
+}
+BEAM_SETTINGS: dict[str, dict[str, Any]] = {
+    "parser": {"beam_width": 8, "beam_density": 0.0001, "beam_update_prob": 0.5},
+    "ner": {"beam_width": 8, "beam_density": 0.01, "beam_update_prob": 0.5},
+}
+TRANSITION_FACTORIES = {"parser": "parser", "ner": "ner", "beam_parser": "parser", "beam_ner": "ner"}
+PROVIDED = {"tok2vec", *TAGGING, *TEXTCAT, *RULES, *TRANSITION_FACTORIES}
 
 
 def _tok2vec_sections(prefix: str, optimize: str) -> dict[str, dict[str, Any]]:
@@ -53,6 +72,55 @@ def _listener() -> dict[str, Any]:
         "width": "${components.tok2vec.model.encode.width}",
         "upstream": "*",
     }
+
+
+def _listens(name: str, optimize: str) -> bool:
+    """Whether the recommended model of `name` would use a shared tok2vec.
+
+    A textcat for "efficiency" is a bag of words without one, so it does not
+    count towards sharing (it still listens when a tok2vec is there anyway).
+    """
+    if name in TEXTCAT:
+        return optimize == "accuracy"
+    return name in TAGGING or name in TRANSITION_FACTORIES
+
+
+@hookimpl
+def init_config_listeners(
+    pipeline: list[str], lang: str, optimize: str, gpu: bool
+) -> dict[str, list[str]] | None:
+    """The components of `pipeline` that can listen to a shared ``tok2vec``.
+
+    pipeline (List[str]): component names (= factory names) in order.
+    lang (str): the language code.
+    optimize (str): "efficiency" or "accuracy".
+    gpu (bool): whether the pipeline will train on GPU.
+    RETURNS (dict | None): ``{"tok2vec": [names]}``, or None when none can.
+    """
+    names = [name for name in pipeline if _listens(name, optimize)]
+    return {"tok2vec": names} if names else None
+
+
+def _transition_sections(name: str, base: str, shared: bool, optimize: str) -> dict[str, dict[str, Any]]:
+    kind = TRANSITION_FACTORIES[name]
+    block: dict[str, Any] = {"factory": name, **TRANSITION_SETTINGS[kind]}
+    if name.startswith("beam_"):
+        block.update(BEAM_SETTINGS[kind])
+    out = {
+        base: block,
+        f"{base}.model": {
+            "@architectures": "plait.TransitionBasedParser.v2",
+            **TRANSITION[kind],
+            "extra_state_tokens": False,
+            "use_upper": True,
+            "nO": None,
+        },
+    }
+    if shared:
+        out[f"{base}.model.tok2vec"] = _listener()
+    else:
+        out.update(_tok2vec_sections(f"{base}.model.tok2vec", optimize))
+    return out
 
 
 @hookimpl
@@ -106,6 +174,8 @@ def init_config_components(
                 out[f"{base}.model.tok2vec"] = _listener()
             else:
                 out.update(_tok2vec_sections(f"{base}.model.tok2vec", optimize))
+        elif name in TRANSITION_FACTORIES:
+            out.update(_transition_sections(name, base, shared, optimize))
         else:
             out[base] = {"factory": name, **RULES[name]}
     return out

@@ -115,9 +115,25 @@ def detect_scheme(source: str | Path | TextIO) -> str:
 _Token = tuple[str, str | None, str, int]  # word, tag (POS column), NER tag, line
 
 
+def _hash_token(line: str, layout: str | None) -> bool:
+    """Whether a line starting with '#' is a token (a hashtag in social-media
+    data, e.g. WNUT-17's ``#NFL<TAB>O``) rather than a comment.
+
+    In the column layouts a token line is ``word [POS [chunk]] TAG``: 2 to 4
+    columns ending in a valid tag. Comments (``# text = ...``, ``# sent_id =
+    ...``, ``# newdoc``) hold a ``=`` column, have more columns or do not end
+    in a tag. The UNER and one-sentence-per-line layouts keep every '#' line
+    a comment.
+    """
+    if layout not in (None, "columns"):
+        return False
+    cols = [c.strip() for c in (line.split("\t") if "\t" in line else line.split())]
+    return 2 <= len(cols) <= 4 and "=" not in cols[1:] and bool(_TAG_RE.match(cols[-1]))
+
+
 def _sentences(source: str | Path | TextIO) -> Iterator[tuple[dict[str, Any], list[_Token]]]:
-    """Yield (info, tokens) per sentence; info has 'line', 'new_doc', 'text'
-    and 'error' (a message for a malformed line, which ends the sentence)."""
+    """Yield (info, tokens) per sentence; info has 'line', 'new_doc', 'text',
+    'sent_id' and 'error' (a message for a malformed line, which ends the sentence)."""
     layout = None
     info: dict[str, Any] = {"line": 0, "new_doc": False}
     tokens: list[_Token] = []
@@ -136,10 +152,12 @@ def _sentences(source: str | Path | TextIO) -> Iterator[tuple[dict[str, Any], li
                 tokens = []
             info = {"line": 0, "new_doc": True}
             continue
-        if line.startswith("#"):
+        if line.startswith("#") and not _hash_token(line, layout):
             body = line[1:].strip()
             if body.startswith("text ="):
                 info["text"] = body[len("text ="):].strip()
+            elif body.startswith("sent_id ="):
+                info["sent_id"] = body[len("sent_id ="):].strip()
             elif body.startswith("newdoc"):
                 info["new_doc"] = True
             continue
@@ -169,7 +187,9 @@ def _sentences(source: str | Path | TextIO) -> Iterator[tuple[dict[str, Any], li
                 continue
             tokens.append((cols[1], None, cols[2].strip(), lineno))
             continue
-        cols = stripped.split()
+        # Tab-separated files split on tabs only, so a word holding another
+        # whitespace character (a no-break space) stays one word.
+        cols = [c.strip() for c in stripped.split("\t")] if "\t" in stripped else stripped.split()
         if len(cols) < 2:
             info["error"] = f"expected 'word ... TAG' columns, got {line!r}"
             continue
@@ -226,7 +246,7 @@ def _to_record(name: str, info: dict[str, Any], tokens: list[_Token], scheme: st
     tags = [p or "" for p in pos_tags] if any(p for p in pos_tags) else None
     return SentRecord(
         words=words, spaces=spaces, line=info["line"], tags=tags, ents=ents,
-        new_doc=bool(info.get("new_doc")), meta={"text": info.get("text")},
+        new_doc=bool(info.get("new_doc")), meta={"text": info.get("text"), "sent_id": info.get("sent_id")},
     )
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import random
 
+import numpy
 import pytest
 from _ewt_sentences import read_ewt
 from plait.errors import DataError, DataWarning, UsageError
 from plait.tokens import Doc
 from plait.training import Example
+from plait.training.nonproj import is_nonproj_tree, nonproj_arcs, projectivize
 from plait.vocab import Vocab
 
 
@@ -125,7 +127,7 @@ def test_get_aligned_on_ewt(ewt_examples):
 def test_get_aligned_parse_on_ewt(ewt_examples):
     checked = 0
     for sent, eg in ewt_examples:
-        heads, deps = eg.get_aligned_parse()
+        heads, deps = eg.get_aligned_parse(projectivize=False)
         assert len(heads) == len(eg.predicted)
         y2x = eg.alignment.y2x
         x2y = eg.alignment.x2y
@@ -140,6 +142,40 @@ def test_get_aligned_parse_on_ewt(ewt_examples):
             if head is not None:
                 assert 0 <= head < len(eg.predicted)
     assert checked > 2000
+
+
+def test_get_aligned_parse_projectivizes_on_ewt(ewt_examples):
+    n_lifted = 0
+    for _, eg in ewt_examples:
+        heads, deps = eg.get_aligned_parse(projectivize=False)
+        proj_heads, proj_deps = eg.get_aligned_parse()
+        # Arcs left non-projective hang from a token whose own head is
+        # missing (the alignment lost it): they cannot be lifted.
+        for i in numpy.flatnonzero(nonproj_arcs(proj_heads)).tolist():
+            assert proj_heads[proj_heads[i]] is None
+        assert (proj_heads, proj_deps) == projectivize(heads, deps)
+        lifted = [i for i, (a, b) in enumerate(zip(heads, proj_heads, strict=True)) if a != b]
+        if lifted:
+            assert is_nonproj_tree(heads)
+            assert all(proj_deps[i] == f"{deps[i]}||{deps[heads[i]]}" for i in lifted)
+            n_lifted += 1
+        else:
+            assert (proj_heads, proj_deps) == (heads, deps)
+    assert n_lifted >= 3
+
+
+def test_get_aligned_parse_lifts_nonprojective_arc(vocab):
+    # "A hearing is scheduled on the issue today": "on the issue" belongs to
+    # "hearing" but sits after "scheduled"; lifted to "scheduled" and
+    # decorated with the label of its original head.
+    words = ["A", "hearing", "is", "scheduled", "on", "the", "issue", "today"]
+    heads = [1, 3, 3, 3, 6, 6, 1, 3]
+    deps = ["det", "nsubj", "aux", "ROOT", "case", "det", "nmod", "obl"]
+    eg = Example.from_dict(Doc(vocab, words=words), {"heads": heads, "deps": deps})
+    assert eg.get_aligned_parse(projectivize=False) == (heads, deps)
+    proj_heads, proj_deps = eg.get_aligned_parse(projectivize=True)
+    assert proj_heads == [1, 3, 3, 3, 6, 6, 3, 3]
+    assert proj_deps == ["det", "nsubj", "aux", "ROOT", "case", "det", "nmod||nsubj", "obl"]
 
 
 def test_get_aligned_parse_identity(vocab):

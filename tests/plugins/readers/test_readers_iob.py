@@ -112,3 +112,23 @@ def test_seg_sents_splits_at_final_punctuation() -> None:
 def test_bad_scheme_name() -> None:
     with pytest.raises(DataError, match="unknown IOB scheme 'bio'"):
         list(iob_to_docs("a O\n", scheme="bio"))
+
+
+def test_hashtag_tokens_are_not_comments() -> None:
+    """Social-media columns (WNUT-17): '#word<TAB>TAG' is a token; '# key = value'
+    lines and '# newdoc' stay comments, also when they come before the first token."""
+    data = "# newdoc\n# text = O\n#NFL\tB-group\nfans\tO\n#fail\tO\n\t\n#\tO\nok\tO\n"
+    docs = list(iob_to_docs(data))
+    assert [[t.text for t in d] for d in docs] == [["#NFL", "fans", "#fail"], ["#", "ok"]]
+    assert [(e.text, e.label_) for e in docs[0].ents] == [("#NFL", "group")]
+    # UNER layout: '#' lines are always comments, and the sent_id is kept
+    uner = "# sent_id = s-1\n# text = Hi Bob\n1\tHi\tO\t-\t-\n2\tBob\tB-PER\t-\t-\n"
+    (doc,) = list(iob_to_docs(uner))
+    assert doc.text == "Hi Bob" and doc.ents[0].label_ == "PER"
+
+
+def test_tab_columns_keep_words_with_other_whitespace() -> None:
+    # a no-break space inside a word does not split it into columns
+    (doc,) = list(iob_to_docs("New\u00a0York\tB-LOC\nrocks\tO\n"))
+    assert [t.text for t in doc] == ["New\u00a0York", "rocks"]
+    assert doc.ents[0].label_ == "LOC"
