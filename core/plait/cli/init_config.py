@@ -56,8 +56,8 @@ def _shared_upstreams(
     when two or more components of the pipeline can listen to it. With
     `separate`, none is added, and listing one is a contradiction.
     """
-    from .._hooks import plugin_manager
     from ..errors import UsageError
+    from ..plugins._hooks import plugin_manager
 
     listeners: dict[str, list[str]] = {}
     results = plugin_manager().hook.init_config_listeners(
