@@ -24,7 +24,7 @@ from . import _entry_points
 PROVIDERS: dict[str, dict[str, str]] = {
     "factories": {
         name: "plait-pipes"
-        for name in ("tok2vec", "tagger", "morphologizer", "senter", "sentencizer", "parser", "ner",
+        for name in ("tok2vec", "tagger", "morphologizer", "senter", "sentencizer", "parser", "ner", "beam_ner",
                      "textcat", "textcat_multilabel", "entity_ruler", "lemmatizer",
                      "trainable_lemmatizer")
     },

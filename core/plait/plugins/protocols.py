@@ -18,14 +18,16 @@ registry        the registered function        returns / is
 ==============  =============================  =================================
 
 Importing this module costs nothing: the data types are named for the type
-checker only.
+checker only. The protocols are runtime-checkable because confection
+validates a registered function's arguments against their annotations: any
+callable passes, as it did for a ``Callable`` annotation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Protocol, TextIO
+from typing import IO, TYPE_CHECKING, Any, Protocol, TextIO, runtime_checkable
 
 if TYPE_CHECKING:
     from ..language import Language
@@ -40,6 +42,7 @@ LogStep = Callable[[dict[str, Any] | None], None]
 Finalize = Callable[[], None]
 
 
+@runtime_checkable
 class Converter(Protocol):
     """``plait convert`` format: a file (or its text, or an open file) to Docs.
 
@@ -52,6 +55,7 @@ class Converter(Protocol):
     def __call__(self, source: str | Path | TextIO, **settings: Any) -> Iterator[Doc]: ...
 
 
+@runtime_checkable
 class Reader(Protocol):
     """A corpus (``[corpora.train]``): the Examples of the pipeline ``nlp``,
     read again on every call (one call per epoch)."""
@@ -59,12 +63,14 @@ class Reader(Protocol):
     def __call__(self, nlp: Language, /) -> Iterable[Example]: ...
 
 
+@runtime_checkable
 class Batcher(Protocol):
     """``[training.batcher]``: group a stream of items (Examples) into batches."""
 
     def __call__(self, items: Iterable[Any], /) -> Iterable[list[Any]]: ...
 
 
+@runtime_checkable
 class Augmenter(Protocol):
     """``[corpora.train] augmenter``: zero or more Examples for one Example
     (the original included if it should be kept)."""
@@ -72,6 +78,7 @@ class Augmenter(Protocol):
     def __call__(self, nlp: Language, example: Example, /) -> Iterable[Example]: ...
 
 
+@runtime_checkable
 class Logger(Protocol):
     """``[training.logger]``: set up logging for a run; returns
     ``(log_step, finalize)``."""
@@ -79,6 +86,7 @@ class Logger(Protocol):
     def __call__(self, nlp: Language, stdout: IO[str], stderr: IO[str], /) -> tuple[LogStep, Finalize]: ...
 
 
+@runtime_checkable
 class ScoreFunc(Protocol):
     """A component's ``scorer``: scores (spaCy's names: ``tag_acc``,
     ``ents_f``…) of the Examples; ``cfg`` is the Scorer's settings."""
