@@ -7,8 +7,10 @@ driver and the spaCy subprocess import the same code.
 
 Each sentence becomes a dict: words, spaces (from SpaceAfter, multi-word
 range lines included), tags (XPOS), pos (UPOS), morphs (FEATS, "" when
-absent), text (the `# text` line) and genre (the `sent_id` prefix before the
-first "-").
+absent), heads (index of the head word in the sentence, the root pointing at
+itself), deps (DEPREL, "root" written "ROOT" as `spacy convert` does),
+text (the `# text` line), sent_id, newdoc (whether a `# newdoc` line starts a
+document here) and genre (the `sent_id` prefix before the first "-").
 """
 
 from __future__ import annotations
@@ -27,11 +29,12 @@ def _raw(line: list[str], i: int) -> str:
     return line[i]
 
 
-def read_split(split: str, ewt_dir: Path = EWT_DIR) -> list[dict[str, Any]]:
+def read_split(split: str, ewt_dir: Path = EWT_DIR, limit: int = 0) -> list[dict[str, Any]]:
     """Read one EWT split into plain sentence dicts.
 
     split (str): "train", "dev" or "test".
     ewt_dir (Path): folder holding en_ewt-ud-{split}.conllu.
+    limit (int): stop after the first `limit` sentences (0: read all).
     RETURNS (list[dict]): one dict per sentence (see the module docstring).
     """
     path = ewt_dir / f"en_ewt-ud-{split}.conllu"
@@ -39,11 +42,15 @@ def read_split(split: str, ewt_dir: Path = EWT_DIR) -> list[dict[str, Any]]:
     parsers = {"feats": _raw, "misc": _raw}
     with path.open(encoding="utf8") as f:
         for sent in conllu.parse_incr(f, field_parsers=parsers):
+            if limit and len(sents) >= limit:
+                break
             words: list[str] = []
             spaces: list[bool] = []
             tags: list[str] = []
             pos: list[str] = []
             morphs: list[str] = []
+            heads: list[int] = []
+            deps: list[str] = []
             range_end = -1
             range_space = True
             for tok in sent:
@@ -64,11 +71,15 @@ def read_split(split: str, ewt_dir: Path = EWT_DIR) -> list[dict[str, Any]]:
                 pos.append(tok["upos"] or "")
                 feats = tok["feats"]
                 morphs.append("" if feats in (None, "_") else feats)
+                heads.append(tok["head"] - 1 if tok["head"] else tid - 1)
+                deps.append("ROOT" if tok["deprel"] == "root" else tok["deprel"])
             if spaces:
                 spaces[-1] = False  # one sentence per doc: the text has no trailing space
             sent_id = sent.metadata.get("sent_id", "")
             sents.append({
                 "words": words, "spaces": spaces, "tags": tags, "pos": pos, "morphs": morphs,
-                "text": sent.metadata.get("text", ""), "genre": sent_id.split("-", 1)[0],
+                "heads": heads, "deps": deps, "text": sent.metadata.get("text", ""), "sent_id": sent_id,
+                "newdoc": "newdoc id" in sent.metadata or "newdoc" in sent.metadata,
+                "genre": sent_id.split("-", 1)[0],
             })
     return sents

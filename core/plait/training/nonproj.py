@@ -16,9 +16,10 @@ Conventions, as in spaCy's ``nonproj`` module:
   docs concatenated with their heads shifted by the docs' offsets: trees
   never interact, so that concatenation is the batch form of every function.
 - An arc ``h -> d`` is non-projective when a token strictly between ``h`` and
-  ``d`` is not a descendant of ``h`` and belongs to a complete tree (its head
-  chain ends at a root). Tokens whose chain ends at a missing head could be
-  anywhere, so they never make an arc non-projective.
+  ``d`` is certainly not a descendant of ``h``: its head chain ends at a root
+  without passing ``h``, or at the missing head that ``h``'s own chain ends
+  at. A token whose chain ends at another missing head could hang anywhere,
+  so missing heads never make an arc non-projective by themselves.
 
 Everything is numpy over the whole array (one pass per tree depth and per
 lifting round); only ``deprojectivize`` walks the (rare) decorated tokens in
@@ -136,13 +137,10 @@ def _nonproj_mask(heads: numpy.ndarray, term: numpy.ndarray | None = None) -> nu
     if term is None:
         term = _terminals(par)
     closed = heads[term] == term  # chain ends at a root (not at a missing head)
-    if not closed.any():
-        return out
-    # (ancestor, descendant) pairs for every closed token and each of its
-    # proper ancestors: one numpy step per tree level.
+    # (ancestor, descendant) pairs for every token and each of its proper
+    # ancestors: one numpy step per tree level.
     anc_parts, desc_parts = [], []
-    cur = idx[closed]
-    kids = cur
+    cur = kids = idx
     while len(cur):
         up = par[cur]
         moving = up != cur
@@ -150,20 +148,30 @@ def _nonproj_mask(heads: numpy.ndarray, term: numpy.ndarray | None = None) -> nu
         anc_parts.append(cur)
         desc_parts.append(kids)
     stride = n + 1
-    if anc_parts:
-        keys = numpy.concatenate(anc_parts) * stride + numpy.concatenate(desc_parts)
-        keys.sort()
-    else:
-        keys = numpy.zeros(0, dtype=numpy.int64)
+    keys = numpy.concatenate(anc_parts) * stride + numpy.concatenate(desc_parts)
+    keys.sort()
     h = heads[arcs]
     lo = numpy.minimum(h, arcs)
     hi = numpy.maximum(h, arcs)
+
+    def count(sorted_keys: numpy.ndarray, group: numpy.ndarray) -> numpy.ndarray:
+        # Keys group * stride + position with lo < position < hi.
+        return numpy.searchsorted(sorted_keys, group * stride + hi, "left") - numpy.searchsorted(
+            sorted_keys, group * stride + lo, "right"
+        )
+
+    # A token between h and d is certainly outside h's subtree when it is not
+    # a descendant of h and either its tree is complete (it hangs from
+    # another root, or from h's root elsewhere) or it hangs from the same
+    # missing head as h (which is then an ancestor of h, not below it). A
+    # token hanging from another missing head could be anywhere.
     n_closed = numpy.concatenate(([0], numpy.cumsum(closed)))
-    closed_between = n_closed[hi] - n_closed[lo + 1]
-    desc_between = numpy.searchsorted(keys, h * stride + hi, "left") - numpy.searchsorted(
-        keys, h * stride + lo, "right"
-    )
-    out[arcs] = closed_between > desc_between
+    certain = n_closed[hi] - n_closed[lo + 1]
+    h_open = ~closed[h]
+    if h_open.any():
+        by_term = numpy.sort(term * stride + idx)
+        certain[h_open] += count(by_term, term[h])[h_open]
+    out[arcs] = certain > count(keys, h)
     return out
 
 
@@ -195,7 +203,53 @@ def is_nonproj_tree(heads: Sequence[int | None] | numpy.ndarray) -> bool:
     heads (Sequence[Optional[int]] | numpy.ndarray): absolute heads (None / -1 missing).
     RETURNS (bool): the answer.
     """
+    if not isinstance(heads, numpy.ndarray) and _complete_projective_forest(heads):
+        return False
     return bool(nonproj_arcs(heads).any())
+
+
+def _complete_projective_forest(heads: Sequence[int | None]) -> bool:
+    """A fast pure-Python test for the common case of a short sentence: every
+    head known and in range, no cycle, no arc crossing another or spanning a
+    root. False means "look closer", not "non-projective"."""
+    n = len(heads)
+    spans = []
+    for d, h in enumerate(heads):
+        if h is None or not 0 <= h < n:
+            return False
+        # Roots are points (r, 0, 0), sorted before the arcs that start at
+        # them; arcs (lo, 1, -hi), outer first.
+        spans.append((d, 0, 0) if h == d else ((h, 1, -d) if h < d else (d, 1, -h)))
+    spans.sort()
+    # With a virtual root left of everything attached to every root, a
+    # forest is projective iff no two arcs cross: a real root inside an arc
+    # is a crossing with its virtual-root arc.
+    open_his: list[int] = []
+    for lo, is_arc, neg_hi in spans:
+        while open_his and open_his[-1] <= lo:
+            open_his.pop()
+        if not is_arc:
+            if open_his:
+                return False  # a root strictly inside an arc
+            continue
+        if open_his and -neg_hi > open_his[-1]:
+            return False  # crossing
+        open_his.append(-neg_hi)
+    # No cycle: every chain reaches a root.
+    state = [0] * n  # 0 unseen, 1 on the current chain, 2 reaches a root
+    for i in range(n):
+        chain = []
+        j = i
+        while state[j] == 0 and heads[j] != j:
+            state[j] = 1
+            chain.append(j)
+            j = heads[j]  # type: ignore[assignment]
+        if state[j] == 1:
+            return False
+        for c in chain:
+            state[c] = 2
+        state[j] = 2
+    return True
 
 
 def projectivize(
@@ -220,9 +274,11 @@ def projectivize(
     RAISES (DataError): for a head outside the tokens or a cycle.
     """
     as_array = isinstance(heads, numpy.ndarray)
+    if len(labels) != len(heads):
+        raise DataError(f"projectivize: {len(heads)} heads but {len(labels)} labels")
+    if not as_array and _complete_projective_forest(heads):
+        return list(heads), list(labels)
     orig = _heads_array(heads)
-    if len(labels) != len(orig):
-        raise DataError(f"projectivize: {len(orig)} heads but {len(labels)} labels")
     _check_range(orig)
     term = _terminals(_parents(orig))
     proj = orig.copy()

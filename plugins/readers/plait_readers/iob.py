@@ -3,8 +3,10 @@
 Three layouts, detected from the first data line of a file:
 
 - columns (CoNLL 2003 and friends): one token per line, ``word [POS [chunk]] TAG``
-  separated by whitespace, blank lines between sentences, ``-DOCSTART-``
-  lines between documents; with 3+ columns the second is kept as the tag;
+  separated by whitespace (by tabs only when the line has one), blank lines
+  (or lines of only whitespace, as WNUT-17's lone TABs) between sentences,
+  ``-DOCSTART-`` lines between documents; with 3+ columns the second is kept
+  as the tag; ``#word TAG`` is a hashtag token, not a comment;
 - the UNER ``.iob2`` layout: tab-separated ``id word TAG - annotator`` with
   ``# sent_id`` / ``# text`` comments (``# text`` gives the spaces back);
 - one sentence per line (spaCy's ``iob`` format): ``word|POS|TAG`` or

@@ -20,18 +20,26 @@ from plait.training.nonproj import (
 # References: the textbook definitions, one token and one arc at a time.
 
 
+def _chain(i: int, heads: list) -> list:
+    out = [i]
+    while heads[out[-1]] is not None and heads[out[-1]] != out[-1]:
+        out.append(heads[out[-1]])
+    return out
+
+
 def _ref_nonproj_arc(d: int, heads: list) -> bool:
     h = heads[d]
     if h is None or h == d:
         return False
+    h_chain = _chain(h, heads)
     for k in range(min(h, d) + 1, max(h, d)):
-        a = k
-        while True:
-            if heads[a] == h or heads[a] is None:
-                break  # reached the head, or an unknown part of the tree
-            if heads[a] == a:
-                return True  # reached another root
-            a = heads[a]
+        chain = _chain(k, heads)
+        if h in chain:
+            continue
+        if heads[chain[-1]] is not None:
+            return True  # hangs from a root, not via h
+        if chain[-1] in h_chain:
+            return True  # hangs from h's own missing head, not via h
     return False
 
 
@@ -132,6 +140,32 @@ def test_missing_heads_never_cause_lifting():
     heads = [3, 1, None, None]
     assert nonproj_arcs(heads).tolist() == [True, False, False, False]
     assert projectivize(heads, ["a", "ROOT", None, "b"]) == (heads, ["a", "ROOT", None, "b"])
+
+
+def test_any_heads_cycles_raise_and_fast_path_agrees():
+    # Arbitrary head arrays (cycles included): a cycle always raises, and
+    # list input (pure-Python fast path) answers as array input does.
+    rng = random.Random(4)
+    n_cycles = 0
+    for _ in range(3000):
+        n = rng.randint(1, 9)
+        heads = [rng.randrange(n) if rng.random() < 0.9 else None for _ in range(n)]
+        labels = ["x"] * n
+        try:
+            expected = nonproj_arcs(numpy.array([-1 if h is None else h for h in heads])).any()
+        except DataError:
+            n_cycles += 1
+            with pytest.raises(DataError, match="cycle"):
+                projectivize(heads, labels)
+            with pytest.raises(DataError, match="cycle"):
+                is_nonproj_tree(heads)
+            continue
+        assert is_nonproj_tree(heads) == expected
+        as_array = projectivize(numpy.array([-1 if h is None else h for h in heads]), labels)
+        assert projectivize(heads, labels) == (
+            [None if h < 0 else h for h in as_array[0].tolist()], as_array[1].tolist()
+        )
+    assert n_cycles > 500
 
 
 def test_cycles_and_bad_heads_raise():

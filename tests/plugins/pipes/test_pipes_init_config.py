@@ -197,7 +197,9 @@ def test_generated_config_shares_one_tok2vec_and_trains(components, optimize, lo
     doc = nlp("I searched all over the internet, but I could not find one place in Tampa Bay.")
     assert doc.has_annotation("TAG")
     scores = nlp.evaluate(examples)
-    assert scores["tag_acc"] > 0.3
+    # 12 steps on 32 sentences: measured tag_acc 0.37 (efficiency, tagger,parser,ner)
+    # to 0.83; the most frequent tag (NN) alone scores about 0.13.
+    assert scores["tag_acc"] > 0.25
     if "parser" in components:
         # The trained pipeline parses: heads inside the doc, scores for every component.
         assert doc.has_annotation("DEP") and all(0 <= t.head.i < len(doc) for t in doc)

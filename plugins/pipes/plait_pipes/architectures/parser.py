@@ -340,9 +340,20 @@ class ParserStepModel:
         drop = float(model.attrs.get("dropout_rate") or 0.0)
         self.drop = drop if is_train and self.upper is not None else 0.0
         self._gpu = model.ops.device_type != "cpu"
+        self._rng: np.random.Generator | None = None
         # Per step, in training: (rows, which, hidden, mask); gradients by step.
         self._steps: list[tuple[Any, Any, Any, Any]] = []
         self._grads: dict[int, Any] = {}
+
+    def _dropout_mask(self, shape: tuple[int, ...]) -> Any:
+        if self._gpu:
+            return self.ops.get_dropout_mask(shape, self.drop)
+        # float32 draws from a Generator: half the time of thinc's mask,
+        # and seeded from numpy's global state (fix_random_seed holds).
+        if self._rng is None:
+            self._rng = np.random.default_rng(np.random.randint(0, 2**31))
+        keep = self._rng.random(shape, dtype=np.float32) >= self.drop
+        return keep * np.float32(1.0 / (1.0 - self.drop))
 
     @property
     def n_steps(self) -> int:
@@ -374,7 +385,7 @@ class ParserStepModel:
         mask = None
         if self.upper is not None:
             if self.drop:
-                mask = self.ops.get_dropout_mask(hidden.shape, self.drop)
+                mask = self._dropout_mask(hidden.shape)
                 hidden = hidden * mask
             scores = self.ops.gemm(hidden, self.W_up, trans2=True)
             scores += self.b_up

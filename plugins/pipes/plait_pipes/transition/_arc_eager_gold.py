@@ -1,0 +1,172 @@
+"""Gold arcs for the arc-eager oracle: aligned, projectivized, checked, cached.
+
+``example_gold`` turns one Example into numpy arrays over its predicted
+tokens (``Example.get_aligned_parse(projectivize=True)``: non-projective arcs
+lifted, labels decorated) and caches them on the example, so the training
+loop pays for alignment, lifting and checks once per example, not per epoch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from plait.errors import DataError
+
+# Gold heads (local token indices otherwise):
+GOLD_ROOT = -1  # attached to the virtual root: the token is a sentence root
+GOLD_MISSING = -2  # no annotation: arcs to it cost nothing
+_CACHE_ATTR = "_arc_eager_gold_cache"
+_PARSE_CACHE_ATTR = "_arc_eager_parse_cache"
+
+
+@dataclass
+class ArcEagerGold:
+    """Gold arcs of a batch of examples on their predicted tokens.
+
+    heads (int64, B × longest doc): local gold head, ``GOLD_ROOT`` for a root,
+        ``GOLD_MISSING`` for no annotation (and padding).
+    labels (int64, B × longest doc): label index, -1 when unknown (and roots).
+    lengths (int64, B): the docs' lengths.
+    """
+
+    heads: np.ndarray
+    labels: np.ndarray
+    lengths: np.ndarray
+
+
+def stack_gold(parts: Sequence[tuple[np.ndarray, np.ndarray, Any]], offsets: np.ndarray) -> ArcEagerGold:
+    """One ``ArcEagerGold`` from per-example ``(heads, labels, _)`` arrays.
+
+    RAISES (DataError): when there is not one offset per example.
+    """
+    lengths = np.fromiter((len(p[0]) for p in parts), dtype=np.int64, count=len(parts))
+    if len(offsets) != len(lengths):
+        raise DataError(f"{len(offsets)} offsets for {len(lengths)} examples: give one offset per example")
+    width = int(lengths.max()) if len(parts) else 0
+    heads = np.full((len(parts), width), GOLD_MISSING, dtype=np.int64)
+    labels = np.full((len(parts), width), -1, dtype=np.int64)
+    for k, (h, lab, _) in enumerate(parts):
+        heads[k, : len(h)] = h
+        labels[k, : len(lab)] = lab
+    return ArcEagerGold(heads, labels, lengths)
+
+
+def example_gold(
+    eg: Any, k: int, labels: Sequence[str], label_index: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+    """Gold heads, label indices and unknown labels of one example, cached on it.
+
+    The cache is keyed by the labels and checked against the example's docs
+    (a new predicted or reference doc recomputes).
+
+    eg (Example): the example. k (int): its position in the batch (for messages).
+    labels (Sequence[str]): the system's labels. label_index (dict[str, int]): their indices.
+    RETURNS (tuple): heads (local; ``GOLD_ROOT`` / ``GOLD_MISSING``), label
+        indices (-1 unknown; labels without a move map to "dep" when it is a
+        label) and ``{label: first token}`` of the labels without a move.
+    RAISES (DataError): for a cycle or a head outside its sentence.
+    """
+    cache = eg.__dict__.setdefault(_CACHE_ATTR, {})
+    key = tuple(labels)
+    hit = cache.get(key)
+    if hit is not None and hit[0] is eg.predicted and hit[1] is eg.reference:
+        return hit[2]
+    value = _compute(eg, k, label_index)
+    cache[key] = (eg.predicted, eg.reference, value)
+    return value
+
+
+def _compute(eg: Any, k: int, index: dict[str, int]) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+    heads, deps = aligned_parse(eg, k)
+    n = len(heads)
+    idx = np.arange(n, dtype=np.int64)
+    arr = np.fromiter((GOLD_MISSING if h is None else h for h in heads), dtype=np.int64, count=n)
+    outside = np.flatnonzero((arr != GOLD_MISSING) & ((arr < 0) | (arr >= n)))
+    if len(outside):
+        i = int(outside[0])
+        raise DataError(f"{where(eg, k, i)}: its gold head {int(arr[i])} is outside the doc (0..{n - 1})")
+    _check_sentences(arr, eg, k)
+    arr[arr == idx] = GOLD_ROOT
+    fallback = index.get("dep", -1)
+    labels = np.full(n, -1, dtype=np.int64)
+    unknown: dict[str, int] = {}
+    for i, (h, dep) in enumerate(zip(arr.tolist(), deps, strict=True)):
+        if h < 0 or not dep:
+            continue
+        j = index.get(dep)
+        if j is None:
+            unknown.setdefault(dep, i)
+            j = fallback
+        labels[i] = j
+    return arr, labels, unknown
+
+
+def aligned_parse(eg: Any, k: int) -> tuple[list[int | None], list[str | None]]:
+    """``eg.get_aligned_parse(projectivize=True)``, errors naming the example.
+
+    Cached on the example (checked against its docs): collecting the labels
+    and building the gold then align and lift each example once. Read-only.
+    """
+    hit = eg.__dict__.get(_PARSE_CACHE_ATTR)
+    if hit is not None and hit[0] is eg.predicted and hit[1] is eg.reference:
+        return hit[2]
+    try:
+        value = eg.get_aligned_parse(projectivize=True)
+    except DataError as err:
+        raise DataError(f"{where(eg, k)}: invalid gold tree: {err}") from err
+    eg.__dict__[_PARSE_CACHE_ATTR] = (eg.predicted, eg.reference, value)
+    return value
+
+
+def _check_sentences(heads: np.ndarray, eg: Any, k: int) -> None:
+    """Raise if two complete gold trees interleave: then some head lies
+    outside its sentence (a sentence is the span of one tree)."""
+    n = len(heads)
+    if n < 3:
+        return
+    idx = np.arange(n, dtype=np.int64)
+    par = np.where(heads >= 0, heads, idx)
+    root = par
+    for _ in range(n.bit_length() + 1):
+        nxt = root[root]
+        if np.array_equal(nxt, root):
+            break
+        root = nxt
+    complete = heads[root] == root  # the chain ends at a root, not a missing head
+    if not complete.any():
+        return
+    tok = idx[complete]
+    tree = root[complete]
+    first = np.full(n, n, dtype=np.int64)
+    last = np.full(n, -1, dtype=np.int64)
+    np.minimum.at(first, tree, tok)
+    np.maximum.at(last, tree, tok)
+    roots = np.unique(tree)
+    order = roots[np.argsort(first[roots])]
+    overlap = np.flatnonzero(first[order][1:] <= last[order][:-1])
+    if not len(overlap):
+        return
+    outer, inner = int(order[overlap[0]]), int(order[overlap[0] + 1])
+    u = int(first[inner])  # a token of the inner tree inside the outer one's span
+    in_outer = complete & (root == outer) & (par != idx)
+    d = int(np.flatnonzero(in_outer & (np.minimum(par, idx) < u) & (np.maximum(par, idx) > u))[0])
+    h = int(heads[d])
+    words = eg.predicted.words
+    raise DataError(
+        f"{where(eg, k, d)}: its gold head is token {h} {words[h]!r}, outside its sentence: token {u} "
+        f"{words[u]!r} between them belongs to the tree of root {inner} {words[inner]!r}. Each sentence "
+        "must be one tree over a contiguous span of tokens; fix the heads."
+    )
+
+
+def where(eg: Any, k: int, j: int | None = None) -> str:
+    doc = eg.predicted
+    idx = "" if getattr(eg, "doc_index", None) is None else f" (corpus document {eg.doc_index})"
+    place = f"example {k}{idx} {doc.text[:40]!r}"
+    if j is not None:
+        word = doc.words[j] if j < len(doc) else "<end>"
+        place += f", token {j} {word!r}"
+    return place

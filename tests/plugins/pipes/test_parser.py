@@ -1,0 +1,413 @@
+"""The ``parser`` and ``beam_parser`` components on real EWT sentences:
+config, labels, training to a tested UAS/LAS, valid trees from untrained to
+trained models, beam search, serialization and the errors bad data gets."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import plait
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from plait.errors import ConfigError, DataError, UsageError
+from plait.tokens import Doc
+from plait.training import Example
+from plait_pipes._transition_pipe import Parses, step_loss
+from thinc.api import fix_random_seed
+
+N_TRAIN, N_DEV, EPOCHS = 600, 200, 6
+
+
+def train(nlp, examples, epochs, *, words_per_batch=1000, seed=0, on_epoch=None):
+    """A short nlp.update loop (batches of about `words_per_batch` words)."""
+    fix_random_seed(seed)
+    rng = random.Random(seed)
+    optimizer = nlp.initialize(lambda: examples)
+    examples = list(examples)
+    for epoch in range(epochs):
+        rng.shuffle(examples)
+        batch, words = [], 0
+        for eg in examples:
+            batch.append(eg)
+            words += len(eg.predicted)
+            if words >= words_per_batch:
+                nlp.update(batch, sgd=optimizer, drop=0.1)
+                batch, words = [], 0
+        if batch:
+            nlp.update(batch, sgd=optimizer, drop=0.1)
+        if on_epoch is not None:
+            on_epoch(epoch)
+    return optimizer
+
+
+def check_trees(doc) -> None:
+    """One root per sentence, no cycles, every head inside its sentence."""
+    n = len(doc)
+    heads = np.array([t.head.i for t in doc])
+    assert ((heads >= 0) & (heads < n)).all()
+    sents = list(doc.sents)
+    assert sum(len(s) for s in sents) == n
+    for sent in sents:
+        h = heads[sent.start : sent.end]
+        assert ((h >= sent.start) & (h < sent.end)).all(), (sent.start, sent.end, h)
+        roots = [i for i in range(sent.start, sent.end) if heads[i] == i]
+        assert len(roots) == 1, roots
+        for i in range(sent.start, sent.end):
+            j, seen = i, 0
+            while heads[j] != j:
+                j = heads[j]
+                seen += 1
+                assert seen <= len(sent), "cycle"
+
+
+@pytest.fixture(scope="module")
+def trained(make_ewt_examples):
+    """A default parser trained briefly on EWT, with snapshots of its weights:
+    untrained, after one epoch, at the end."""
+    nlp = plait.blank("en")
+    parser = nlp.add_pipe("parser")
+    examples = make_ewt_examples(nlp, "train", N_TRAIN)
+    snapshots = {}
+
+    def on_epoch(epoch):
+        if epoch == 0:
+            snapshots["half"] = parser.model.to_bytes()
+
+    fix_random_seed(0)
+    nlp.initialize(lambda: examples)
+    snapshots["untrained"] = parser.model.to_bytes()
+    train(nlp, examples, EPOCHS, on_epoch=on_epoch)
+    snapshots["trained"] = parser.model.to_bytes()
+    return nlp, snapshots
+
+
+# Config and labels -------------------------------------------------------------
+def test_factory_defaults():
+    nlp = plait.blank("en")
+    nlp.add_pipe("parser")
+    cfg = nlp.config["components"]["parser"]
+    assert cfg["moves"] is None
+    assert cfg["update_with_oracle_cut_size"] == 100
+    assert cfg["learn_tokens"] is False
+    assert cfg["min_action_freq"] == 30
+    assert cfg["scorer"] == {"@scorers": "plait.parser_scorer.v1"}
+    model = cfg["model"]
+    assert model["@architectures"] == "plait.TransitionBasedParser.v2"
+    assert (model["state_type"], model["hidden_width"], model["maxout_pieces"]) == ("parser", 128, 3)
+    assert model["use_upper"] is True and model["extra_state_tokens"] is False
+    assert model["tok2vec"]["@architectures"] == "plait.HashEmbedCNN.v2"
+    weights = nlp.config["training"]["score_weights"]
+    assert weights["dep_uas"] == 0.5 and weights["dep_las"] == 0.5 and weights["sents_f"] == 0.0
+    beam = plait.blank("en").add_pipe("beam_parser")
+    assert (beam.cfg["beam_width"], beam.cfg["beam_density"], beam.cfg["beam_update_prob"]) == (8, 0.0001, 0.5)
+
+
+def test_config_errors():
+    nlp = plait.blank("en")
+    with pytest.raises(ConfigError, match="learn_tokens"):
+        nlp.add_pipe("parser", config={"learn_tokens": True})
+    with pytest.raises(ConfigError, match="state_type"):
+        plait.blank("en").add_pipe("parser", config={"model": {"state_type": "ner"}})
+    with pytest.raises(ConfigError, match="beam_width"):
+        plait.blank("en").add_pipe("beam_parser", config={"beam_width": 0})
+
+
+def test_labels_from_data_with_min_action_freq(make_ewt_examples):
+    nlp = plait.blank("en")
+    parser = nlp.add_pipe("parser", config={"min_action_freq": 30})
+    examples = make_ewt_examples(nlp, "train", 300)
+    nlp.initialize(lambda: examples)
+    counts = {}
+    for eg in examples:
+        for t in eg.reference:
+            if t.head.i != t.i:
+                counts[t.dep_] = counts.get(t.dep_, 0) + 1
+    frequent = {lab for lab, n in counts.items() if n >= 30}
+    assert frequent <= set(parser.labels)
+    assert "dep" in parser.labels
+    rare = {lab for lab, n in counts.items() if n < 30}
+    assert rare and not (rare - {"dep"}) & set(parser.labels)
+    assert parser.model.get_dim("nO") == len(parser.move_names) == 2 + 2 * len(parser.label_data)
+    # A rare label reads "dep" for the frozen-component check.
+    assert set(parser.labels_from_examples(examples)) <= set(parser.labels)
+
+    # label_data initializes the same moves (what `plait init labels` gives back).
+    again = plait.blank("en").add_pipe("parser")
+    again.initialize(lambda: examples[:5], labels=parser.label_data)
+    assert again.move_names == parser.move_names
+
+
+def test_decorated_labels_from_nonprojective_trees(make_ewt_examples):
+    nlp = plait.blank("en")
+    parser = nlp.add_pipe("parser", config={"min_action_freq": 1})
+    examples = make_ewt_examples(nlp, "train", 600)
+    nlp.initialize(lambda: examples)
+    assert any("||" in lab for lab in parser.label_data)
+    assert not any("||" in lab for lab in parser.labels)
+
+
+def test_add_label_before_and_after_initialization(make_ewt_examples):
+    nlp = plait.blank("en")
+    parser = nlp.add_pipe("parser")
+    assert parser.add_label("nsubj") == 1
+    assert parser.add_label("nsubj") == 0
+    parser.add_label("obj")
+    assert parser.model.get_dim("nO") == 6
+    examples = make_ewt_examples(nlp, "train", 20)
+    parser.initialize(lambda: examples)
+    n = parser.model.get_dim("nO")
+    docs = [eg.predicted for eg in examples]
+    before = [[(t.head.i, t.dep_) for t in doc] for doc in parser.pipe([Doc(nlp.vocab, d.words) for d in docs])]
+    parser.add_label("brand_new")
+    assert parser.model.get_dim("nO") == n + 2
+    after = [[(t.head.i, t.dep_) for t in doc] for doc in parser.pipe([Doc(nlp.vocab, d.words) for d in docs])]
+    assert before == after  # the new moves start at zero weight
+    with pytest.raises(UsageError, match="non-empty"):
+        parser.add_label("")
+
+
+def test_unlabelled_parser_refuses_to_predict():
+    nlp = plait.blank("en")
+    nlp.add_pipe("parser")
+    with pytest.raises(UsageError, match="no labels"):
+        nlp("A sentence .")
+
+
+# Training ----------------------------------------------------------------------
+@pytest.mark.slow
+def test_trained_parser_reaches_uas_las(trained, make_ewt_examples):
+    nlp, _ = trained
+    dev = make_ewt_examples(nlp, "dev", N_DEV)
+    scores = nlp.evaluate(dev)
+    # Measured (seed 0, 600 sentences x 6 epochs): see the numbers below.
+    assert scores["dep_uas"] > 0.70, scores
+    assert scores["dep_las"] > 0.62, scores
+    assert scores["sents_f"] > 0.85, scores
+
+
+def test_update_reports_the_loss_and_learns(make_ewt_examples):
+    fix_random_seed(1)
+    nlp = plait.blank("en")
+    parser = nlp.add_pipe("parser", config={"model": {"hidden_width": 32, "tok2vec": {"width": 32, "depth": 1}}})
+    examples = make_ewt_examples(nlp, "train", 40)
+    optimizer = nlp.initialize(lambda: examples)
+    first = nlp.update(examples, sgd=optimizer)["parser"]
+    assert first > 0
+    for _ in range(15):
+        last = nlp.update(examples, sgd=optimizer)["parser"]
+    assert last < first * 0.6
+    loss, grads = parser.get_loss(examples)
+    assert loss > 0 and grads and grads[0].shape[1] == parser.model.get_dim("nO")
+
+
+def test_step_loss_is_the_gradient_of_minus_log_p_gold():
+    rng = np.random.default_rng(0)
+    scores = rng.normal(size=(5, 6)).astype("float64")
+    valid = rng.random((5, 6)) < 0.7
+    valid[:, 0] = True
+    costs = rng.integers(0, 2, size=(5, 6)).astype("float32")
+    costs[2] = 1  # every move costs: the cheapest valid ones are the target
+    d, loss = step_loss(scores, valid, costs)
+
+    def f(s):
+        e = np.where(valid, np.exp(s), 0.0)
+        best = np.where(valid, costs, np.inf).min(axis=1, keepdims=True)
+        g = valid & (costs <= best)
+        return -np.log((e * g).sum(axis=1) / e.sum(axis=1))
+
+    np.testing.assert_allclose(loss, f(scores), rtol=1e-6)
+    eps = 1e-5
+    for i in range(5):
+        for j in range(6):
+            up, down = scores.copy(), scores.copy()
+            up[i, j] += eps
+            down[i, j] -= eps
+            numeric = (f(up)[i] - f(down)[i]) / (2 * eps)
+            assert numeric == pytest.approx(d[i, j], abs=1e-4)
+    assert not d[~valid].any()
+
+
+def test_oracle_cut_segments_start_on_the_oracle_path(make_ewt_examples):
+    nlp = plait.blank("en")
+    parser = nlp.add_pipe("parser", config={"min_action_freq": 1})
+    # Docs of 4 sentences: long enough to be cut into segments of 20 moves.
+    sents = make_ewt_examples(nlp, "train", 40)
+    examples = []
+    for i in range(0, 40, 4):
+        group = sents[i : i + 4]
+        words = [w for eg in group for w in eg.reference.words]
+        heads, deps, start = [], [], 0
+        for eg in group:
+            heads += [t.head.i + start for t in eg.reference]
+            deps += [t.dep_ for t in eg.reference]
+            start += len(eg.reference)
+        examples.append(Example(Doc(nlp.vocab, words), Doc(nlp.vocab, words, heads=heads, deps=deps)))
+    parser.initialize(lambda: examples)
+    system = parser.moves
+    docs = [eg.predicted for eg in examples]
+    lengths = np.array([len(d) for d in docs])
+    offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    gold = system.gold(examples, offsets)
+    states = system.init_states(docs, offsets)
+    cut = parser.cut_states(states, gold, 20, lengths)
+    n_segments = -(-2 * lengths // 20)
+    assert len(system.is_final(cut)) == n_segments.sum()
+    # Following the oracle from each segment's start to the end reproduces the
+    # gold tree: every segment start lies on the zero-cost path.
+    live = np.flatnonzero(~system.is_final(cut))
+    while len(live):
+        valid = system.valid(cut, live)
+        costs = system.costs(cut, live, gold)
+        assert (np.where(valid, costs, np.inf).min(axis=1) == 0).all()
+        system.apply(cut, live, np.where(valid, costs, np.inf).argmin(axis=1))
+        live = live[~system.is_final(cut)[live]]
+    # Training with cuts works and learns.
+    optimizer = nlp.initialize(lambda: examples)
+    parser.cfg["update_with_oracle_cut_size"] = 10
+    losses = nlp.update(examples, sgd=optimizer)
+    assert losses["parser"] > 0
+
+
+# Valid output ------------------------------------------------------------------
+WORDS = ["the", "dog", "runs", ".", "I", "saw", "it", ",", "and", "then", "New", "York", "!", "of", "a", "b"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stage", ["untrained", "half", "trained"])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.lists(st.lists(st.sampled_from(WORDS), min_size=0, max_size=60), min_size=1, max_size=8))
+def test_output_is_always_a_valid_tree(trained, stage, data):
+    nlp, snapshots = trained
+    parser = nlp.get_pipe("parser")
+    current = parser.model.to_bytes()
+    parser.model.from_bytes(snapshots[stage])
+    try:
+        docs = [Doc(nlp.vocab, words) for words in data]
+        for doc in parser.pipe(docs, batch_size=3):
+            check_trees(doc)
+    finally:
+        parser.model.from_bytes(current)
+
+
+@pytest.mark.slow
+def test_parser_sets_sentence_boundaries_on_paragraphs(trained, make_paragraph_examples):
+    nlp, _ = trained
+    examples = make_paragraph_examples(nlp, "dev", 80, per_doc=4)
+    docs = list(nlp.pipe([Doc(nlp.vocab, eg.reference.words) for eg in examples]))
+    for doc in docs:
+        check_trees(doc)
+    scores = nlp.evaluate(examples)
+    assert scores["sents_f"] > 0.5, scores
+
+
+# Beam --------------------------------------------------------------------------
+@pytest.mark.slow
+def test_beam_width_one_decodes_like_greedy_and_wider_beams_are_valid(trained, make_ewt_examples):
+    nlp, snapshots = trained
+    parser = nlp.get_pipe("parser")
+    dev = make_ewt_examples(nlp, "dev", 120)
+    docs = [Doc(nlp.vocab, eg.reference.words) for eg in dev]
+    greedy = [[(t.head.i, t.dep_) for t in d] for d in parser.pipe([d.copy() for d in docs])]
+    parser.cfg["beam_width"] = 1
+    try:
+        out = parser.predict(docs)
+        assert isinstance(out, Parses)
+        parser.set_annotations(docs, out)
+        assert [[(t.head.i, t.dep_) for t in d] for d in docs] == greedy
+        parser.cfg["beam_width"] = 4
+        beam_docs = list(parser.pipe([d.copy() for d in docs]))
+        for doc in beam_docs:
+            check_trees(doc)
+        scores = nlp.evaluate(dev)
+        assert scores["dep_uas"] > 0.65, scores
+    finally:
+        parser.cfg["beam_width"] = 1
+
+
+@pytest.mark.slow
+def test_beam_parser_trains_and_gives_valid_trees(make_ewt_examples):
+    nlp = plait.blank("en")
+    parser = nlp.add_pipe("beam_parser", config={"beam_width": 4, "beam_update_prob": 1.0})
+    examples = make_ewt_examples(nlp, "train", 200)
+    dev = make_ewt_examples(nlp, "dev", 80)
+    fix_random_seed(0)
+    nlp.initialize(lambda: examples)
+    docs = [Doc(nlp.vocab, eg.reference.words) for eg in dev]
+    for doc in parser.pipe(docs):  # untrained
+        check_trees(doc)
+    train(nlp, examples, 3)
+    for doc in parser.pipe([Doc(nlp.vocab, eg.reference.words) for eg in dev]):
+        check_trees(doc)
+    scores = nlp.evaluate(dev)
+    assert scores["dep_uas"] > 0.45, scores
+
+
+# Serialization -----------------------------------------------------------------
+@pytest.mark.slow
+def test_saved_pipeline_reloads_with_identical_predictions(trained, tmp_path, make_ewt_examples):
+    nlp, _ = trained
+    texts = [eg.reference.text for eg in make_ewt_examples(nlp, "dev", 60)]
+    expected = [[(t.head.i, t.dep_) for t in doc] for doc in nlp.pipe(texts)]
+    nlp.to_disk(tmp_path / "p")
+    loaded = plait.load(tmp_path / "p")
+    assert [[(t.head.i, t.dep_) for t in doc] for doc in loaded.pipe(texts)] == expected
+    assert loaded.get_pipe("parser").move_names == nlp.get_pipe("parser").move_names
+    again = plait.blank("en").from_config(nlp.config).from_bytes(nlp.to_bytes())
+    assert [[(t.head.i, t.dep_) for t in doc] for doc in again.pipe(texts)] == expected
+
+
+def test_component_bytes_round_trip(make_ewt_examples):
+    nlp = plait.blank("en")
+    parser = nlp.add_pipe("parser", config={"min_action_freq": 1})
+    examples = make_ewt_examples(nlp, "train", 30)
+    nlp.initialize(lambda: examples)
+    data = parser.to_bytes()
+    other = plait.blank("en").add_pipe("parser")
+    other.from_bytes(data)
+    assert other.move_names == parser.move_names
+    doc = Doc(nlp.vocab, examples[0].reference.words)
+    a = [(t.head.i, t.dep_) for t in parser(doc.copy())]
+    b = [(t.head.i, t.dep_) for t in other(Doc(other.vocab, doc.words))]
+    assert a == b
+
+
+# Errors ------------------------------------------------------------------------
+def bad_examples(nlp):
+    words = ["A", "cycle", "here", "."]
+    ref = Doc(nlp.vocab, words, heads=[1, 2, 1, 1], deps=["det", "nsubj", "obj", "punct"])
+    return [Example(Doc(nlp.vocab, words), ref)]
+
+
+def test_bad_gold_tree_errors_name_the_doc_and_token(make_ewt_examples):
+    nlp = plait.blank("en")
+    parser = nlp.add_pipe("parser", config={"min_action_freq": 1})
+    good = make_ewt_examples(nlp, "train", 10)
+    nlp.initialize(lambda: good)
+    with pytest.raises(DataError, match=r"example 1 .*cycle|cycle.*example 1"):
+        nlp.update(good[:1] + bad_examples(nlp))
+    fresh = plait.blank("en")
+    fresh.add_pipe("parser", config={"min_action_freq": 1})
+    with pytest.raises(DataError, match="cycle"):
+        fresh.initialize(lambda: bad_examples(fresh))
+
+
+def test_set_annotations_checks_its_input(make_ewt_examples):
+    nlp = plait.blank("en")
+    parser = nlp.add_pipe("parser", config={"min_action_freq": 1})
+    nlp.initialize(lambda: make_ewt_examples(nlp, "train", 10))
+    docs = [Doc(nlp.vocab, ["a", "b"]), Doc(nlp.vocab, ["c"])]
+    parses = parser.predict(docs)
+    with pytest.raises(UsageError, match="2 parses for 1 docs"):
+        parser.set_annotations(docs[:1], parses)
+
+
+def test_empty_docs(make_ewt_examples):
+    nlp = plait.blank("en")
+    nlp.add_pipe("parser", config={"min_action_freq": 1})
+    nlp.initialize(lambda: make_ewt_examples(nlp, "train", 10))
+    docs = list(nlp.pipe(["", "Hello world .", ""]))
+    assert [len(d) for d in docs] == [0, 3, 0]
+    check_trees(docs[1])
+    assert nlp.get_pipe("parser").update([Example(Doc(nlp.vocab, []), Doc(nlp.vocab, []))]) == {"parser": 0.0}
