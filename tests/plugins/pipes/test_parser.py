@@ -382,7 +382,7 @@ def bad_examples(nlp):
 
 def test_bad_gold_tree_errors_name_the_doc_and_token(make_ewt_examples):
     nlp = plait.blank("en")
-    parser = nlp.add_pipe("parser", config={"min_action_freq": 1})
+    nlp.add_pipe("parser", config={"min_action_freq": 1})
     good = make_ewt_examples(nlp, "train", 10)
     nlp.initialize(lambda: good)
     with pytest.raises(DataError, match=r"example 1 .*cycle|cycle.*example 1"):
