@@ -164,8 +164,10 @@ class TransitionPipe(TrainablePipe):
     def n_features(self) -> int:
         return int(self.model.get_dim("nF"))
 
-    def _sync_output(self) -> None:
-        """Size the model's output layer for the system's moves."""
+    def _sync_output(self, old_moves: list[str] | None = None) -> None:
+        """Size the model's output layer for the system's moves. After a
+        label change, ``old_moves`` (the previous move names) says which
+        trained output row each surviving move keeps."""
         system = self.moves
         expected = system.n_features(bool(self.model.attrs["extra_state_tokens"]))
         if expected != self.n_features:
@@ -173,7 +175,11 @@ class TransitionPipe(TrainablePipe):
                 f"[components.{self.name}.model]: the model reads {self.n_features} feature tokens "
                 f"per state, the transition system gives {expected}."
             )
-        set_n_moves(self.model, system.n_moves)
+        source = None
+        if old_moves is not None:
+            where = {name: i for i, name in enumerate(old_moves)}
+            source = [where.get(name, -1) for name in system.move_names]
+        set_n_moves(self.model, system.n_moves, source)
 
     # Labels ---------------------------------------------------------------
     @property
@@ -194,10 +200,11 @@ class TransitionPipe(TrainablePipe):
             raise UsageError(f"component '{self.name}': labels must be non-empty strings, got {label!r}")
         if label in self.cfg["labels"]:
             return 0
+        old_moves = self.moves.move_names if self.cfg["labels"] else None
         self.cfg["labels"] = [*self.cfg["labels"], label]
         self.vocab.strings.add(label)
         self._moves = None
-        self._sync_output()
+        self._sync_output(old_moves)
         return 1
 
     def _set_labels(self, labels: Iterable[str]) -> None:
@@ -208,9 +215,10 @@ class TransitionPipe(TrainablePipe):
             return
         for label in labels:
             self.vocab.strings.add(label)
+        old_moves = self.moves.move_names if self.cfg["labels"] else None
         self.cfg["labels"] = labels
         self._moves = None
-        self._sync_output()
+        self._sync_output(old_moves)
 
     def labels_from_examples(self, examples: Iterable[Any]) -> list[str]:
         raise NotImplementedError

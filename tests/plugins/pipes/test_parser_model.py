@@ -138,7 +138,7 @@ def naive_reference(model, steps, grads):
     pad = lower.get_param("pad").astype("float64")[0]
     up = model.get_ref("upper")
     W_up = up.get_param("W").astype("float64")
-    X = model.get_ref("projected").predict(DOCS).astype("float64")
+    X = model.get_ref("tok2vec").predict(DOCS).astype("float64")
     out = {"W": np.zeros_like(W), "b": np.zeros_like(b), "pad": np.zeros_like(pad),
            "W_up": np.zeros_like(W_up), "b_up": np.zeros(W_up.shape[0]), "X": np.zeros_like(X)}
     for ids, g in zip(steps, grads, strict=True):
@@ -339,3 +339,22 @@ def test_registered_and_runs_on_other_ops():
     for node in model.walk():
         node.ops = NumpyOps()
     np.testing.assert_allclose(model.predict(DOCS).predict_step(ids), expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("use_upper", [True, False])
+def test_set_n_moves_moves_trained_rows_to_their_new_positions(use_upper):
+    # Adding a label renumbers moves (BILUO: O, B-*, I-*, L-*, U-*): each
+    # surviving move keeps its weights at its new output row.
+    model = make_model(use_upper=use_upper, nO=5)
+    ids = np.array([[0, 1, 2, 3, -1, -1, 4, 5], [8, 9, -1, -1, -1, -1, -1, 12]])
+    before = model.predict(DOCS).predict_step(ids)
+    source = [0, -1, 1, 2, -1, 3, 4]
+    set_n_moves(model, 7, source)
+    after = model.predict(DOCS).predict_step(ids)
+    for new, old in enumerate(source):
+        if old >= 0:
+            np.testing.assert_allclose(after[:, new], before[:, old], rtol=1e-5, atol=1e-6)
+    if use_upper:
+        assert not model.get_ref("upper").get_param("W")[[1, 4]].any()
+    with pytest.raises(ValueError, match="source_rows"):
+        set_n_moves(model, 3, [0, 1, 9])

@@ -81,7 +81,9 @@ def build_tb_parser_model(
         nO=hidden_width if use_upper else nO, nF=nF, nI=hidden_width, nP=maxout_pieces
     )
     layers: list[Model] = [projected, lower]
-    refs: dict[str, Model] = {"tok2vec": tok2vec, "projected": projected, "lower": lower}
+    # "tok2vec" names the projected chain, as in spaCy; a reference to the
+    # inner tok2vec itself would not survive replace_listeners swapping it.
+    refs: dict[str, Model] = {"tok2vec": projected, "lower": lower}
     if use_upper:
         upper = Linear(nO=nO, nI=hidden_width, init_W=zero_init)
         layers.append(upper)
@@ -202,7 +204,7 @@ def _whiten(
 
 
 def init(model: Model, X: Any = None, Y: Any = None) -> Model:
-    projected = model.get_ref("projected")
+    projected = model.get_ref("tok2vec")
     lower = model.get_ref("lower")
     projected.initialize(X=X)
     lower.set_dim("nI", projected.get_dim("nO"))
@@ -232,13 +234,17 @@ def init(model: Model, X: Any = None, Y: Any = None) -> Model:
     return model
 
 
-def set_n_moves(model: Model, nO: int) -> None:
+def set_n_moves(model: Model, nO: int, source_rows: Any = None) -> None:
     """Size the output for ``nO`` moves: set the dimension before
-    initialization, or grow / shrink an initialized output layer (new moves
-    get zero weights, so existing predictions are unchanged).
+    initialization, or resize an initialized output layer. Output ``j`` of
+    the resized layer takes the weights of the old output ``source_rows[j]``
+    (new moves, ``-1``, start at zero, so existing predictions are kept
+    whatever the new move numbering).
 
     model (Model): a ``plait.TransitionBasedParser.v2`` model.
     nO (int): the number of moves.
+    source_rows (Sequence[int] | None): per new output, its old output or -1;
+        None keeps outputs ``0 .. min(old, nO) - 1`` in place.
     """
     out = model.get_ref("output_layer")
     has_upper = model.attrs["has_upper"]
@@ -248,19 +254,25 @@ def set_n_moves(model: Model, nO: int) -> None:
         model.set_dim("nO", nO, force=True)
         return
     old = out.get_dim("nO")
-    if old == nO:
+    if source_rows is None:
+        source_rows = [j if j < old else -1 for j in range(nO)]
+    source = np.asarray(source_rows, dtype=np.int64)
+    if len(source) != nO or (source >= old).any():
+        raise ValueError(f"set_n_moves: source_rows must give {nO} rows in -1..{old - 1}")
+    if old == nO and (source == np.arange(nO)).all():
         return
+    new_rows = np.flatnonzero(source >= 0)
+    old_rows = source[new_rows]
     # thinc refuses to change the dimension of a layer with weights: build a
     # new layer of the new size, copy the weights that stay, swap it in.
     ops = model.ops
-    keep = min(old, nO)
     if has_upper:
         W, b = out.get_param("W"), out.get_param("b")
         new = Linear(nO=nO, nI=W.shape[1], init_W=zero_init)
         new_W = ops.alloc2f(nO, W.shape[1])
         new_b = ops.alloc1f(nO)
-        new_W[:keep] = W[:keep]
-        new_b[:keep] = b[:keep]
+        new_W[new_rows] = W[old_rows]
+        new_b[new_rows] = b[old_rows]
         new.set_param("W", new_W)
         new.set_param("b", new_b)
         refs = ("upper", "output_layer")
@@ -271,9 +283,9 @@ def set_n_moves(model: Model, nO: int) -> None:
         new_W = ops.alloc4f(nF, nO, nP, nI)
         new_b = ops.alloc2f(nO, nP)
         new_pad = ops.alloc4f(1, nF, nO, nP)
-        new_W[:, :keep] = W[:, :keep]
-        new_b[:keep] = b[:keep]
-        new_pad[:, :, :keep] = pad[:, :, :keep]
+        new_W[:, new_rows] = W[:, old_rows]
+        new_b[new_rows] = b[old_rows]
+        new_pad[:, :, new_rows] = pad[:, :, old_rows]
         new.set_param("W", new_W)
         new.set_param("b", new_b)
         new.set_param("pad", new_pad)
@@ -286,7 +298,7 @@ def set_n_moves(model: Model, nO: int) -> None:
 
 
 def forward(model: Model, docs: list[Any], is_train: bool) -> tuple[ParserStepModel, Callable]:
-    projected = model.get_ref("projected")
+    projected = model.get_ref("tok2vec")
     lower = model.get_ref("lower")
     X, bp_X = projected(docs, is_train)
     P, bp_P = lower(X, is_train)
