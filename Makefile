@@ -26,6 +26,7 @@ test-fast: install
 
 lint: install
 	$(PY) -m ruff check core plugins tests bench
+	$(PY) -m mypy
 
 bench: install
 	$(MAKE) -C bench

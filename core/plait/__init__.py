@@ -12,7 +12,7 @@ from typing import Any
 from .about import __version__
 
 _LAZY = {
-    "registry": "plait._registry:registry",
+    "registry": "plait.plugins._registry:registry",
     "blank": "plait.language:blank",
     "load": "plait.language:load",
     "Language": "plait.language:Language",

@@ -29,7 +29,7 @@ class PlaitOps(NumpyOps):
 
     name = "plait"
 
-    def gemm(  # type: ignore[override]
+    def gemm(
         self,
         x: Any,
         y: Any,
@@ -56,8 +56,9 @@ class PlaitOps(NumpyOps):
 
 
 # thinc's get_ops()/registry find ops classes by name in its "ops" registry.
-if "PlaitOps" not in registry.ops.get_all():
-    registry.ops.register("PlaitOps", func=PlaitOps)
+ops_registry: Any = registry.ops  # a catalogue Registry, typed as a Decorator by thinc
+if "PlaitOps" not in ops_registry.get_all():
+    ops_registry.register("PlaitOps", func=PlaitOps)
 
 
 def default_cpu_ops() -> Ops:

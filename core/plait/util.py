@@ -9,7 +9,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from ._registry import registry
+from .plugins._registry import registry
 from .tokenizer import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
 _LAZY = {

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from plait import _entry_points, registry
+from plait import registry
+from plait.plugins import _entry_points
 
 OUR_DISTRIBUTIONS = {"plait", "plait-pipes", "plait-readers", "plait-augmenters"}
 
@@ -27,7 +28,7 @@ def _ours() -> list[tuple[str, str, str]]:
 @pytest.mark.parametrize(("dist", "group", "name"), _ours(), ids=lambda v: str(v))
 def test_entry_point_loads(dist, group, name):
     if group == "plait":
-        from plait._hooks import plugin_manager
+        from plait.plugins._hooks import plugin_manager
 
         names = [n for n, _ in plugin_manager().list_name_plugin()]
         assert f"{dist}:{name}" in names
@@ -64,13 +65,65 @@ def test_registry_snapshot(name):
     assert not missing, f"registry {name} lacks {sorted(missing)}"
 
 
-def test_missing_factory_hint_depends_on_what_is_installed():
-    from plait._registry import _provider_hint
+# Names the providers table maps to plait-pipes before plait-pipes registers
+# them (the parser and NER are being added there).
+PENDING = {("factories", "parser"), ("factories", "ner")}
 
-    # plait-pipes is installed here but has no parser yet: no "pip install" advice.
-    hint = _provider_hint("parser")
-    assert "does not provide it" in hint and "pip install" not in hint
-    assert _provider_hint("plait.WandbLogger.v1") == (
-        " It is provided by 'plait-loggers-wandb': run `pip install plait-loggers-wandb`."
-    )
-    assert _provider_hint("my_own_thing") == ""
+
+def test_providers_table_lists_only_what_each_distribution_provides():
+    from plait.plugins._registry import PROVIDERS
+
+    groups = _entry_points.groups()
+    wrong = []
+    for reg_name, names in PROVIDERS.items():
+        for name, dist in names.items():
+            provided = {ep.name for d, ep in groups.get(f"plait_{reg_name}", []) if d == dist}
+            if name not in provided and (reg_name, name) not in PENDING:
+                wrong.append((reg_name, name, dist))
+    assert wrong == []
+
+
+def test_missing_name_hint_depends_on_what_is_installed(monkeypatch):
+    from plait.plugins import _registry
+
+    # Installed but not (yet) providing it: no install advice at all.
+    monkeypatch.setitem(_registry.PROVIDERS["factories"], "no_such_pipe", "plait-pipes")
+    hint = _registry.provider_hint("factories", "no_such_pipe")
+    assert "does not provide it" in hint and "pip install" not in hint and "install it" not in hint
+    # Not installed: the hint names the folder of the plait repository, never
+    # `pip install` of a name that no package index serves.
+    monkeypatch.setitem(_registry.REPO_FOLDERS, "plait-not-installed", "plugins/nothing")
+    monkeypatch.setitem(_registry.PROVIDERS["factories"], "nothing", "plait-not-installed")
+    hint = _registry.provider_hint("factories", "nothing")
+    assert "plugins/nothing in the plait repository" in hint and "pip install" not in hint
+    assert _registry.provider_hint("factories", "my_own_thing") == ""
+    # The same name in another registry is another function.
+    assert _registry.provider_hint("converters", "tagger") == ""
+
+
+def test_missing_factory_error_names_the_provider(monkeypatch):
+    from plait.errors import RegistryError
+    from plait.plugins import _registry
+
+    monkeypatch.setitem(_registry.PROVIDERS["factories"], "no_such_pipe", "plait-pipes")
+    with pytest.raises(RegistryError, match="belongs to plait-pipes"):
+        registry.factories.get("no_such_pipe")
+
+
+def _factory_entry_points() -> list[tuple[str, str]]:
+    return sorted((dist, ep.name) for dist, ep in _entry_points.groups().get("plait_factories", [])
+                  if dist in OUR_DISTRIBUTIONS)
+
+
+@pytest.mark.parametrize(("dist", "name"), _factory_entry_points(), ids=lambda v: str(v))
+def test_factory_entry_point_name_is_the_factory_name(dist, name):
+    # Language.factory records the name the factory registers itself under;
+    # an entry point listed under another name would create components whose
+    # meta (and config) name a factory that does not exist.
+    from plait.language import Language
+
+    func = registry.factories.get(name)
+    meta = getattr(func, "__plait_factory_meta__", None)
+    assert meta is not None, f"{dist}: entry point '{name}' is not decorated with Language.factory"
+    assert meta.factory == name
+    assert Language.get_factory_meta(name).factory == name

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from plait._registry import registry
+from plait import registry
 from plait.errors import UsageError
 from plait.scorer import PRFScore, ROCAUCScore, Scorer, roc_auc
 from plait.tokens import Doc

@@ -39,7 +39,7 @@ def _register_plugin_commands() -> None:
     if _commands_registered:
         return
     _commands_registered = True
-    from .._hooks import plugin_manager
+    from ..plugins._hooks import plugin_manager
 
     pm = plugin_manager()
     for impl in pm.hook.register_commands.get_hookimpls():

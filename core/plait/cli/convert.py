@@ -58,8 +58,9 @@ def _load_converter(name: str) -> Any:
         return registry.converters.get(name)
     except RegistryError as err:
         raise UsageError(
-            f"--converter {name}: {err} Converters come from installed plugins "
-            f"(`pip install plait-readers` provides conllu, iob, ner, jsonl, json)."
+            f"--converter {name}: {err} Converters come from installed plugins (the plait-readers "
+            f"distribution, plugins/readers in the plait repository, provides conllu, iob, ner, "
+            f"jsonl, json)."
         ) from None
 
 

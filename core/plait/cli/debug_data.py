@@ -2,7 +2,7 @@
 
 Reads the corpora the config names (``[training] train_corpus`` /
 ``dev_corpus``) with the pipeline the config builds, prints the stats and
-runs the checks in ``plait._debug_data_checks``; exits 1 when an error is
+runs the checks in ``plait.training.data_checks``; exits 1 when an error is
 found. ``--verbose`` shows examples of each problem.
 """
 
@@ -32,9 +32,9 @@ def debug_data(
     code_paths (list[str]): Python files to import first.
     verbose (bool): show examples of each problem.
     """
-    from .. import _debug_data_checks as checks
     from ..config import import_code, interpolate, load_config
     from ..language import Language
+    from ..training import data_checks as checks
     from ..training.initialize import resolve_dot_names
 
     out = stdout or sys.stdout

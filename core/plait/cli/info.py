@@ -14,9 +14,9 @@ def collect_info() -> dict[str, Any]:
     """Everything `plait info` shows, as a dict (tests and --json use it)."""
     from importlib import metadata
 
-    from .. import _entry_points
-    from .._hooks import plugin_manager
     from ..about import __version__
+    from ..plugins import _entry_points
+    from ..plugins._hooks import plugin_manager
 
     def version(dist: str) -> str:
         try:

@@ -56,8 +56,8 @@ def _shared_upstreams(
     when two or more components of the pipeline can listen to it. With
     `separate`, none is added, and listing one is a contradiction.
     """
-    from .._hooks import plugin_manager
     from ..errors import UsageError
+    from ..plugins._hooks import plugin_manager
 
     listeners: dict[str, list[str]] = {}
     results = plugin_manager().hook.init_config_listeners(
@@ -106,9 +106,9 @@ def init_config(
     """
     from confection import Config
 
-    from .._hooks import plugin_manager
-    from .._registry import registry
     from ..errors import RegistryError, UsageError, did_you_mean
+    from ..plugins._hooks import plugin_manager
+    from ..plugins._registry import registry
 
     if optimize not in OPTIMIZE_CHOICES:
         raise UsageError(f"--optimize must be one of {', '.join(OPTIMIZE_CHOICES)}, not '{optimize}'.")
@@ -151,8 +151,8 @@ def init_config(
 
 def fill_config_object(config: Any) -> Any:
     """Fill every default by building the pipeline from the config."""
-    from .._registry import registry
     from ..errors import ConfigError, RegistryError
+    from ..plugins._registry import registry
 
     lang = config.get("nlp", {}).get("lang")
     if not lang:

@@ -164,7 +164,7 @@ def _read_meta_override(path: Path) -> dict[str, Any]:
 def _bundle_code(data_dir: Path, existing: Any, code_files: list[Path]) -> list[str]:
     """Copy the --code files into ``data_dir/code``; RETURNS the meta "code" list."""
     from .. import fs
-    from .._language_io import CODE_DIR
+    from ..language._io import CODE_DIR
 
     listed = [existing] if isinstance(existing, str) else list(existing or [])
     listed = [str(rel) for rel in listed]
@@ -181,9 +181,9 @@ def _requirements(input_dir: Path, meta: dict[str, Any]) -> list[str]:
     factories and registered functions, each at least at its installed version."""
     from importlib import metadata
 
-    from .. import _entry_points
     from ..about import __version__
     from ..config import load_config
+    from ..plugins import _entry_points
 
     spec = str(meta.get("plait_version") or "")
     requirements = [f"plait{spec}" if _SPEC_RE.match(spec) else f"plait>={__version__}"]

@@ -20,7 +20,7 @@ from ..errors import ConfigError, PlaitError, RegistryError, did_you_mean
 
 
 def _registry():
-    from .._registry import registry
+    from ..plugins._registry import registry
 
     return registry
 

@@ -94,7 +94,7 @@ class SpanGroups(dict):
             value = SpanGroup(self.doc, name=key, spans=value)
         super().__setitem__(key, value)
 
-    def setdefault(self, key: str, default: Any = None) -> SpanGroup:  # type: ignore[override]
+    def setdefault(self, key: str, default: Any = None) -> SpanGroup:
         if key not in self:
             self[key] = default if default is not None else []
         return self[key]

@@ -73,7 +73,7 @@ class Token:
     def __repr__(self) -> str:
         return self.text
 
-    __str__ = text.fget  # type: ignore[assignment]
+    __str__ = text.fget  # type: ignore[attr-defined]  # a property, which mypy reads as the getter
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Token) and other.doc is self.doc and other.i == self.i

@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar, Union
 
 from ..errors import UsageError
+from ..plugins.protocols import Batcher
 
 ItemT = TypeVar("ItemT")
 Sizing = Union[int, Sequence[int], Any]
-BatcherT = Callable[[Iterable[ItemT]], Iterable[list[ItemT]]]
 
 
 def _size_iter(size: Sizing) -> Iterator[float]:
@@ -30,9 +30,9 @@ def _size_iter(size: Sizing) -> Iterator[float]:
             raise UsageError(f"batch size must be at least 1, got {size}")
         return itertools.repeat(size)
     try:
-        from thinc.api import Schedule
+        from thinc.api import Schedule  # type: ignore[attr-defined]  # not in thinc's stubs
     except ImportError:  # pragma: no cover - thinc < 8.2
-        Schedule = ()  # type: ignore[assignment]  # noqa: N806
+        Schedule = ()  # noqa: N806
     if Schedule and isinstance(size, Schedule):
         return (size(step=step) for step in itertools.count())
     if hasattr(size, "__iter__") or hasattr(size, "__next__"):
@@ -185,12 +185,12 @@ def minibatch_by_padded_size(
 
 def configure_minibatch(
     size: Sizing, get_length: Callable[[Any], int] | None = None
-) -> BatcherT:
+) -> Batcher:
     """``plait.batch_by_sequence.v1``: batches of ``size`` items.
 
     size (Union[int, Schedule, Iterable[int]]): items per batch.
     get_length (Optional[Callable[[Any], int]]): unused; kept for spaCy's signature.
-    RETURNS (Callable[[Iterable[Any]], Iterable[List[Any]]]): the batcher.
+    RETURNS (Batcher): the batcher.
     """
 
     def batcher(items: Iterable[Any]) -> Iterator[list[Any]]:
@@ -205,14 +205,14 @@ def configure_minibatch_by_words(
     tolerance: float,
     discard_oversize: bool,
     get_length: Callable[[Any], int] | None = None,
-) -> BatcherT:
+) -> Batcher:
     """``plait.batch_by_words.v1``: batches of about ``size`` words.
 
     size (Union[int, Schedule, Iterable[int]]): target words per batch.
     tolerance (float): how far a batch may exceed the target.
     discard_oversize (bool): drop sequences longer than the target.
     get_length (Optional[Callable[[Any], int]]): the length of a sequence.
-    RETURNS (Callable[[Iterable[Any]], Iterable[List[Any]]]): the batcher.
+    RETURNS (Batcher): the batcher.
     """
     length = get_length or len
 
@@ -231,14 +231,14 @@ def configure_minibatch_by_padded_size(
     buffer: int,
     discard_oversize: bool,
     get_length: Callable[[Any], int] | None = None,
-) -> BatcherT:
+) -> Batcher:
     """``plait.batch_by_padded.v1``: batches under a padded-size budget.
 
     size (Union[int, Schedule, Iterable[int]]): padded size per batch.
     buffer (int): how many sequences to sort at a time.
     discard_oversize (bool): drop sequences longer than ``size``.
     get_length (Optional[Callable[[Any], int]]): the length of a sequence.
-    RETURNS (Callable[[Iterable[Any]], Iterable[List[Any]]]): the batcher.
+    RETURNS (Batcher): the batcher.
     """
     length = get_length or len
 

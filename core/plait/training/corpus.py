@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Union
 
 from ..errors import DataError
-from ._data_checks import located, where
+from ..plugins.protocols import Augmenter, Reader
+from .data_checks import located, where
 from .example import Example
 
 FILE_TYPE = ".plait"
@@ -61,7 +62,7 @@ class Corpus:
         the predicted tokenization instead of the tokenizer.
     max_length (int): documents this long or longer are split into sentences
         (sentences still too long are skipped); 0: no limit.
-    augmenter (Optional[Callable[[Language, Example], Iterable[Example]]]):
+    augmenter (Optional[Augmenter]):
         yields the examples to use for each example read.
     shuffle (bool): read everything and shuffle the documents.
     """
@@ -73,7 +74,7 @@ class Corpus:
         limit: int = 0,
         gold_preproc: bool = False,
         max_length: int = 0,
-        augmenter: Callable[[Any, Example], Iterable[Example]] | None = None,
+        augmenter: Augmenter | None = None,
         shuffle: bool = False,
     ) -> None:
         if path is None:
@@ -106,7 +107,7 @@ class Corpus:
                     for aug in self.augmenter(nlp, eg):
                         if aug.doc_index is None:  # a new Example from the augmenter
                             aug.doc_index = index
-                            aug.doc_source = loc
+                            aug.doc_source = loc  # type: ignore[attr-defined]  # set by readers only
                         yield aug
         except Exception as err:
             raise located(err, where(None, loc, index, ref.text if ref is not None else None))  # noqa: B904
@@ -150,7 +151,7 @@ class Corpus:
         else:
             pred = nlp.make_doc(ref.text)
         eg = Example(pred, ref, doc_index=index)
-        eg.doc_source = loc  # the file, for error messages (doc_index is per file)
+        eg.doc_source = loc  # type: ignore[attr-defined]  # the file, for error messages (doc_index is per file)
         try:  # zero-cost in CPython 3.11 unless it raises
             eg.alignment  # noqa: B018 - computed once here, reused every step
         except DataError as err:
@@ -164,16 +165,16 @@ def create_docbin_reader(
     gold_preproc: bool,
     max_length: int = 0,
     limit: int = 0,
-    augmenter: Callable | None = None,
-) -> Callable[[Any], Iterable[Example]]:
+    augmenter: Augmenter | None = None,
+) -> Reader:
     """``plait.Corpus.v1``: a Corpus over a ``.plait`` file or folder.
 
     path (Optional[Path]): the file or folder.
     gold_preproc (bool): use the reference tokenization.
     max_length (int): split or skip documents this long (0: no limit).
     limit (int): stop after this many documents (0: all).
-    augmenter (Optional[Callable]): the data augmentation callback.
-    RETURNS (Callable[[Language], Iterable[Example]]): the corpus.
+    augmenter (Optional[Augmenter]): the data augmentation callback.
+    RETURNS (Reader): the corpus, ``(nlp) -> Iterable[Example]``.
     """
     if path is None:
         raise DataError(f"the corpus path is None. {_PATH_HINT}")

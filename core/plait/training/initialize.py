@@ -19,8 +19,8 @@ from thinc.api import fix_random_seed, set_gpu_allocator
 from ..config import resolve
 from ..errors import ConfigError, DataError, did_you_mean
 from ..ops import setup_device
-from ._data_checks import check_examples, check_frozen_labels, checked_stream, read_corpus
 from .corpus import _PATH_HINT, FILE_TYPE
+from .data_checks import check_examples, check_frozen_labels, checked_stream, read_corpus
 
 
 @dataclass

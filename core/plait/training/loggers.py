@@ -11,20 +11,19 @@ them when asked) and can also write every evaluation as a JSON line.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from contextvars import ContextVar
 from pathlib import Path
 from typing import IO, Any
 
 import srsly
 
+from ..plugins.protocols import Finalize, Logger, LogStep
+
 # Set by the training driver while a resumed run sets up its logger, so that
 # file-writing loggers append to the interrupted run's log instead of
 # truncating it. Third-party loggers may read it too.
 RESUMING: ContextVar[bool] = ContextVar("plait_logger_resuming", default=False)
 
-LogStep = Callable[[dict[str, Any] | None], None]
-Finalize = Callable[[], None]
 
 
 def _table_row(widths: list[int], cells: list[str], aligns: list[str]) -> str:
@@ -38,13 +37,13 @@ def console_logger(
     progress_bar: bool = False,
     console_output: bool = True,
     output_file: Path | str | None = None,
-) -> Callable[[Any, IO, IO], tuple[LogStep, Finalize]]:
+) -> Logger:
     """Create the console logger.
 
     progress_bar (bool): show a tqdm bar counting steps to the next evaluation.
     console_output (bool): print the score table to stdout.
     output_file (Optional[Path]): also append each evaluation as a JSON line here.
-    RETURNS (Callable): the setup function ``setup(nlp, stdout, stderr)``.
+    RETURNS (Logger): the setup function ``setup(nlp, stdout, stderr)``.
     """
 
     def setup_printer(nlp: Any, stdout: IO = sys.stdout, stderr: IO = sys.stderr) -> tuple[LogStep, Finalize]:

@@ -20,8 +20,9 @@ from typing import IO, Any
 from thinc.api import Optimizer
 
 from ..errors import ConfigError, DataError
+from ..plugins.protocols import Batcher, Reader
 from . import checkpoint as ckpt
-from ._data_checks import checked_stream
+from .data_checks import checked_stream
 from .loggers import RESUMING
 
 DIR_MODEL_BEST = "model-best"
@@ -30,8 +31,8 @@ DIR_MODEL_LAST = "model-last"
 
 def create_train_batches(
     nlp: Any,
-    corpus: Callable[[Any], Iterable[Any]],
-    batcher: Callable[[Iterable[Any]], Iterable[list[Any]]],
+    corpus: Reader,
+    batcher: Batcher,
     max_epochs: int,
     *,
     examples: list[Any] | None = None,
@@ -166,7 +167,7 @@ def train_while_improving(
         if "rng" in resume:
             ckpt.set_rng_state(resume["rng"])
     start_time = timer()
-    drop = float(dropout) if dropouts is None else 0.0
+    drop = float(dropout) if dropouts is None else 0.0  # type: ignore[arg-type]  # a float when dropouts is None
     step = start_step
     for epoch, batch in train_data:
         if before_update is not None:
@@ -237,7 +238,7 @@ def update_meta(nlp: Any, score_weights: dict[str, Any], info: dict[str, Any]) -
 def train(
     nlp: Any,
     training: dict[str, Any],
-    train_corpus: Callable[[Any], Iterable[Any]],
+    train_corpus: Reader,
     dev_examples: list[Any],
     *,
     output_path: Path | None = None,

@@ -5,13 +5,16 @@ variants in one augmenter, each applied to its own share of the examples
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from ._example_dict import rebuild
 from .lower_case import check_level
 from .orth_variants import OrthVariants, _check_rules, make_orth_variants
 from .whitespace import DEFAULT_WHITESPACE, insert_whitespace
+
+if TYPE_CHECKING:
+    from plait.plugins.protocols import Augmenter
 
 
 def create_combined_augmenter(
@@ -21,7 +24,7 @@ def create_combined_augmenter(
     whitespace_level: float = 0.0,
     whitespace_per_token: float = 0.05,
     whitespace_variants: list[str] | None = None,
-) -> Callable[[Any, Any], Iterator[Any]]:
+) -> Augmenter:
     """Combine lower-casing, orth variants and whitespace insertion.
 
     lower_level (float): share of examples lower-cased.
@@ -30,7 +33,7 @@ def create_combined_augmenter(
     whitespace_level (float): share of examples given extra whitespace tokens.
     whitespace_per_token (float): chance of a whitespace token after each token.
     whitespace_variants (list[str] | None): the whitespace strings to insert.
-    RETURNS (Callable[[Language, Example], Iterator[Example]]): the augmenter.
+    RETURNS (Augmenter): the augmenter, ``(nlp, example) -> Iterator[Example]``.
     """
     for key, value in (("lower_level", lower_level), ("orth_level", orth_level),
                        ("whitespace_level", whitespace_level),

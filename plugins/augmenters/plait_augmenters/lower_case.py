@@ -4,12 +4,15 @@ model does not learn that capitalisation always carries the signal."""
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from plait.errors import ConfigError
 
 from ._example_dict import rebuild
+
+if TYPE_CHECKING:
+    from plait.plugins.protocols import Augmenter
 
 
 def check_level(name: str, value: float, key: str = "level") -> None:
@@ -18,11 +21,11 @@ def check_level(name: str, value: float, key: str = "level") -> None:
         raise ConfigError(f"[corpora.train.augmenter] {key}: {name} needs a share between 0 and 1, got {value}")
 
 
-def create_lower_casing_augmenter(level: float) -> Callable[[Any, Any], Iterator[Any]]:
+def create_lower_casing_augmenter(level: float) -> Augmenter:
     """Lower-case ``level`` (0..1) of the examples; the others pass through.
 
     level (float): the share of examples to lower-case.
-    RETURNS (Callable[[Language, Example], Iterator[Example]]): the augmenter.
+    RETURNS (Augmenter): the augmenter, ``(nlp, example) -> Iterator[Example]``.
     """
     check_level("plait.lower_case.v1", level)
 

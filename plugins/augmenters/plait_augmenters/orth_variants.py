@@ -18,26 +18,29 @@ annotation (tags, heads, entities) still lines up.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from plait.errors import ConfigError
 
 from ._example_dict import rebuild
 from .lower_case import check_level
 
+if TYPE_CHECKING:
+    from plait.plugins.protocols import Augmenter
+
 OrthVariants = dict[str, list[dict[str, Any]]]
 
 
 def create_orth_variants_augmenter(
     level: float, lower: float, orth_variants: OrthVariants | None = None
-) -> Callable[[Any, Any], Iterator[Any]]:
+) -> Augmenter:
     """Augment ``level`` of the examples with orth variants.
 
     level (float): the share (0..1) of examples to augment.
     lower (float): the share of augmented examples that are also lower-cased.
     orth_variants (dict | None): {"single": [...], "paired": [...]} rules.
-    RETURNS (Callable[[Language, Example], Iterator[Example]]): the augmenter.
+    RETURNS (Augmenter): the augmenter, ``(nlp, example) -> Iterator[Example]``.
     """
     check_level("plait.orth_variants.v1", level)
     check_level("plait.orth_variants.v1", lower, "lower")

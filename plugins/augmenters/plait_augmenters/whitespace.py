@@ -8,11 +8,14 @@ never placed inside an entity."""
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from ._example_dict import rebuild
 from .lower_case import check_level
+
+if TYPE_CHECKING:
+    from plait.plugins.protocols import Augmenter
 
 DEFAULT_WHITESPACE = ["\n", "  ", "\n\n", "\t"]
 
@@ -22,13 +25,13 @@ _FILL = {"TAG": "_SP", "POS": "SPACE", "MORPH": "", "DEP": "dep", "SENT_START": 
 
 def create_whitespace_variant_augmenter(
     level: float, per_token: float = 0.05, whitespace_variants: list[str] | None = None
-) -> Callable[[Any, Any], Iterator[Any]]:
+) -> Augmenter:
     """Insert whitespace tokens into ``level`` of the examples.
 
     level (float): the share (0..1) of examples augmented.
     per_token (float): the chance of a whitespace token after each token.
     whitespace_variants (list[str] | None): the strings to insert.
-    RETURNS (Callable[[Language, Example], Iterator[Example]]): the augmenter.
+    RETURNS (Augmenter): the augmenter, ``(nlp, example) -> Iterator[Example]``.
     """
     check_level("plait.whitespace_variants.v1", level)
     check_level("plait.whitespace_variants.v1", per_token, "per_token")

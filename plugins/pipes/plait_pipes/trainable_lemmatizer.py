@@ -249,7 +249,7 @@ class EditTreeLemmatizer(TokenClassifier):
         """
         return sequence_loss(self.model.ops, scores, self._gold(list(examples)))
 
-    def _gold(self, examples: list[Any]) -> np.ndarray:  # type: ignore[override]
+    def _gold(self, examples: list[Any]) -> np.ndarray:
         if not examples:
             return np.zeros(0, dtype=np.int64)
         orth = np.concatenate([eg.predicted.to_array(ORTH) for eg in examples])

@@ -24,13 +24,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from conllu.exceptions import ParseException
 from conllu.parser import DEFAULT_FIELD_PARSERS, DEFAULT_FIELDS, parse_comment_line, parse_line
 from plait.errors import DataError
 
 from ._records import OnInvalid, SentRecord, build_docs, guarded, open_lines
+
+if TYPE_CHECKING:
+    from plait.plugins.protocols import Converter
 
 # Keep FEATS and MISC as the raw strings: the Doc takes "A=B|C=D" morph
 # strings as they are, and MISC is only searched for two keys. Skipping
@@ -268,3 +271,7 @@ def _merge_mwts(rec: SentRecord, mwts: list[tuple[int, int, str, bool]]) -> Sent
         if rec.ents is not None:
             out.ents.append(rec.ents[i])  # type: ignore[union-attr]
     return out
+
+
+if TYPE_CHECKING:  # mypy checks each converter against the converters contract
+    _conllu_to_docs: Converter = conllu_to_docs

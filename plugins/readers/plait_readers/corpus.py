@@ -9,15 +9,18 @@ so an epoch never holds the whole file in memory.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import srsly
 from plait.errors import DataError
 
 from ._records import open_lines, records_to_doc
 from .jsonl import record_to_sent
+
+if TYPE_CHECKING:
+    from plait.plugins.protocols import Reader
 
 
 def _path(path: str | Path, reader: str) -> Path:
@@ -29,14 +32,14 @@ def _path(path: str | Path, reader: str) -> Path:
 
 def create_jsonl_corpus(
     path: str | Path, min_length: int = 0, max_length: int = 0, limit: int = 0
-) -> Callable[[Any], Iterator[Any]]:
+) -> Reader:
     """Raw text for pretraining, one ``{"text": ...}`` per line.
 
     path (str | Path): the JSONL file.
     min_length (int): skip texts with fewer tokens (0: no minimum).
     max_length (int): skip texts with more tokens (0: no maximum).
     limit (int): stop after this many texts (0: all).
-    RETURNS (Callable[[Language], Iterator[Example]]): the corpus.
+    RETURNS (Reader): the corpus, ``(nlp) -> Iterator[Example]``.
     """
     file = _path(path, "plait.JsonlCorpus.v1")
 
@@ -69,13 +72,13 @@ def create_jsonl_corpus(
 
 def create_jsonl_examples(
     path: str | Path, max_length: int = 0, limit: int = 0
-) -> Callable[[Any], Iterator[Any]]:
+) -> Reader:
     """Annotated JSONL records (see ``plait_readers.jsonl``) as training Examples.
 
     path (str | Path): the JSONL file.
     max_length (int): skip records with more tokens (0: no maximum).
     limit (int): stop after this many records (0: all).
-    RETURNS (Callable[[Language], Iterator[Example]]): the corpus.
+    RETURNS (Reader): the corpus, ``(nlp) -> Iterator[Example]``.
     """
     file = _path(path, "plait.JsonlExamples.v1")
 

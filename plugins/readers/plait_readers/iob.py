@@ -23,11 +23,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from plait.errors import DataError
 
 from ._records import OnInvalid, SentRecord, build_docs, guarded, open_lines, spaces_from_text
+
+if TYPE_CHECKING:
+    from plait.plugins.protocols import Converter
 
 _TAG_RE = re.compile(r"^(O|[BIELSU]-\S+)$")
 _SENT_END = {".", "!", "?", "...", "!!", "??", "?!"}
@@ -267,3 +270,8 @@ def _segment(rec: SentRecord) -> list[SentRecord]:
             new_doc=rec.new_doc and k == 0,
         ))
     return out
+
+
+if TYPE_CHECKING:  # mypy checks each converter against the converters contract
+    _iob_to_docs: Converter = iob_to_docs
+    _ner_to_docs: Converter = ner_to_docs

@@ -25,12 +25,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import srsly
 from plait.errors import DataError
 
 from ._records import OnInvalid, SentRecord, build_docs, guarded, open_lines
+
+if TYPE_CHECKING:
+    from plait.plugins.protocols import Converter
 
 _TOKEN_ATTRS = ("tags", "pos", "morphs", "lemmas", "deps")
 
@@ -233,3 +236,8 @@ def _entity_tags(
         for i in range(first + 1, last + 1):
             tags[i] = "I-" + label
     return tags
+
+
+if TYPE_CHECKING:  # mypy checks each converter against the converters contract
+    _jsonl_to_docs: Converter = jsonl_to_docs
+    _json_to_docs: Converter = json_to_docs

@@ -6,9 +6,9 @@ import io
 import json
 from pathlib import Path
 
-from plait import _debug_data_checks as checks
 from plait.cli.convert import convert
 from plait.cli.debug_data import debug_data
+from plait.training.data_checks import _debug_data as checks
 
 CONFIG = """
 [paths]

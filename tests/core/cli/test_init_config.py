@@ -104,7 +104,7 @@ class _ThirdParty:
 
 
 def test_other_plugins_listeners_count_towards_sharing():
-    from plait._hooks import plugin_manager
+    from plait.plugins._hooks import plugin_manager
 
     pm = plugin_manager()
     plugin = _ThirdParty()

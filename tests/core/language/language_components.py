@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 from plait import attrs as A
-from plait._registry import registry
+from plait import registry
 from plait.language import Language
 from plait.pipe import Pipe, TrainablePipe
 from thinc.api import HashEmbed, Model, Softmax, chain, concatenate

@@ -17,11 +17,11 @@ import plait  # noqa: E402
 from _ewt import ewt_docbin  # noqa: E402
 from _train_setup import CODE, write_config  # noqa: E402
 from plait.config import import_code  # noqa: E402
-from plait.errors import ConfigError, DataError  # noqa: E402
+from plait.errors import ConfigError, DataError, DataWarning  # noqa: E402
 from plait.tokens import Doc, DocBin  # noqa: E402
 from plait.training import Example  # noqa: E402
-from plait.training._data_checks import DataWarning, check_examples  # noqa: E402
 from plait.training.corpus import Corpus  # noqa: E402
+from plait.training.data_checks import check_examples  # noqa: E402
 from plait.training.train import train  # noqa: E402
 
 PYTHON = sys.executable

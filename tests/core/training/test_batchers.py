@@ -116,7 +116,7 @@ compound = 2.0
 
 def test_batcher_resolves_from_config():
     from confection import Config
-    from plait._registry import registry
+    from plait import registry
 
     cfg = Config().from_str(BATCHER_CFG)
     batcher = registry.resolve(cfg)["training"]["batcher"]
@@ -128,7 +128,7 @@ def test_batcher_resolves_from_config():
 
 def test_sequence_batcher_with_generator_schedule_from_config():
     from confection import Config
-    from plait._registry import registry
+    from plait import registry
 
     @registry.schedules("test_plait_doubling.v1")
     def doubling(start: int = 1):

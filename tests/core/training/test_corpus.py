@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from _ewt_sentences import read_ewt
 from confection import Config
-from plait._registry import registry
+from plait import registry
 from plait.errors import DataError
 from plait.tokens import Doc, DocBin
 from plait.training import Corpus, Example
@@ -70,10 +70,28 @@ def test_limit_and_shuffle(corpus_dir, nlp):
     assert sorted(plain) == sorted(shuffled) and plain != shuffled
 
 
-def test_streams_lazily(corpus_dir, nlp):
+def test_streams_lazily(corpus_dir, nlp, monkeypatch):
+    # Record what the reader pulls from disk: a reader that loaded the corpus
+    # up front would open all three files before yielding the first Example.
+    opened: list[str] = []
+    decoded = [0]
+    original = DocBin.iter_from_disk
+
+    def spy(path, vocab, *args, **kwargs):
+        opened.append(path.name)
+        for doc in original(path, vocab, *args, **kwargs):
+            decoded[0] += 1
+            yield doc
+
+    monkeypatch.setattr(DocBin, "iter_from_disk", staticmethod(spy))
     stream = Corpus(corpus_dir)(nlp)
+    assert opened == []  # nothing is read before the first Example is asked for
     first = next(stream)
     assert isinstance(first, Example)
+    assert opened == ["z.plait"] and decoded[0] == 1
+    rest = list(stream)
+    assert opened == ["z.plait", "y.plait", "x.plait"]
+    assert len(rest) + 1 == decoded[0] == 120
 
 
 def test_gold_preproc_and_max_length(tmp_path, nlp, ewt_sents):

@@ -65,9 +65,36 @@ def test_console_output_off_prints_nothing():
     assert out.getvalue() == ""
 
 
+class _Terminal(io.StringIO):
+    """A stream that says it is a terminal (tqdm draws only on terminals)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
 def test_progress_bar_goes_to_stderr():
+    out, err = _Terminal(), _Terminal()
+    log_step, finalize = console_logger(progress_bar=True)(_NLP(), out, err)
+    log_step(INFO)
+    assert "0/2" in err.getvalue()  # eval_frequency = 2 steps to the next evaluation
+    log_step(None)  # tqdm redraws at most every 0.1 s: the count is not asserted
+    finalize()
+    # The table is on stdout, the bar never is.
+    assert "/2" not in out.getvalue()
+    assert out.getvalue().splitlines()[2].split()[:2] == ["1", "40"]
+
+
+def test_no_progress_bar_unless_asked_and_on_a_terminal():
+    err = _Terminal()
+    log_step, finalize = console_logger(progress_bar=False)(_NLP(), io.StringIO(), err)
+    log_step(INFO)
+    log_step(None)
+    finalize()
+    assert err.getvalue() == ""
+    # Asked for, but stderr is a file or a pipe (a log): no bar in it.
     err = io.StringIO()
     log_step, finalize = console_logger(progress_bar=True)(_NLP(), io.StringIO(), err)
     log_step(INFO)
     log_step(None)
     finalize()
+    assert err.getvalue() == ""

@@ -1,6 +1,6 @@
 """Counters behind every score: precision/recall/F and ROC AUC.
 
-Kept apart from ``scorer.py`` so the per-task score functions and the
+Kept apart so the per-task score functions (tokens, spans, cats) and the
 ``Scorer`` class share one definition of the arithmetic.
 """
 

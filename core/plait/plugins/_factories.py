@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import RegistryError, UsageError
 from ._registry import registry
-from .errors import RegistryError, UsageError
 
 META_ATTR = "__plait_factory_meta__"
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy
 
-from ._scoring_prf import PRFScore
+from ._prf import PRFScore
 
 
 def spans_x2y(example: Any, spans: Iterable[Any], allow_overlap: bool = False) -> list[tuple[str, int, int]]:
@@ -23,7 +23,7 @@ def spans_x2y(example: Any, spans: Iterable[Any], allow_overlap: bool = False) -
     Spans whose boundaries do not fall on reference token boundaries are
     dropped, as are spans overlapping an earlier one unless ``allow_overlap``.
     """
-    from .training.alignment import map_span
+    from ..training.alignment import map_span
 
     align = example.alignment
     out = []
@@ -43,7 +43,7 @@ def spans_x2y(example: Any, spans: Iterable[Any], allow_overlap: bool = False) -
 
 def gold_aligns(example: Any, start: int, end: int) -> bool:
     """Whether reference tokens [start, end) match whole predicted tokens."""
-    from .training.alignment import map_span
+    from ..training.alignment import map_span
 
     align = example.alignment
     return map_span(align.y2x, align.x2y, start, end) is not None

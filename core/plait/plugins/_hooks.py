@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pluggy
 
-from . import _entry_points, hookspecs
-from .errors import PluginError
+from .. import hookspecs
+from ..errors import PluginError
+from . import _entry_points
 
 _manager: pluggy.PluginManager | None = None
 

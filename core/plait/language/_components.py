@@ -1,58 +1,27 @@
-"""Pipeline management of ``Language``: adding, creating, sourcing, removing,
+"""The components part of ``Language``: adding, creating, sourcing, removing,
 renaming, replacing, enabling and disabling components.
 
-Mixed into ``Language``; the component list lives in ``self._components``
-(ordered ``(name, component)`` pairs), with each component's factory
-metadata in ``self._pipe_meta`` and filled config in ``self._pipe_configs``.
+It edits the state declared in :class:`LanguageState`: ``_components``
+(ordered ``(name, component)`` pairs), ``_pipe_meta`` (each component's
+factory metadata), ``_pipe_configs`` (its filled config) and ``_disabled``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from confection import Config
 
-from ._factories import get_factory_meta
-from ._language_config import copy_config
-from .errors import UsageError, did_you_mean
-
-if TYPE_CHECKING:
-    from .language import Language
-
-
-def resolve_config(config: dict[str, Any], *, validate: bool = True) -> dict[str, Any]:
-    """Resolve registered functions (plait.config.resolve, located errors)."""
-    from .config import resolve
-
-    return resolve(config, validate=validate)
+from ..config import fill, resolve
+from ..errors import UsageError
+from ..plugins._factories import get_factory_meta
+from ._config import copy_config
+from ._state import LanguageState
 
 
-def _fill(config: dict[str, Any], *, validate: bool = True) -> Config:
-    from .config import fill
-
-    return fill(config, validate=validate)
-
-
-class PipelineMixin:
+class ComponentsPart(LanguageState):
     """Component management of ``Language``."""
-
-    # Pipeline management ------------------------------------------------
-    def _missing_component(self, name: str) -> str:
-        names = self.component_names
-        return (f"no component '{name}' in the pipeline.{did_you_mean(name, names)} "
-                f"Components: {', '.join(names) or 'none'}.")
-
-    def get_pipe(self, name: str) -> Any:
-        """RETURNS (Callable): component ``name`` (enabled or disabled)."""
-        for pipe_name, proc in self._components:
-            if pipe_name == name:
-                return proc
-        raise UsageError(self._missing_component(name))
-
-    def has_pipe(self, name: str) -> bool:
-        """RETURNS (bool): whether a component called ``name`` exists."""
-        return name in self.component_names
 
     def create_pipe(
         self,
@@ -84,8 +53,8 @@ class PipelineMixin:
         # Resolve under a top-level key (confection cannot resolve a bare
         # reference) with the nlp and name the factory receives.
         block = {**cfg, "@factories": factory_name}
-        resolved = resolve_config({"components": {name: {**block, "nlp": self, "name": name}}}, validate=validate)
-        filled = _fill({"components": {name: {**block, "nlp": None, "name": name}}}, validate=False)
+        resolved = resolve({"components": {name: {**block, "nlp": self, "name": name}}}, validate=validate)
+        filled = fill({"components": {name: {**block, "nlp": None, "name": name}}}, validate=False)
         filled_block = dict(filled["components"][name])
         for key in ("@factories", "nlp", "name"):
             filled_block.pop(key, None)
@@ -106,7 +75,7 @@ class PipelineMixin:
         after: str | int | None = None,
         first: bool | None = None,
         last: bool | None = None,
-        source: Language | None = None,
+        source: LanguageState | None = None,
         config: dict[str, Any] | None = None,
         raw_config: Any = None,
         validate: bool = True,
@@ -145,10 +114,9 @@ class PipelineMixin:
         self._link_components()
         return pipe_component
 
-    def _create_pipe_from_source(self, source_name: str, source: Language, *, name: str) -> tuple[Any, str]:
-        from .language import Language
-
-        if not isinstance(source, Language):
+    def _create_pipe_from_source(self, source_name: str, source: LanguageState, *,
+                                 name: str) -> tuple[Any, str]:
+        if not isinstance(source, LanguageState):
             raise UsageError(f"add_pipe: source must be a Language object, not {type(source).__name__}")
         if source_name not in source.component_names:
             raise UsageError(f"add_pipe(source=...): {source._missing_component(source_name)}")
@@ -289,21 +257,12 @@ class PipelineMixin:
         disable_l = [n for n in disable_l if n not in self._disabled]
         return DisabledPipes(self, disable_l)
 
-    def _link_components(self) -> None:
-        # Components with listeners (tok2vec) learn which later components
-        # listen to them; spaCy's protocol: listener_map + find_listeners().
-        for i, (_, proc) in enumerate(self._components):
-            if hasattr(proc, "find_listeners") and hasattr(proc, "listener_map"):
-                proc.listener_map = {}
-                for _, proc2 in self._components[i + 1:]:
-                    proc.find_listeners(proc2)
-
 
 class DisabledPipes(list):
     """The components disabled by ``select_pipes``; re-enabled by ``restore()``
     or on leaving the ``with`` block."""
 
-    def __init__(self, nlp: Language, names: list[str]) -> None:
+    def __init__(self, nlp: ComponentsPart, names: list[str]) -> None:
         self.nlp = nlp
         self.names = list(names)
         for name in self.names:

@@ -24,7 +24,7 @@ if sys.version_info >= (3, 12):
 else:  # the backport's select() API is the same
     import importlib_metadata
 
-from .errors import PluginError
+from ..errors import PluginError
 
 # The kernel's own entry points keep working with autoload disabled: the
 # kernel dogfoods the plugin mechanism for its built-in commands.
@@ -105,7 +105,8 @@ def load(dist_name: str, ep: Any) -> Any:
         _broken[(dist_name, spec)] = BrokenPlugin(dist_name, spec, ep.group, f"{type(err).__name__}: {err}")
         hint = ""
         if isinstance(err, ModuleNotFoundError):
-            hint = f" Run `pip install {dist_name}` (or reinstall it) to fix it."
+            hint = (f" The module '{err.name}' is missing: install what {dist_name} depends on, "
+                    f"or reinstall {dist_name}.")
         raise PluginError(
             f"Plugin '{dist_name}' (entry point '{spec}' in group '{ep.group}') failed to "
             f"import: {err}. Other commands still work.{hint}",

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy
 
-from ._scoring_prf import PRFScore
+from ._prf import PRFScore
 
 MISSING_VALUES = frozenset([None, 0, ""])
 _ATTR_COLUMNS = {"tag": "TAG", "pos": "POS", "lemma": "LEMMA", "dep": "DEP", "morph": "MORPH",
@@ -24,7 +24,7 @@ _ATTR_COLUMNS = {"tag": "TAG", "pos": "POS", "lemma": "LEMMA", "dep": "DEP", "mo
 
 def column(doc: Any, name: str) -> numpy.ndarray:
     """One ``doc.to_array`` column as a flat array."""
-    from . import attrs
+    from .. import attrs
 
     return numpy.asarray(doc.to_array([attrs.IDS[name]])).reshape(-1)
 
@@ -56,7 +56,7 @@ def score_tokenization(examples: Iterable[Any], **cfg: Any) -> dict[str, Any]:
 
     RETURNS (Dict[str, Any]): the scores (None without data).
     """
-    from .training.iob_utils import token_offsets
+    from ..training.iob_utils import token_offsets
 
     acc = PRFScore()
     prf = PRFScore()

@@ -1,36 +1,34 @@
-"""``Language``: the pipeline container (tokenizer + named components), plus
-``plait.blank`` and ``plait.load``.
+"""``LanguageState``: what every part of ``Language`` shares, declared once.
 
-This module holds what a pipeline *is* and how it runs: component
-management, ``__call__`` and the batched ``pipe``. Creating one from a config
-is in ``_language_config.py``, training (``initialize``, ``update``,
-``evaluate``) in ``_language_train.py``, saving and loading in
-``_language_io.py``; ``Language`` mixes those in so that its API is spaCy's.
+A ``Language`` is this state plus three parts, each a subclass of this class
+so that a reader (and mypy) sees exactly what a part may touch:
+``_components.py`` (adding, removing, replacing components),
+``_training.py`` (initialize, update, evaluate) and ``_io.py`` (saving and
+loading). This module holds the state itself, the read-only views of it the
+parts use, and how a pipeline runs (``__call__`` and the batched ``pipe``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from confection import Config
 
-from . import _factories
-from ._factories import FactoryMeta
-from ._language_config import build_from_config, copy_config, default_config
-from ._language_io import SerializationMixin, load_pipeline
-from ._language_pipeline import PipelineMixin, resolve_config
-from ._language_train import TrainingMixin
-from ._registry import registry
-from .about import __version__
-from .errors import ConfigError, UsageError
-from .lang.defaults import BaseDefaults
-from .vocab import Vocab
+from ..about import __version__
+from ..errors import UsageError, did_you_mean
+from ..plugins._factories import FactoryMeta, combine_score_weights
+from ..plugins._registry import registry
+from ..vocab import Vocab
+from ._config import copy_config
+
+if TYPE_CHECKING:
+    from ..lang.defaults import BaseDefaults
 
 
-class Language(PipelineMixin, TrainingMixin, SerializationMixin):
-    """A text-processing pipeline: a tokenizer followed by named components.
+class LanguageState:
+    """The state of a pipeline and the views of it that every part reads.
 
     vocab (Vocab | True): the vocab; ``True`` creates one from ``Defaults``.
     max_length (int): longest text (in characters) ``__call__`` accepts.
@@ -40,18 +38,27 @@ class Language(PipelineMixin, TrainingMixin, SerializationMixin):
     batch_size (int): default batch size of ``pipe`` and ``evaluate``.
     """
 
-    Defaults = BaseDefaults
+    # Set by Language and its per-language subclasses.
+    Defaults: ClassVar[type[BaseDefaults]]
     lang: str | None = None
-    default_config: Config = default_config()
+    default_config: ClassVar[Config]
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cfg = default_config()
-        extra = getattr(cls.Defaults, "config", None)
-        if extra:
-            cfg = cfg.merge(extra)
-        cfg["nlp"]["lang"] = cls.lang
-        cls.default_config = cfg
+    # The state. Only the parts of Language (this package) touch the
+    # underscored attributes.
+    vocab: Vocab
+    tokenizer: Any
+    max_length: int
+    batch_size: int
+    _config: Config
+    _meta: dict[str, Any]
+    _path: Path | None
+    _optimizer: Any
+    # (name, component) in pipeline order, disabled ones included.
+    _components: list[tuple[str, Any]]
+    _disabled: set[str]
+    _pipe_meta: dict[str, FactoryMeta]
+    # The filled config each component was created with.
+    _pipe_configs: dict[str, Config]
 
     def __init__(
         self,
@@ -59,34 +66,36 @@ class Language(PipelineMixin, TrainingMixin, SerializationMixin):
         *,
         max_length: int = 10**6,
         meta: dict[str, Any] | None = None,
-        create_tokenizer: Callable[[Language], Any] | None = None,
+        create_tokenizer: Callable[[Any], Any] | None = None,
         batch_size: int = 1000,
         **kwargs: Any,
     ) -> None:
-        self._config: Config = copy_config(self.default_config)
-        self._meta: dict[str, Any] = dict(meta or {})
-        self._path: Path | None = None
-        self._optimizer: Any = None
+        self._config = copy_config(self.default_config)
+        self._meta = dict(meta or {})
+        self._path = None
+        self._optimizer = None
         if vocab is True:
             vocab = _create_vocab(self.lang, self.Defaults)
         elif not isinstance(vocab, Vocab):
             raise UsageError(f"Language: vocab must be a Vocab or True, not {type(vocab).__name__}")
-        self.vocab: Vocab = vocab
+        self.vocab = vocab
         if self.lang is None:
             self.lang = self.vocab.lang or None
-        self._components: list[tuple[str, Any]] = []
-        self._disabled: set[str] = set()
-        self._pipe_meta: dict[str, FactoryMeta] = {}
-        self._pipe_configs: dict[str, Config] = {}
+        self._components = []
+        self._disabled = set()
+        self._pipe_meta = {}
+        self._pipe_configs = {}
         self.max_length = max_length
         # Models take thinc's current ops when they are built: make that
         # plait's fast CPU ops (unless a GPU was selected) for every pipeline.
-        from .ops import use_default_cpu_ops
+        from ..ops import use_default_cpu_ops
 
         use_default_cpu_ops()
         if create_tokenizer is None:
+            from ..config import resolve
+
             tok_cfg = {"tokenizer": self._config["nlp"]["tokenizer"]}
-            create_tokenizer = resolve_config(tok_cfg)["tokenizer"]
+            create_tokenizer = resolve(tok_cfg)["tokenizer"]
         self.tokenizer = create_tokenizer(self)
         self.batch_size = batch_size
 
@@ -140,7 +149,7 @@ class Language(PipelineMixin, TrainingMixin, SerializationMixin):
         cfg["nlp"]["disabled"] = list(self.disabled)
         cfg["components"] = components
         prev = cfg["training"].get("score_weights", {}) or {}
-        cfg["training"]["score_weights"] = _factories.combine_score_weights(weights, prev)
+        cfg["training"]["score_weights"] = combine_score_weights(weights, prev)
         return cfg
 
     @config.setter
@@ -187,89 +196,6 @@ class Language(PipelineMixin, TrainingMixin, SerializationMixin):
         """RETURNS (dict[str, list[str]]): component name -> its labels."""
         return {n: list(p.labels) for n, p in self._components if hasattr(p, "labels") and p.labels is not None}
 
-    @classmethod
-    def from_config(
-        cls,
-        config: dict[str, Any] | Config = {},  # noqa: B006 - never mutated
-        *,
-        vocab: Vocab | bool = True,
-        disable: Iterable[str] = (),
-        enable: Iterable[str] = (),
-        exclude: Iterable[str] = (),
-        meta: dict[str, Any] | None = None,
-        auto_fill: bool = True,
-        validate: bool = True,
-    ) -> Language:
-        """Create a pipeline from a config (spaCy's ``Language.from_config``).
-
-        config (dict | Config): the config; missing defaults are filled.
-        vocab (Vocab | True): a vocab to share, or True for a new one.
-        disable (Iterable[str]): components to create disabled.
-        enable (Iterable[str]): components to keep enabled; others are disabled.
-        exclude (Iterable[str]): components not to create.
-        meta (dict | None): meta.json content.
-        auto_fill (bool): fill defaults from default_config.cfg and the factories.
-        validate (bool): validate settings against the registered functions.
-        RETURNS (Language): the pipeline.
-        """
-        return build_from_config(cls, config, vocab=vocab, disable=disable, enable=enable, exclude=exclude,
-                                 meta=meta, auto_fill=auto_fill, validate=validate)
-
-    # Factories ----------------------------------------------------------
-    @classmethod
-    def factory(
-        cls,
-        name: str,
-        *,
-        default_config: dict[str, Any] | None = None,
-        assigns: Iterable[str] = (),
-        requires: Iterable[str] = (),
-        retokenizes: bool = False,
-        default_score_weights: dict[str, float | None] | None = None,
-        func: Callable[..., Any] | None = None,
-    ) -> Callable[..., Any]:
-        """Register a component factory ``make(nlp, name, **config) -> component``.
-
-        Used as ``@Language.factory("my_comp", default_config={...})``, or
-        directly with ``func=``. The metadata is stored on the function as
-        ``__plait_factory_meta__``.
-        """
-        def add_factory(factory_func: Callable[..., Any]) -> Callable[..., Any]:
-            return _factories.register_factory(
-                name, factory_func, default_config=default_config, assigns=assigns, requires=requires,
-                retokenizes=retokenizes, default_score_weights=default_score_weights,
-            )
-
-        return add_factory(func) if func is not None else add_factory
-
-    @classmethod
-    def component(
-        cls,
-        name: str,
-        *,
-        assigns: Iterable[str] = (),
-        requires: Iterable[str] = (),
-        retokenizes: bool = False,
-        func: Callable[[Any], Any] | None = None,
-    ) -> Callable[..., Any]:
-        """Register a stateless function ``doc -> doc`` as a component."""
-        def add_component(component_func: Callable[[Any], Any]) -> Callable[[Any], Any]:
-            return _factories.register_component(
-                name, component_func, assigns=assigns, requires=requires, retokenizes=retokenizes
-            )
-
-        return add_component(func) if func is not None else add_component
-
-    @classmethod
-    def has_factory(cls, name: str) -> bool:
-        """RETURNS (bool): whether factory ``name`` is registered."""
-        return name in registry.factories
-
-    @classmethod
-    def get_factory_meta(cls, name: str) -> FactoryMeta:
-        """RETURNS (FactoryMeta): the metadata of factory ``name``."""
-        return _factories.get_factory_meta(name)
-
     def get_pipe_meta(self, name: str) -> FactoryMeta:
         """RETURNS (FactoryMeta): the factory metadata of component ``name``."""
         if name not in self._pipe_meta:
@@ -281,6 +207,34 @@ class Language(PipelineMixin, TrainingMixin, SerializationMixin):
         if name not in self._pipe_configs:
             raise UsageError(self._missing_component(name))
         return self._pipe_configs[name]
+
+    # Processing ---------------------------------------------------------
+    # Component lookup ------------------------------------------------
+    def _missing_component(self, name: str) -> str:
+        names = self.component_names
+        return (f"no component '{name}' in the pipeline.{did_you_mean(name, names)} "
+                f"Components: {', '.join(names) or 'none'}.")
+
+    def get_pipe(self, name: str) -> Any:
+        """RETURNS (Callable): component ``name`` (enabled or disabled)."""
+        for pipe_name, proc in self._components:
+            if pipe_name == name:
+                return proc
+        raise UsageError(self._missing_component(name))
+
+    def has_pipe(self, name: str) -> bool:
+        """RETURNS (bool): whether a component called ``name`` exists."""
+        return name in self.component_names
+
+    def _link_components(self) -> None:
+        # Components with listeners (tok2vec) learn which later components
+        # listen to them; spaCy's protocol: listener_map + find_listeners().
+        for i, (_, proc) in enumerate(self._components):
+            if hasattr(proc, "find_listeners") and hasattr(proc, "listener_map"):
+                proc.listener_map = {}
+                for _, proc2 in self._components[i + 1:]:
+                    proc.find_listeners(proc2)
+
 
     # Processing ---------------------------------------------------------
     def make_doc(self, text: str) -> Any:
@@ -298,7 +252,7 @@ class Language(PipelineMixin, TrainingMixin, SerializationMixin):
         if isinstance(doc_like, str):
             return self.make_doc(doc_like)
         if isinstance(doc_like, bytes):
-            from .tokens.doc import Doc
+            from ..tokens.doc import Doc
 
             return Doc(self.vocab).from_bytes(doc_like)
         # Duck-typed Doc check: avoids importing plait.tokens per call.
@@ -390,7 +344,7 @@ def _pipe_one(docs: Iterable[Any], name: str, proc: Any, kwargs: dict[str, Any])
 
 
 def _create_vocab(lang: str | None, defaults: Any) -> Vocab:
-    from . import attrs
+    from .. import attrs
 
     getters = dict(getattr(defaults, "lex_attr_getters", {}) or {})
     code = lang or ""
@@ -406,49 +360,3 @@ def _create_vocab(lang: str | None, defaults: Any) -> Vocab:
         get_noun_chunks=getattr(defaults, "syntax_iterators", {}).get("noun_chunks")
         if isinstance(getattr(defaults, "syntax_iterators", None), dict) else None,
     )
-
-
-def get_lang_class(lang: str) -> type[Language]:
-    """RETURNS (type[Language]): the Language subclass registered for ``lang``."""
-    if not isinstance(lang, str) or not lang:
-        raise UsageError(f"a language code must be a non-empty string like 'en', not {lang!r}")
-    try:
-        return registry.languages.get(lang)
-    except ConfigError as err:
-        raise UsageError(f"no language '{lang}': {err}") from None
-
-
-def blank(lang: str, *, config: dict[str, Any] | Config | None = None, vocab: Vocab | bool = True,
-          meta: dict[str, Any] | None = None) -> Language:
-    """Create an empty pipeline (tokenizer only) for language ``lang``.
-
-    lang (str): a language code such as "en".
-    config (dict | Config | None): config overrides, nested or with dotted keys.
-    vocab (Vocab | True): a vocab to share, or True for a new one.
-    meta (dict | None): meta.json content.
-    RETURNS (Language): the pipeline.
-    """
-    from ._language_config import dot_to_nested
-
-    lang_cls = get_lang_class(lang)
-    overrides = dot_to_nested(dict(config)) if config else {}
-    cfg = Config(copy_config(lang_cls.default_config)).merge(overrides)
-    return lang_cls.from_config(cfg, vocab=vocab, meta=meta)
-
-
-def load(path: str | Path, *, vocab: Vocab | bool = True, exclude: Iterable[str] = (),
-         disable: Iterable[str] = (), enable: Iterable[str] = (),
-         config: dict[str, Any] | Config | None = None, trust_code: bool = False) -> Language:
-    """Load a pipeline saved with ``nlp.to_disk``. No code is executed: code
-    files bundled in the pipeline's ``code/`` folder (``plait package --code``)
-    are imported only with ``trust_code=True``.
-
-    path (str | Path): the pipeline folder.
-    exclude (Iterable[str]): components not to load at all.
-    disable (Iterable[str]): components to load disabled.
-    config (dict | Config | None): config overrides, nested or with dotted keys.
-    trust_code (bool): import the code files bundled with the pipeline.
-    RETURNS (Language): the loaded pipeline.
-    """
-    return load_pipeline(path, vocab=vocab, exclude=exclude, disable=disable, enable=enable,
-                         config=config, trust_code=trust_code)

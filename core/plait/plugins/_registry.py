@@ -14,37 +14,50 @@ from typing import Any
 import catalogue
 from thinc.api import registry as thinc_registry
 
+from ..errors import PluginError, RegistryError, did_you_mean
 from . import _entry_points
-from .errors import PluginError, RegistryError, did_you_mean
 
-# When a name is missing, the distribution that usually provides it.
-KNOWN_PROVIDERS: dict[str, str] = {
-    "tok2vec": "plait-pipes", "tagger": "plait-pipes", "morphologizer": "plait-pipes",
-    "senter": "plait-pipes", "sentencizer": "plait-pipes", "parser": "plait-pipes",
-    "ner": "plait-pipes", "textcat": "plait-pipes", "textcat_multilabel": "plait-pipes",
-    "entity_ruler": "plait-pipes", "lemmatizer": "plait-pipes", "entity_linker": "plait-pipes",
-    "span_finder": "plait-pipes", "spancat": "plait-pipes",
-    "trainable_lemmatizer": "plait-pipes",
-    "plait.orth_variants.v1": "plait-augmenters", "plait.lower_case.v1": "plait-augmenters",
-    "plait.combined_augmenter.v1": "plait-augmenters",
-    "plait.WandbLogger.v1": "plait-loggers-wandb",
-    "plait.JsonlCorpus.v1": "plait-readers", "plait.JsonlExamples.v1": "plait-readers",
+# When a name is missing from a registry, the in-repo distribution that
+# provides it (only names that distribution really registers; parser and ner
+# are being added to plait-pipes). The distributions are installed from the
+# plait repository, not from a package index.
+PROVIDERS: dict[str, dict[str, str]] = {
+    "factories": {
+        name: "plait-pipes"
+        for name in ("tok2vec", "tagger", "morphologizer", "senter", "sentencizer", "parser", "ner", "beam_ner",
+                     "textcat", "textcat_multilabel", "entity_ruler", "lemmatizer",
+                     "trainable_lemmatizer")
+    },
+    "augmenters": {
+        name: "plait-augmenters"
+        for name in ("plait.orth_variants.v1", "plait.lower_case.v1", "plait.combined_augmenter.v1",
+                     "plait.whitespace_variants.v1")
+    },
+    "readers": {"plait.JsonlCorpus.v1": "plait-readers", "plait.JsonlExamples.v1": "plait-readers"},
+    "converters": {name: "plait-readers" for name in ("conllu", "iob", "ner", "jsonl", "json")},
 }
+# Where each of those distributions lives in the plait repository.
+REPO_FOLDERS = {"plait-pipes": "plugins/pipes", "plait-augmenters": "plugins/augmenters",
+                "plait-readers": "plugins/readers"}
 
 
-def _provider_hint(name: str) -> str:
-    """Say which distribution provides ``name``, and whether it is installed."""
-    provider = KNOWN_PROVIDERS.get(name)
+def provider_hint(registry_name: str, name: str) -> str:
+    """Say which distribution provides ``name`` of registry ``registry_name``
+    and whether it is installed.
+
+    RETURNS (str): the hint, starting with a space, or "" for an unknown name.
+    """
+    provider = PROVIDERS.get(registry_name, {}).get(name)
     if provider is None:
         return ""
     try:
         version = _entry_points.importlib_metadata.version(provider)
     except _entry_points.importlib_metadata.PackageNotFoundError:
-        return f" It is provided by '{provider}': run `pip install {provider}`."
-    return (
-        f" It is planned for '{provider}', but the installed {provider} {version} does not "
-        f"provide it; upgrade {provider} when a version with it is released."
-    )
+        return (
+            f" It is provided by the {provider} distribution ({REPO_FOLDERS[provider]} in the plait "
+            f"repository), which is not installed: install it into this environment."
+        )
+    return f" It belongs to {provider}, but the installed {provider} {version} does not provide it."
 
 
 class Registry(catalogue.Registry):
@@ -54,7 +67,7 @@ class Registry(catalogue.Registry):
         super().__init__(("plait", name), entry_points=True)
         self.name = name
 
-    def _get_entry_points(self) -> list[Any]:  # type: ignore[override]
+    def _get_entry_points(self) -> list[Any]:
         return [ep for _, ep in _entry_points.entry_points(self.entry_point_namespace)]
 
     def get_entry_point(self, name: str, default: Any = None) -> Any:
@@ -92,17 +105,11 @@ class Registry(catalogue.Registry):
         func = self.get_entry_point(name)
         if func is not None:
             return func
-        install = _provider_hint(name)
+        install = provider_hint(self.name, name)
         raise RegistryError(
             f"no function '{name}' in registry '{self.name}'."
             f"{did_you_mean(name, self.names())}{install}"
         )
-
-
-PLAIT_REGISTRIES = (
-    "architectures", "factories", "languages", "tokenizers", "readers", "batchers",
-    "augmenters", "callbacks", "loggers", "scorers", "misc", "converters",
-)
 
 
 class registry(thinc_registry):  # noqa: N801 - spaCy's name

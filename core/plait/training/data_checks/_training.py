@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy
 
-from ..errors import DataError, DataWarning
+from ...errors import DataError, DataWarning
 
 PREFIX_CHARS = 40
 
@@ -79,7 +79,8 @@ def located(err: BaseException, place: str, corpus: str | None = None) -> BaseEx
     elif isinstance(err, DataError):
         message = f"{place}: {err}"
     else:
-        err.add_note(f"while reading {place}")
+        if hasattr(err, "add_note"):  # Python >= 3.11; 3.10 keeps the bare error
+            err.add_note(f"while reading {place}")
         err.plait_located = True  # type: ignore[attr-defined]
         return err
     new = DataError(message)
@@ -181,7 +182,7 @@ def check_examples(examples: list[Any], name: str, path: Any = None) -> None:
     path (Any): its path, for the message.
     RAISES (DataError): naming the first bad document.
     """
-    from .. import attrs as A
+    from ... import attrs as A
 
     if not examples:
         return
@@ -243,7 +244,7 @@ def _check_ents(
 
 def _biluo_window(doc: Any, i: int) -> list[str]:
     """IOB-style tags of tokens i-3..i straight from the columns (for messages)."""
-    from .. import attrs as A
+    from ... import attrs as A
 
     cols = doc.to_array([A.ENT_IOB, A.ENT_TYPE])
     strings = doc.vocab.strings
@@ -400,7 +401,7 @@ def check_frozen_labels(
 
 def _token_with_label(doc: Any, label: str) -> int | None:
     """The first token whose TAG, DEP, ENT_TYPE or LEMMA is `label` (for messages)."""
-    from .. import attrs as A
+    from ... import attrs as A
 
     strings = doc.vocab.strings
     if label not in strings:

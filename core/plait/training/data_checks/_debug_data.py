@@ -161,7 +161,7 @@ def overlap_problems(train: CorpusStats, dev: CorpusStats) -> list[Problem]:
 def alignment_problems(pairs: Iterable[tuple[Sequence[str], Sequence[str]]], where: str) -> list[Problem]:
     """Reference tokens the pipeline's tokenizer splits differently."""
     n_bad = n_total = 0
-    examples = []
+    examples: list[str] = []
     for ref, pred in pairs:
         n_total += len(ref)
         if list(ref) == list(pred):

@@ -1,6 +1,6 @@
 """The training half of ``Language``: initialize, update, evaluate, listeners.
 
-Mixed into ``Language``; these are the methods the training loop calls
+A part of ``Language`` (see ``_state.py``); these are the methods the training loop calls
 (``plait.training.loop``) and that a user's own loop calls, with spaCy v3's
 signatures.
 """
@@ -15,14 +15,16 @@ from copy import deepcopy
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, SerializationError, UsageError
-from .pipe import validate_examples, validate_get_examples
+from ..errors import ConfigError, SerializationError, UsageError, did_you_mean
+from ..pipe import validate_examples, validate_get_examples
+from ._config import dot_to_object, set_dot_to_object
+from ._state import LanguageState
 
 
 def _copy_examples(examples: list[Any]) -> list[Any]:
     # Evaluation (and annotating components) overwrite eg.predicted; the
     # caller's Examples must stay as they were.
-    from .training.example import Example
+    from ..training.example import Example
 
     return [Example(eg.predicted.copy(), eg.reference) for eg in examples]
 
@@ -33,8 +35,6 @@ def _validate_init_settings(func: Callable[..., Any], settings: dict[str, Any], 
     allowed = [p for p in params if p not in ("get_examples", "nlp", "self")]
     for key in settings:
         if not accepts_any and key not in allowed:
-            from .errors import did_you_mean
-
             raise ConfigError(
                 f"[initialize.{section}{'.' + name if section == 'components' else ''}] {key}: not an "
                 f"argument of {name}.initialize.{did_you_mean(key, allowed)} "
@@ -43,13 +43,13 @@ def _validate_init_settings(func: Callable[..., Any], settings: dict[str, Any], 
     return dict(settings)
 
 
-class TrainingMixin:
+class TrainingPart(LanguageState):
     """initialize / update / evaluate / resume_training / replace_listeners."""
 
     def create_optimizer(self) -> Any:
         """RETURNS (Optimizer): the optimizer of ``[training.optimizer]``
         (thinc's Adam with the default settings if the section is missing)."""
-        from .config import resolve
+        from ..config import resolve
 
         cfg = self.config.interpolate()
         opt_cfg = cfg.get("training", {}).get("optimizer")
@@ -72,7 +72,7 @@ class TrainingMixin:
         sgd (Optimizer | None): an optimizer to use instead of a new one.
         RETURNS (Optimizer): the optimizer.
         """
-        from .config import resolve
+        from ..config import resolve
 
         if get_examples is None:
             def get_examples() -> list[Any]:
@@ -235,7 +235,7 @@ class TrainingMixin:
         examples = _copy_examples(examples)
         batch_size = batch_size or self.batch_size
         if scorer is None:
-            from .scorer import Scorer
+            from ..scoring import Scorer
 
             kwargs = dict(scorer_cfg or {})
             kwargs.setdefault("nlp", self)
@@ -302,8 +302,6 @@ class TrainingMixin:
                 f"'{tok2vec_name}' but {len(listeners)} config path(s) were given ({listeners}). "
                 f"Pass one path per listener, e.g. ['model.tok2vec']."
             )
-        from ._language_config import dot_to_object, set_dot_to_object
-
         for path in listeners:
             try:
                 dot_to_object(pipe_cfg, path)

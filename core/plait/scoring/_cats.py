@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy
 
-from ._scoring_prf import PRFScore, roc_auc
+from ._prf import PRFScore, roc_auc
 
 
 def score_cats(
@@ -121,7 +121,7 @@ def score_cats(
     }
     if m == 2 and not multi_label and positive_label:
         if positive_label not in per_type:
-            from .errors import UsageError
+            from ..errors import UsageError
 
             raise UsageError(
                 f"positive_label '{positive_label}' is not one of the labels {label_list}"

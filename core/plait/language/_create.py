@@ -1,78 +1,42 @@
-"""Building a Language from a config: defaults, callbacks, components, sources.
+"""Creating pipelines: ``Language.from_config``, ``plait.load`` and the
+Language class of a language code.
 
-``Language.from_config`` lives here so language.py stays about the pipeline
-container. The flow is spaCy's: fill the config with the defaults (without
+The from-config flow is spaCy's: fill the config with the defaults (without
 resolving [components], whose factories need the nlp object), resolve [nlp]
 (tokenizer and the three lifecycle callbacks), create the nlp, then add each
 component of ``[nlp] pipeline`` from its factory or its ``source`` pipeline.
+Language classes are found through the ``languages`` registry, so this
+module needs the ``Language`` class only as a type.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from confection import Config
 
-from .config import fill, resolve
-from .errors import ConfigError, UsageError, did_you_mean
+from ..config import fill, load_config, resolve
+from ..errors import ConfigError, RegistryError, SerializationError, UsageError, did_you_mean
+from ..plugins._registry import registry
+from ._config import copy_config, default_config, dot_to_nested
+from ._io import bundled_code_files, import_bundled_code, read_meta
 
 if TYPE_CHECKING:
-    from .language import Language
-
-DEFAULT_CONFIG_PATH = Path(__file__).parent / "default_config.cfg"
-SECTION_ORDER = ["paths", "system", "nlp", "components", "corpora", "training", "pretraining", "initialize"]
-
-_default_config: Config | None = None
+    from ._language import Language
 
 
-def default_config() -> Config:
-    """RETURNS (Config): a copy of default_config.cfg (not interpolated)."""
-    global _default_config
-    if _default_config is None:
-        _default_config = Config(section_order=SECTION_ORDER).from_disk(DEFAULT_CONFIG_PATH, interpolate=False)
-    return copy_config(_default_config)
-
-
-def copy_config(config: Any) -> Config:
-    """A deep copy of a config (a plain dict becomes a Config)."""
-    is_interpolated = getattr(config, "is_interpolated", True)
-    out = Config(copy.deepcopy(dict(config)), section_order=SECTION_ORDER)
-    out.is_interpolated = is_interpolated
-    return out
-
-
-def dot_to_nested(overrides: dict[str, Any]) -> dict[str, Any]:
-    """``{"nlp.batch_size": 8}`` -> ``{"nlp": {"batch_size": 8}}``; nested dicts pass through."""
-    nested: dict[str, Any] = {}
-    for key, value in overrides.items():
-        parts = key.split(".") if isinstance(key, str) else [key]
-        node = nested
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        if isinstance(value, dict) and isinstance(node.get(parts[-1]), dict):
-            node[parts[-1]].update(value)
-        else:
-            node[parts[-1]] = value
-    return nested
-
-
-def dot_to_object(config: dict[str, Any], path: str) -> Any:
-    """The value at dotted ``path`` in a nested dict; KeyError if absent."""
-    node: Any = config
-    for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
-            raise KeyError(path)
-        node = node[part]
-    return node
-
-
-def set_dot_to_object(config: dict[str, Any], path: str, value: Any) -> None:
-    """Set the value at dotted ``path`` (which must exist)."""
-    parts = path.split(".")
-    node = dot_to_object(config, ".".join(parts[:-1])) if len(parts) > 1 else config
-    node[parts[-1]] = value
+def get_lang_class(lang: str) -> type[Language]:
+    """RETURNS (type[Language]): the Language subclass registered for ``lang``."""
+    if not isinstance(lang, str) or not lang:
+        raise UsageError(f"a language code must be a non-empty string like 'en', not {lang!r}")
+    try:
+        lang_cls: type[Language] = registry.languages.get(lang)
+    except ConfigError as err:
+        raise UsageError(f"no language '{lang}': {err}") from None
+    return lang_cls
 
 
 def build_from_config(
@@ -193,8 +157,6 @@ def _add_components(
             if isinstance(source, str) or isinstance(source, Path):
                 key = str(source)
                 if key not in source_nlps:
-                    from ._language_io import load_pipeline
-
                     source_nlps[key] = load_pipeline(source, vocab=nlp.vocab)
                 source_nlp = source_nlps[key]
             else:
@@ -211,3 +173,56 @@ def _add_components(
                 f"[components.{pipe_name}]: the block needs either `factory = \"...\"` (create the "
                 f"component) or `source = \"path/to/pipeline\"` (copy it from a trained pipeline)."
             )
+
+
+def load_pipeline(
+    path: str | Path,
+    *,
+    vocab: Any = True,
+    exclude: Iterable[str] = (),
+    disable: Iterable[str] = (),
+    enable: Iterable[str] = (),
+    config: dict[str, Any] | Config | None = None,
+    trust_code: bool = False,
+) -> Language:
+    """The body of ``plait.load`` (see there)."""
+    exclude = [exclude] if isinstance(exclude, str) else list(exclude)
+    disable = [disable] if isinstance(disable, str) else list(disable)
+    enable = [enable] if isinstance(enable, str) else list(enable)
+    path = Path(path)
+    if not path.exists():
+        raise UsageError(f"cannot load '{path}': no such folder. Pass the folder nlp.to_disk() wrote.")
+    if not path.is_dir() or not (path / "config.cfg").exists():
+        raise SerializationError(f"{path}: not a plait pipeline (no config.cfg in a folder)")
+    meta = read_meta(path) if (path / "meta.json").exists() else {}
+    bundled = bundled_code_files(path, meta)
+    if trust_code:
+        import_bundled_code(path, meta)
+    try:
+        return _build_loaded(path, meta, vocab=vocab, exclude=exclude, disable=disable,
+                             enable=enable, config=config)
+    except RegistryError as err:
+        if not bundled or trust_code:
+            raise
+        names = ", ".join(str(f.relative_to(path)) for f in bundled)
+        raise RegistryError(
+            f"{err} The pipeline '{path}' bundles code ({names}) that probably registers it. "
+            "plait.load never runs code by itself: if you trust this pipeline, load it with "
+            "plait.load(path, trust_code=True) (CLI: --trust-code), or import the functions "
+            "yourself (--code)."
+        ) from err
+
+
+def _build_loaded(path: Path, meta: dict[str, Any], *, vocab: Any, exclude: list[str],
+                  disable: list[str], enable: list[str], config: Any) -> Language:
+    cfg = load_config(path / "config.cfg", env=False)
+    if config:
+        cfg = cfg.merge(dot_to_nested(dict(config)))
+    lang = cfg.get("nlp", {}).get("lang")
+    if not lang:
+        raise ConfigError(f"{path / 'config.cfg'} [nlp] lang: missing; the pipeline's language is unknown")
+    lang_cls = get_lang_class(lang)
+    nlp = lang_cls.from_config(cfg, vocab=vocab, disable=disable, enable=enable, exclude=exclude,
+                               meta=meta, auto_fill=False)
+    # The config (with overrides) is already in place: do not reread it.
+    return nlp.from_disk(path, exclude=[*exclude, "config.cfg"])

@@ -8,7 +8,8 @@ in (``plait.fs``), so a crash never leaves a half-written pipeline. Loading
 never unpickles anything and runs no code: code files bundled in the
 pipeline's own ``code/`` folder (``plait package --code`` puts them there) are
 imported only when the caller trusts the pipeline (``trust_code=True``, as an
-installed package's ``load()`` does).
+installed package's ``load()`` does); ``plait.load`` itself is in
+``_create.py``.
 """
 
 from __future__ import annotations
@@ -21,16 +22,17 @@ from typing import TYPE_CHECKING, Any
 import srsly
 from confection import Config
 
-from . import fs
-from .errors import ConfigError, RegistryError, SerializationError, UsageError
+from .. import fs
+from ..errors import SerializationError
+from ._state import LanguageState
 
 if TYPE_CHECKING:
-    from .language import Language
+    from typing_extensions import Self
 
 CODE_DIR = "code"
 
 
-class SerializationMixin:
+class SerializationPart(LanguageState):
     """to_disk / from_disk / to_bytes / from_bytes of ``Language``."""
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
@@ -59,7 +61,7 @@ class SerializationMixin:
         self._path = path
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = (),
-                  overrides: dict[str, Any] | None = None) -> Language:
+                  overrides: dict[str, Any] | None = None) -> Self:
         """Load the state saved by ``to_disk`` into this pipeline, whose
         components must already exist (``plait.load`` creates them from the
         saved config first).
@@ -73,7 +75,7 @@ class SerializationMixin:
         if "config.cfg" not in exclude and (path / "config.cfg").exists():
             self._config = Config().from_disk(path / "config.cfg", interpolate=False)
         if "meta.json" not in exclude and (path / "meta.json").exists():
-            self._meta.update(_read_meta(path))
+            self._meta.update(read_meta(path))
         if "vocab" not in exclude and (path / "vocab").exists():
             self.vocab.from_disk(path / "vocab")
         if "tokenizer" not in exclude and (path / "tokenizer").exists() and hasattr(self.tokenizer, "from_disk"):
@@ -107,7 +109,7 @@ class SerializationMixin:
             msg["vocab"] = self.vocab.to_bytes()
         return srsly.msgpack_dumps(msg)
 
-    def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = ()) -> Language:
+    def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = ()) -> Self:
         """Load the state written by ``to_bytes``. RETURNS (Language): self."""
         exclude = set([exclude] if isinstance(exclude, str) else exclude)
         try:
@@ -130,7 +132,7 @@ class SerializationMixin:
         return self
 
 
-def _read_meta(path: Path) -> dict[str, Any]:
+def read_meta(path: Path) -> dict[str, Any]:
     file = path / "meta.json"
     try:
         meta = srsly.read_json(file)
@@ -153,7 +155,7 @@ def _copy_code(nlp: Any, dest: Path) -> None:
             fs.write_bytes(dest / rel, file.read_bytes())
 
 
-def _bundled_code_files(path: Path, meta: dict[str, Any]) -> list[Path]:
+def bundled_code_files(path: Path, meta: dict[str, Any]) -> list[Path]:
     """The code files meta.json lists, checked to lie in the pipeline's code/ folder."""
     code = meta.get("code") or []
     if isinstance(code, str):
@@ -177,67 +179,10 @@ def _bundled_code_files(path: Path, meta: dict[str, Any]) -> list[Path]:
     return files
 
 
-def _import_bundled_code(path: Path, meta: dict[str, Any]) -> None:
+def import_bundled_code(path: Path, meta: dict[str, Any]) -> None:
     """Import the pipeline's bundled code files (only with trust_code=True)."""
-    files = _bundled_code_files(path, meta)
+    files = bundled_code_files(path, meta)
     if files:
-        from .config import import_code
+        from ..config import import_code
 
         import_code(files)
-
-
-def load_pipeline(
-    path: str | Path,
-    *,
-    vocab: Any = True,
-    exclude: Iterable[str] = (),
-    disable: Iterable[str] = (),
-    enable: Iterable[str] = (),
-    config: dict[str, Any] | Config | None = None,
-    trust_code: bool = False,
-) -> Language:
-    """The body of ``plait.load`` (see there)."""
-    exclude = [exclude] if isinstance(exclude, str) else list(exclude)
-    disable = [disable] if isinstance(disable, str) else list(disable)
-    enable = [enable] if isinstance(enable, str) else list(enable)
-    path = Path(path)
-    if not path.exists():
-        raise UsageError(f"cannot load '{path}': no such folder. Pass the folder nlp.to_disk() wrote.")
-    if not path.is_dir() or not (path / "config.cfg").exists():
-        raise SerializationError(f"{path}: not a plait pipeline (no config.cfg in a folder)")
-    meta = _read_meta(path) if (path / "meta.json").exists() else {}
-    bundled = _bundled_code_files(path, meta)
-    if trust_code:
-        _import_bundled_code(path, meta)
-    try:
-        return _build_loaded(path, meta, vocab=vocab, exclude=exclude, disable=disable,
-                             enable=enable, config=config)
-    except RegistryError as err:
-        if not bundled or trust_code:
-            raise
-        names = ", ".join(str(f.relative_to(path)) for f in bundled)
-        raise RegistryError(
-            f"{err} The pipeline '{path}' bundles code ({names}) that probably registers it. "
-            "plait.load never runs code by itself: if you trust this pipeline, load it with "
-            "plait.load(path, trust_code=True) (CLI: --trust-code), or import the functions "
-            "yourself (--code)."
-        ) from err
-
-
-def _build_loaded(path: Path, meta: dict[str, Any], *, vocab: Any, exclude: list[str],
-                  disable: list[str], enable: list[str], config: Any) -> Language:
-    from ._language_config import dot_to_nested
-    from .config import load_config
-    from .language import get_lang_class
-
-    cfg = load_config(path / "config.cfg", env=False)
-    if config:
-        cfg = cfg.merge(dot_to_nested(dict(config)))
-    lang = cfg.get("nlp", {}).get("lang")
-    if not lang:
-        raise ConfigError(f"{path / 'config.cfg'} [nlp] lang: missing; the pipeline's language is unknown")
-    lang_cls = get_lang_class(lang)
-    nlp = lang_cls.from_config(cfg, vocab=vocab, disable=disable, enable=enable, exclude=exclude,
-                               meta=meta, auto_fill=False)
-    # The config (with overrides) is already in place: do not reread it.
-    return nlp.from_disk(path, exclude=[*exclude, "config.cfg"])
