@@ -4,6 +4,7 @@ and breaks nothing else. Both are real distributions pip-installed by the test."
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,9 +15,15 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def _pip_install_target(target: Path, *projects: Path) -> None:
+    # Build from copies: setuptools writes build/ and *.egg-info next to the
+    # sources, which races with any other build of the same folder.
+    sources = target.parent / f"{target.name}-src"
+    copies = [shutil.copytree(p, sources / p.name) for p in projects]
     cmd = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-           "--target", str(target), *map(str, projects)]
-    subprocess.run(cmd, check=True, capture_output=True, text=True)
+           "--no-cache-dir", "--target", str(target), *map(str, copies)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.fail(f"pip install of the fixture plugins failed:\n{proc.stdout}\n{proc.stderr}")
 
 
 @pytest.fixture(scope="module")
