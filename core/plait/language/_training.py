@@ -322,9 +322,21 @@ class TrainingPart(LanguageState):
 
 
 def _replace_model_node(model: Any, target: Any, replacement: Any) -> None:
-    # Swap a layer everywhere it appears in the tree, including named refs.
-    for node in model.walk():
+    """Swap ``target`` for ``replacement`` everywhere in ``model``'s tree, refs included.
+
+    model (Model): the tree to edit in place.
+    target (Model): the node to swap out (a listener).
+    replacement (Model): the node to put in its place.
+    """
+    # Two passes: thinc's set_ref only accepts a node already in the referring
+    # node's subtree, and an outer node may refer to a listener nested deeper
+    # than the layer list that holds it, so every layer list is swapped before
+    # any ref. The nodes are listed first so the walk never descends into the
+    # replacement.
+    nodes = list(model.walk())
+    for node in nodes:
         node.layers[:] = [replacement if layer is target else layer for layer in node.layers]
+    for node in nodes:
         for ref_name in node.ref_names:
             if node.has_ref(ref_name) and node.get_ref(ref_name) is target:
                 node.set_ref(ref_name, replacement)

@@ -114,3 +114,37 @@ def test_replace_listeners_errors():
         nlp.replace_listeners("tagger", "tok2vec", ["model"])
     with pytest.raises(UsageError, match="no component 'ghost'"):
         nlp.replace_listeners("ghost", "tagger", ["model.tok2vec"])
+
+
+@plait.registry.architectures("test.NestedListeningTagger.v1")
+def nested_listening_tagger(tok2vec: Model) -> Model:
+    # The listener sits two levels down while the outer node holds the ref to
+    # it (as the parser's model does): walking top-down, the ref is met before
+    # the layer holding the listener.
+    model = chain(chain(tok2vec, Linear(nO=4, nI=4)), Linear(nO=2, nI=4))
+    model.set_ref("tok2vec", tok2vec)
+    model.layers[0].set_ref("tok2vec", tok2vec)
+    return model
+
+
+@Language.factory("test_nested_listening", default_config={"model": {
+    "@architectures": "test.NestedListeningTagger.v1", "tok2vec": {"@architectures": "test.FakeListener.v1"}}})
+def make_nested_listening(nlp: Language, name: str, model: Model) -> TrainablePipe:
+    return TrainablePipe(nlp.vocab, model, name)
+
+
+def test_replace_listeners_with_outer_ref_to_nested_listener():
+    nlp = plait.blank("en")
+    nlp.add_pipe("test_fake_tok2vec", name="tok2vec")
+    nlp.add_pipe("test_nested_listening", name="tagger")
+    t2v, tagger = nlp.get_pipe("tok2vec"), nlp.get_pipe("tagger")
+    t2v.model.initialize()
+    nlp.replace_listeners("tok2vec", "tagger", ["model.tok2vec"])
+    assert LISTENER not in [node.name for node in tagger.model.walk()]
+    inner = tagger.model.layers[0].layers[0]
+    assert inner is not t2v.model and inner.name == t2v.model.name
+    # Both refs, the outer and the nested one, point at the copy in the tree.
+    assert tagger.model.get_ref("tok2vec") is inner
+    assert tagger.model.layers[0].get_ref("tok2vec") is inner
+    assert (inner.get_param("W") == t2v.model.get_param("W")).all()
+    assert t2v.listener_map == {}
