@@ -12,8 +12,8 @@ step "Convert the CoNLL-U sample to .plait"
 plait convert demo/data/ewt-train-sample.conllu "$OUT/corpus" --converter conllu -n 10
 plait convert demo/data/ewt-dev-sample.conllu "$OUT/corpus" --converter conllu -n 10
 
-step "Generate a config for a tagger + morphologizer pipeline"
-plait init config "$OUT/config.cfg" --lang en --pipeline tok2vec,tagger,morphologizer
+step "Generate a config: tagger, morphologizer and dependency parser sharing one tok2vec"
+plait init config "$OUT/config.cfg" --lang en --pipeline tagger,morphologizer,parser
 
 step "Check the data against the config"
 plait debug data "$OUT/config.cfg" \
@@ -33,4 +33,6 @@ import plait
 nlp = plait.load("$OUT/model/model-best")
 doc = nlp("I would recommend this place to anyone who wants a good meal.")
 print([(t.text, t.tag_, t.pos_) for t in doc])
+print([(t.text, t.dep_, t.head.text) for t in doc])
+print([s.text for s in doc.sents])
 PY

@@ -139,6 +139,11 @@ def _parse_sentence(
             raise DataError(
                 f"line {lineno} of {name}: a CoNLL-U token line has 10 tab-separated "
                 f"columns, found {n_cols}: {line!r}"
+                + (
+                    ". This looks like a CoNLL/IOB entity file (word and tag columns): "
+                    "convert it with `--converter ner` (or `iob`)."
+                    if 2 <= n_cols <= 4 else ""
+                )
             )
         try:
             tok = parse_line(line, _FIELDS, _FIELD_PARSERS)

@@ -155,3 +155,11 @@ def test_skip_invalid_default_reports_on_stderr(tmp_path: Path, capsys: pytest.C
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="no such file"):
         list(conllu_to_docs(tmp_path / "nope.conllu"))
+
+
+def test_entity_file_given_to_conllu_suggests_the_ner_converter(tmp_path: Path) -> None:
+    # WNUT-17 files end in .conll, which picks the CoNLL-U converter by extension.
+    path = tmp_path / "emerging.dev.conll"
+    path.write_text("Stabilized\tO\napproach\tO\n\n", encoding="utf8")
+    with pytest.raises(DataError, match=r"line 1 of .*emerging.dev.conll.*--converter ner"):
+        list(conllu_to_docs(path))
