@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 
-from ._transition_pipe import Parses
 
 # Multiplier of the history hash (a 64-bit odd constant): two candidates of a
 # group with the same hash followed the same moves.
@@ -68,13 +67,14 @@ def select(groups: np.ndarray, scores: np.ndarray, width: int, density: float) -
     return order[keep]
 
 
-def beam_parse(pipe: Any, step_model: Any, docs: list[Any]) -> Parses:
+def beam_parse(pipe: Any, step_model: Any, docs: list[Any]) -> tuple[Any, np.ndarray]:
     """Decode ``docs`` with beam search.
 
     pipe (TransitionPipe): the component (system and settings).
     step_model (ParserStepModel): the model's output for ``docs``.
     docs (List[Doc]): the batch.
-    RETURNS (Parses): the final states and, per doc, its best candidate's row.
+    RETURNS (Tuple[Any, numpy.ndarray]): the final states and, per doc, its best
+        candidate's row.
     """
     system = pipe.moves
     width = int(pipe.cfg["beam_width"])
@@ -109,7 +109,7 @@ def beam_parse(pipe: Any, step_model: Any, docs: list[Any]) -> Parses:
     first = np.flatnonzero(np.concatenate(([True], groups[order][1:] != groups[order][:-1])))
     rows = np.full(len(docs), -1, dtype=np.int64)
     rows[groups[order][first]] = order[first]
-    return Parses(states, rows)
+    return states, rows
 
 
 def beam_train(pipe: Any, step_model: Any, states: Any, gold: Any, max_moves: int) -> float:

@@ -34,15 +34,68 @@ from .architectures.parser import ParserStepModel, set_n_moves
 
 
 @dataclass
-class Parses:
-    """What ``predict`` returns: final parse states and, per doc, its row.
+class ParseChunk:
+    """The final parse states of some of the docs of a batch.
 
+    docs (numpy.ndarray[int]): the positions of its docs in the batch.
     states (Any): the transition system's state batch.
-    rows (numpy.ndarray[int]): ``rows[k]`` is the final state of doc ``k``.
+    rows (numpy.ndarray[int]): ``rows[j]`` is the final state of doc ``docs[j]``.
     """
 
+    docs: np.ndarray
     states: Any
     rows: np.ndarray
+
+
+@dataclass
+class Parses:
+    """What ``predict`` returns: the final parse states of a batch, in chunks.
+
+    n_docs (int): the number of docs in the batch.
+    chunks (List[ParseChunk]): each doc of the batch is in exactly one chunk.
+    """
+
+    n_docs: int
+    chunks: list[ParseChunk]
+
+
+# Inference parses a batch in chunks of docs of about this many tokens. The
+# precomputed lower layer of a chunk takes nF * nH * nP floats per token
+# (parser: 8 * 128 * 3 * 4 bytes = 12 KiB: 48 MiB a chunk), so it stays bounded
+# however large the nlp.pipe batch (a 256-doc EWT batch of ~20k tokens took
+# 240 MiB in one table). Docs are sorted by length first, so a chunk's docs
+# finish at about the same step. Smaller chunks mean more steps, each a fixed
+# number of numpy calls: on EWT paragraphs 2048 tokens was ~10% slower overall,
+# 4096 and 8192 the same as one table per batch.
+PREDICT_CHUNK_TOKENS = 4096
+
+
+def predict_chunks(lengths: np.ndarray, max_tokens: int) -> list[np.ndarray]:
+    """Split a batch into chunks of docs of similar length, about
+    ``max_tokens`` tokens each (a longer doc is a chunk of its own); empty
+    docs form a chunk of their own first.
+
+    lengths (numpy.ndarray[int]): the docs' lengths.
+    max_tokens (int): the token budget of a chunk.
+    RETURNS (List[numpy.ndarray[int]]): the doc positions of each chunk.
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    order = np.argsort(lengths, kind="stable")
+    n_empty = int((lengths == 0).sum())
+    chunks = [order[:n_empty]] if n_empty else []
+    rest = order[n_empty:]
+    if not len(rest):
+        return chunks
+    # A chunk closes before the doc that would take it past the budget.
+    ends = np.cumsum(lengths[rest])
+    start, start_tokens = 0, 0
+    while start < len(rest):
+        stop = int(np.searchsorted(ends, start_tokens + max_tokens, side="right"))
+        stop = max(stop, start + 1)
+        chunks.append(rest[start:stop])
+        start_tokens = int(ends[stop - 1])
+        start = stop
+    return chunks
 
 
 def step_loss(
@@ -273,25 +326,38 @@ class TransitionPipe(TrainablePipe):
             )
 
     def predict(self, docs: Iterable[Any]) -> Parses:
-        """Parse a batch of docs, all at once.
+        """Parse a batch of docs, in chunks of about ``PREDICT_CHUNK_TOKENS``
+        tokens of docs of similar length (see ``predict_chunks``), every doc
+        of a chunk at once.
 
         docs (Iterable[Doc]): the docs (not changed).
-        RETURNS (Parses): the final states and each doc's row.
+        RETURNS (Parses): the final states of each chunk and each doc's row.
         """
         docs = list(docs)
         system = self.moves
-        if not any(len(doc) for doc in docs):
-            offsets = np.zeros(len(docs), dtype=np.int64)
-            return Parses(system.init_states(docs, offsets), np.arange(len(docs)))
-        self._require_labels()
-        step_model = self.model.predict(docs)
-        if int(self.cfg["beam_width"]) > 1:
-            from ._beam import beam_parse
+        lengths = np.fromiter((len(doc) for doc in docs), dtype=np.int64, count=len(docs))
+        if lengths.any():
+            self._require_labels()
+        chunks = []
+        for idx in predict_chunks(lengths, PREDICT_CHUNK_TOKENS):
+            sub = [docs[i] for i in idx.tolist()]
+            if not lengths[idx].any():
+                states = system.init_states(sub, np.zeros(len(sub), dtype=np.int64))
+                chunks.append(ParseChunk(idx, states, np.arange(len(sub))))
+                continue
+            step_model = self.model.predict(sub)
+            if int(self.cfg["beam_width"]) > 1:
+                from ._beam import beam_parse
 
-            return beam_parse(self, step_model, docs)
-        states = system.init_states(docs, step_model.offsets)
-        self._greedy_parse(step_model, states)
-        return Parses(states, np.arange(len(docs)))
+                states, rows = beam_parse(self, step_model, sub)
+            else:
+                states = system.init_states(sub, step_model.offsets)
+                self._greedy_parse(step_model, states)
+                rows = np.arange(len(sub))
+            # The step model (and its table) goes before the next chunk's.
+            del step_model
+            chunks.append(ParseChunk(idx, states, rows))
+        return Parses(len(docs), chunks)
 
     def _greedy_parse(self, step_model: ParserStepModel, states: Any) -> None:
         system = self.moves
@@ -305,14 +371,15 @@ class TransitionPipe(TrainablePipe):
     def set_annotations(self, docs: Iterable[Any], parses: Parses) -> None:
         """Write the final states into the docs."""
         docs = list(docs)
-        if not isinstance(parses, Parses) or len(parses.rows) != len(docs):
-            n = len(parses.rows) if isinstance(parses, Parses) else type(parses).__name__
+        if not isinstance(parses, Parses) or parses.n_docs != len(docs):
+            n = parses.n_docs if isinstance(parses, Parses) else type(parses).__name__
             raise UsageError(
                 f"component '{self.name}': set_annotations got {n} parses for {len(docs)} docs; "
                 "pass what predict(docs) returned for the same docs."
             )
-        if docs:
-            self.moves.set_annotations(docs, parses.states, parses.rows)
+        for chunk in parses.chunks:
+            if len(chunk.docs):
+                self.moves.set_annotations([docs[i] for i in chunk.docs.tolist()], chunk.states, chunk.rows)
 
     # Training ---------------------------------------------------------------
     def update(

@@ -325,3 +325,34 @@ def test_untrained_component_refuses_to_predict():
     nlp.add_pipe("ner")
     with pytest.raises(UsageError, match="no labels"):
         nlp("Ann lives in Paris .")
+
+
+@pytest.mark.slow
+def test_chunked_prediction_equals_one_batch(uner_dir, monkeypatch):
+    # The ner's own tok2vec runs per chunk: small chunks of docs sorted by
+    # length must give every doc the entities one big batch gives it, preset
+    # entities included.
+    from plait_pipes import _transition_pipe
+
+    fix_random_seed(0)
+    nlp = plait.blank("en")
+    ner = nlp.add_pipe("ner", config=SMALL)
+    train(nlp, uner(uner_dir, "dev", 600), 2, words_per_batch=200)
+    docs = [Doc(nlp.vocab, eg.predicted.words) for eg in uner(uner_dir, "test", 150)]
+    for doc in docs[::7]:
+        if len(doc) > 3:
+            doc.ents = [Span(doc, 1, 2, label="PRESET")]
+
+    def run(budget):
+        monkeypatch.setattr(_transition_pipe, "PREDICT_CHUNK_TOKENS", budget)
+        out = [d.copy() for d in docs]
+        parses = ner.predict(out)
+        ner.set_annotations(out, parses)
+        return len(parses.chunks), [[(e.start, e.end, e.label_) for e in d.ents] for d in out]
+
+    n_whole, expected = run(10**9)
+    n_chunked, got = run(50)
+    assert n_whole == 1 and n_chunked > 10
+    assert got == expected
+    preset = sum(1 for d in docs[::7] if len(d) > 3)
+    assert sum(len(ents) for ents in got) > preset + 5  # entities beyond the preset ones

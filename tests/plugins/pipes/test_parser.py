@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from plait.errors import ConfigError, DataError, UsageError
 from plait.tokens import Doc
 from plait.training import Example
-from plait_pipes._transition_pipe import Parses, step_loss
+from plait_pipes import _transition_pipe
+from plait_pipes._transition_pipe import Parses, predict_chunks, step_loss
 from thinc.api import fix_random_seed
 
 N_TRAIN, N_DEV, EPOCHS = 500, 200, 6
@@ -423,3 +424,46 @@ def test_empty_docs(make_ewt_examples):
     assert [len(d) for d in docs] == [0, 3, 0]
     check_trees(docs[1])
     assert nlp.get_pipe("parser").update([Example(Doc(nlp.vocab, []), Doc(nlp.vocab, []))]) == {"parser": 0.0}
+
+
+# Chunked inference ------------------------------------------------------------
+def test_predict_chunks_cover_every_doc_once_by_length():
+    lengths = np.array([5, 0, 30, 2, 9, 0, 4, 12])
+    chunks = predict_chunks(lengths, 16)
+    assert sorted(np.concatenate(chunks).tolist()) == list(range(len(lengths)))
+    assert chunks[0].tolist() == [1, 5]  # the empty docs, on their own
+    order = np.concatenate(chunks[1:])
+    assert (np.diff(lengths[order]) >= 0).all()  # shortest first
+    for chunk in chunks[1:]:
+        assert lengths[chunk].sum() <= 16 or len(chunk) == 1  # a long doc alone
+    assert [c.tolist() for c in predict_chunks(lengths[[2]], 16)] == [[0]]
+    assert predict_chunks(np.zeros(0, dtype=int), 16) == []
+
+
+@pytest.mark.parametrize("beam_width", [1, 3])
+def test_chunked_prediction_equals_one_batch(make_ewt_examples, monkeypatch, beam_width):
+    # Small chunks (and docs sorted by length into them) must parse every doc
+    # exactly as one table for the whole batch does.
+    fix_random_seed(0)
+    nlp = plait.blank("en")
+    parser = nlp.add_pipe("parser", config={"min_action_freq": 1, **SMALL})
+    examples = paragraphs(nlp, make_ewt_examples(nlp, "train", 60))
+    optimizer = nlp.initialize(lambda: examples)
+    for _ in range(3):
+        nlp.update(examples, sgd=optimizer)
+    dev = paragraphs(nlp, make_ewt_examples(nlp, "dev", 60))
+    docs = [Doc(nlp.vocab, eg.reference.words) for eg in dev] + [Doc(nlp.vocab, [])]
+    parser.cfg["beam_width"] = beam_width
+
+    def parse(budget):
+        monkeypatch.setattr(_transition_pipe, "PREDICT_CHUNK_TOKENS", budget)
+        out = [d.copy() for d in docs]
+        parses = parser.predict(out)
+        parser.set_annotations(out, parses)
+        return parses, [[(t.head.i, t.dep_) for t in d] for d in out]
+
+    whole, expected = parse(10**9)
+    chunked, got = parse(40)
+    assert len(whole.chunks) == 2 and len(chunked.chunks) > 5  # empty docs + the rest
+    assert got == expected
+    assert len({dep for doc in got for _, dep in doc}) > 3  # a trained parser, not all one move

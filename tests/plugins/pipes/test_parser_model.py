@@ -11,6 +11,8 @@ from plait import registry
 from plait.errors import ConfigError
 from plait_pipes.architectures.parser import (
     ParserStepModel,
+    _fold_cost,
+    _predict_folded,
     build_tb_parser_model,
     set_n_moves,
 )
@@ -358,3 +360,60 @@ def test_set_n_moves_moves_trained_rows_to_their_new_positions(use_upper):
         assert not model.get_ref("upper").get_param("W")[[1, 4]].any()
     with pytest.raises(ValueError, match="source_rows"):
         set_n_moves(model, 3, [0, 1, 9])
+
+
+# Inference with the projection folded into the lower layer --------------------
+def folding_model(*, t2v_width, hidden, nP, state_type="parser", seed=0):
+    np.random.seed(seed)
+    model = build_tb_parser_model(table_tok2vec(N, t2v_width, seed), state_type, False, hidden_width=hidden,
+                                  maxout_pieces=nP, use_upper=True, nO=6)
+    model.initialize(X=DOCS)
+    rng = np.random.default_rng(seed + 1)
+    # Random biases everywhere (the projection's bias is what moves into the
+    # lower layer's bias and padding), and a non-zero upper layer.
+    for node, name in params(model):
+        if name in ("b", "pad") or node is model.get_ref("upper"):
+            node.set_param(name, rng.normal(size=node.get_param(name).shape).astype("float32"))
+    return model
+
+
+@pytest.mark.parametrize("nP", [3, 1])
+def test_folded_inference_scores_like_the_unfolded_forward(nP):
+    # tok2vec width 3 < hidden 8: prediction folds the projection into the
+    # lower layer; training mode runs projection and lower layer apart.
+    model = folding_model(t2v_width=3, hidden=8, nP=nP)
+    nF = model.get_dim("nF")
+    folded = _predict_folded(model.get_ref("tok2vec"), model.get_ref("lower"), DOCS)
+    assert folded is not None
+    predicted = model.predict(DOCS)
+    unfolded, _ = model.begin_update(DOCS)
+    for ids in random_steps(nF, n_steps=8, seed=5):
+        ids[0] = -1  # a state with every slot empty: padding and bias only
+        a = predicted.predict_step(ids)
+        b = unfolded.predict_step(ids)
+        assert np.abs(b).max() > 0.1
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+
+
+def test_folded_weights_follow_parameter_updates():
+    # The folded weights are computed per call: a changed parameter shows at once.
+    model = folding_model(t2v_width=3, hidden=8, nP=2)
+    ids = random_steps(model.get_dim("nF"), n_steps=1, seed=2)[0]
+    before = model.predict(DOCS).predict_step(ids)
+    linear = model.get_ref("tok2vec").layers[-1]
+    linear.set_param("W", linear.get_param("W") * 2.0)
+    after = model.predict(DOCS).predict_step(ids)
+    reference = model.begin_update(DOCS)[0].predict_step(ids)
+    assert not np.allclose(before, after)
+    np.testing.assert_allclose(after, reference, rtol=1e-4, atol=1e-4)
+
+
+def test_no_folding_when_it_would_cost_more():
+    # ner's shape (tok2vec 96 -> hidden 64, 3 slots, 2 pieces): folding would
+    # add multiply-adds, so prediction keeps the projection.
+    unfolded, folded = _fold_cost(96, 64, 3, 64 * 2)
+    assert folded > unfolded
+    unfolded, folded = _fold_cost(96, 128, 8, 128 * 3)  # parser: fewer
+    assert folded < unfolded
+    model = folding_model(t2v_width=8, hidden=3, nP=2, state_type="ner")
+    assert _predict_folded(model.get_ref("tok2vec"), model.get_ref("lower"), DOCS) is None

@@ -300,6 +300,11 @@ def set_n_moves(model: Model, nO: int, source_rows: Any = None) -> None:
 def forward(model: Model, docs: list[Any], is_train: bool) -> tuple[ParserStepModel, Callable]:
     projected = model.get_ref("tok2vec")
     lower = model.get_ref("lower")
+    if not is_train:
+        folded = _predict_folded(projected, lower, docs)
+        if folded is not None:
+            P, b = folded
+            return ParserStepModel(model, docs, P, is_train, b=b), _no_backprop
     X, bp_X = projected(docs, is_train)
     P, bp_P = lower(X, is_train)
     step_model = ParserStepModel(model, docs, P, is_train)
@@ -313,6 +318,59 @@ def forward(model: Model, docs: list[Any], is_train: bool) -> tuple[ParserStepMo
     return step_model, backprop
 
 
+def _no_backprop(step: Any) -> list:
+    raise ValueError("plait.TransitionBasedParser.v2: the model was run for prediction, not training")
+
+
+def _fold_cost(nT: int, nH: int, nF: int, nOP: int) -> tuple[int, int]:
+    """Multiply-adds per token of the lower layer: (unfolded, folded)."""
+    return nT * nH + nH * nF * nOP, nT * nF * nOP
+
+
+def _predict_folded(projected: Model, lower: Model, docs: list[Any]) -> tuple[Any, Any] | None:
+    """The precomputed table at inference with the projection folded in.
+
+    The lower layer only ever sees the projection's output ``Wp @ x + bp``,
+    so ``W_f @ (Wp @ x + bp) = (W_f @ Wp) @ x + W_f @ bp``: one gemm per slot
+    over the tok2vec width instead of a projection gemm plus one per slot over
+    the hidden width (the parser's 96 -> 128 -> 8 x 384: 27% fewer
+    multiply-adds). The constant ``c_f = W_f @ bp`` moves out of the table:
+    it is added to the bias once and taken off each slot's padding, so
+    ``sum_f P[f, ids_f] + b`` is unchanged up to float rounding. The folded
+    weights are recomputed per call (a few hundred microseconds), so they can
+    never go stale when the parameters change.
+
+    RETURNS (Tuple[Floats3d, Floats1d] | None): the table ``P`` and the bias
+        to add per state; None when folding would not save work (e.g. the
+        ner's hidden width 64 is narrower than the tok2vec's 96) or the
+        projection is not the Linear this module built.
+    """
+    layers = projected.layers
+    if len(layers) != 3 or layers[-1].name != "linear" or not layers[-1].has_param("W"):
+        return None
+    linear = layers[-1]
+    Wp, bp = linear.get_param("W"), linear.get_param("b")  # (nH, nT), (nH,)
+    nH, nT = Wp.shape
+    nF, nO, nP = (lower.get_dim(d) for d in ("nF", "nO", "nP"))
+    unfolded, folded = _fold_cost(nT, nH, nF, nO * nP)
+    if folded >= unfolded:
+        return None
+    ops = lower.ops
+    X = layers[1].predict(layers[0].predict(docs))  # tok2vec, list2array
+    W = lower.get_param("W").reshape(nF * nO * nP, nH)
+    W_fold = ops.gemm(W, Wp).reshape(nF, nO * nP, nT)
+    c = ops.gemm(W, bp.reshape(nH, 1)).reshape(nF, nO * nP)
+    pad = lower.get_param("pad").reshape(nF, nO * nP) - c
+    b = lower.get_param("b").reshape(-1) + c.sum(axis=0)
+    N = X.shape[0]
+    P = ops.alloc3f(nF, N + 1, nO * nP, zeros=False)
+    for f in range(nF):
+        if N:
+            ops.gemm(X, W_fold[f], trans2=True, out=P[f, :N])
+        P[f, N] = pad[f]
+    return P, b
+
+
 class ParserStepModel:
     """Scores parse states for one batch of docs (the output of the parser model).
 
@@ -321,6 +379,8 @@ class ParserStepModel:
         ``offsets[k] .. offsets[k] + len(docs[k]) - 1`` of the token table.
     P (Floats3d): the precomputed lower layer ``(nF, N + 1, nH * nP)``.
     is_train (bool): record each step for the batched backward.
+    b (Floats1d | None): the lower layer's bias to add per state (None: the
+        layer's own; the folded inference table brings its own).
 
     ``predict_step(ids)`` scores the states whose context tokens are ``ids``;
     in training, ``record(d_scores)`` gives a step its score gradient (at
@@ -329,7 +389,7 @@ class ParserStepModel:
     recorded step at once.
     """
 
-    def __init__(self, model: Model, docs: list[Any], P: Any, is_train: bool) -> None:
+    def __init__(self, model: Model, docs: list[Any], P: Any, is_train: bool, b: Any = None) -> None:
         self.ops = model.ops
         self.is_train = is_train
         lengths = np.fromiter((len(doc) for doc in docs), dtype=np.int64, count=len(docs))
@@ -345,10 +405,13 @@ class ParserStepModel:
         # A flat view: state slot f of token t is row f * (N + 1) + t.
         self.P = P.reshape(self.nF * (self.n_tokens + 1), self.nH * self.nP)
         self._slot_base = np.arange(self.nF, dtype=np.int64) * (self.n_tokens + 1)
-        self.b = lower.get_param("b").reshape(-1)
+        self.b = lower.get_param("b").reshape(-1) if b is None else b
         if self.upper is not None:
             self.W_up = self.upper.get_param("W")
             self.b_up = self.upper.get_param("b")
+            # A contiguous W_up.T: BLAS runs the thin per-step gemm ~2x
+            # faster than through the transposed view.
+            self.W_up_T = model.ops.xp.ascontiguousarray(self.W_up.T)
         drop = float(model.attrs.get("dropout_rate") or 0.0)
         self.drop = drop if is_train and self.upper is not None else 0.0
         self._gpu = model.ops.device_type != "cpu"
@@ -373,9 +436,10 @@ class ParserStepModel:
         return len(self._steps)
 
     def rows_for(self, ids: np.ndarray) -> np.ndarray:
-        """The rows of the flat table for the feature tokens ``ids`` (-1 empty)."""
+        """The rows of the flat table for the feature tokens ``ids`` (-1 empty),
+        as int32 (what ``ops.gather_add`` and ``ops.scatter_add`` take)."""
         ids = np.asarray(ids, dtype=np.int64)
-        return np.where(ids < 0, self.n_tokens, ids) + self._slot_base
+        return (np.where(ids < 0, self.n_tokens, ids) + self._slot_base).astype(np.int32)
 
     def predict_step(self, ids: np.ndarray) -> np.ndarray:
         """Score the moves of the states with feature tokens ``ids``.
@@ -387,8 +451,8 @@ class ParserStepModel:
         rows = self.rows_for(ids)
         if self._gpu:
             rows = self.ops.asarray(rows)
-        gathered = self.P.take(rows.reshape(-1), axis=0).reshape(n, self.nF, -1)
-        pre = gathered.sum(axis=1)
+        # Sum of the states' nF table rows without materialising (n, nF, nH * nP).
+        pre = self.ops.gather_add(self.P, rows)
         pre += self.b
         if self.nP > 1:
             hidden, which = self.ops.maxout(pre.reshape(n, self.nH, self.nP))
@@ -399,7 +463,7 @@ class ParserStepModel:
             if self.drop:
                 mask = self._dropout_mask(hidden.shape)
                 hidden = hidden * mask
-            scores = self.ops.gemm(hidden, self.W_up, trans2=True)
+            scores = self.ops.gemm(hidden, self.W_up_T)
             scores += self.b_up
         else:
             scores = hidden
@@ -448,9 +512,8 @@ class ParserStepModel:
         self.lower.inc_grad("b", d_pre.sum(axis=0).reshape(self.nH, self.nP))
         dP = ops.alloc2f(*self.P.shape)
         # One scatter-add per slot, each into its own contiguous slab.
-        rows_i = rows.astype("int32")
         for f in range(self.nF):
-            ops.scatter_add(dP, xp.ascontiguousarray(rows_i[:, f]), d_pre)
+            ops.scatter_add(dP, xp.ascontiguousarray(rows[:, f]), d_pre)
         self._steps = []
         self._grads = {}
         return dP.reshape(self.nF, self.n_tokens + 1, -1)

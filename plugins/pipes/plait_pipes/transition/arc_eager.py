@@ -62,6 +62,14 @@ _PAD = 3
 _L1, _R1 = 0, 2
 
 
+def _flat(a: np.ndarray) -> np.ndarray:
+    """A flat view of a state array (states' arrays are C-contiguous: made by
+    ``init_states`` or copied by ``take``), for writes through flat indices."""
+    if not a.flags.c_contiguous:
+        raise UsageError("arc-eager states must hold C-contiguous arrays (build them with init_states or take)")
+    return a.reshape(-1)
+
+
 @dataclass
 class ArcEagerStates:
     """A batch of arc-eager parse states, one row per state.
@@ -266,32 +274,39 @@ class ArcEager:
 
         RETURNS (numpy.ndarray[int64]): shape (len(rows), n_features).
         """
+        # Flat indexing throughout: a step costs a fixed number of numpy
+        # calls whatever the number of rows, so fewer and cheaper calls are
+        # what makes the greedy loop fast (2-d fancy indexing is ~1.7x slower).
         rows = np.asarray(rows, dtype=np.int64)
         depth = states.depth[rows]
         b0 = states.b0[rows]
-        s0 = states.stack[rows, depth + 2]
-        s1 = states.stack[rows, depth + 1]
-        kids = states.children
+        stack = _flat(states.stack)
+        at = rows * states.stack.shape[1] + depth
+        s0 = stack[at + 2]
+        s1 = stack[at + 1]
+        kids = _flat(states.children)
+        kid_row = rows * (4 * states.children.shape[1])
+        s0_kids = kid_row + 4 * s0  # L1, L2, R1, R2 of s0 at +0 .. +3
+        b0_kids = kid_row + 4 * b0
         local = np.empty((len(rows), n_features), dtype=np.int64)
         local[:, 0] = s0
         local[:, 1] = s1
-        local[:, 2] = states.stack[rows, depth]
+        local[:, 2] = stack[at]
         local[:, 3] = b0
         local[:, 4] = b0 + 1
-        s0_kids = kids[rows, s0]  # L1, L2, R1, R2 of s0
-        b0_kids = kids[rows, b0]
-        local[:, 5] = s0_kids[:, _L1]
-        local[:, 6] = s0_kids[:, _R1]
-        local[:, 7] = b0_kids[:, _L1]
+        local[:, 5] = kids[s0_kids + _L1]
+        local[:, 6] = kids[s0_kids + _R1]
+        local[:, 7] = kids[b0_kids + _L1]
         if n_features > 8:
-            s1_kids = kids[rows, s1]
-            local[:, 8] = s0_kids[:, _L1 + 1]
-            local[:, 9] = s0_kids[:, _R1 + 1]
-            local[:, 10] = b0_kids[:, _L1 + 1]
-            local[:, 11] = s1_kids[:, _L1]
-            local[:, 12] = s1_kids[:, _R1]
-        length = states.length[rows][:, None]
-        inside = (local >= 0) & (local < length)
+            s1_kids = kid_row + 4 * s1
+            local[:, 8] = kids[s0_kids + _L1 + 1]
+            local[:, 9] = kids[s0_kids + _R1 + 1]
+            local[:, 10] = kids[b0_kids + _L1 + 1]
+            local[:, 11] = kids[s1_kids + _L1]
+            local[:, 12] = kids[s1_kids + _R1]
+        # -1 (no child) reads as a huge unsigned number: one comparison
+        # checks both ends.
+        inside = local.view(np.uint64) < states.length[rows].astype(np.uint64)[:, None]
         return np.where(inside, local + states.offset[rows][:, None], -1)
 
     def valid(self, states: ArcEagerStates, rows: np.ndarray) -> np.ndarray:
@@ -300,7 +315,8 @@ class ArcEager:
         depth = states.depth[rows]
         has_stack = depth > 0
         has_buffer = states.b0[rows] < states.length[rows]
-        s0_headed = states.heads[rows, states.stack[rows, depth + 2]] >= 0
+        s0 = _flat(states.stack)[rows * states.stack.shape[1] + depth + 2]
+        s0_headed = _flat(states.heads)[rows * states.heads.shape[1] + s0] >= 0
         both = has_stack & has_buffer
         nl = len(self.labels)
         out = np.empty((len(rows), self.n_moves), dtype=bool)
@@ -318,7 +334,9 @@ class ArcEager:
         width = states.width
         depth = states.depth[rows]
         b0 = states.b0[rows]
-        s0 = states.stack[rows, depth + 2]
+        stack = _flat(states.stack)
+        stack_at = rows * states.stack.shape[1] + depth
+        s0 = stack[stack_at + 2]
         if states.gold_heads is not None:
             self._update_oracle(states, rows, moves, b0, s0)
         # Every row is written whatever its move, so no row subsets are
@@ -329,16 +347,18 @@ class ArcEager:
         push = right | (moves == SHIFT)
         d = np.where(right, b0, np.where(arc, s0, width))
         h = np.where(right, s0, np.where(arc, b0, width))
-        states.heads[rows, d] = np.where(arc, h, -1)
-        states.labels[rows, d] = np.where(arc, moves - 2 - nl * right, -1)
+        token_row = rows * (width + 1)
+        at_d = token_row + d
+        _flat(states.heads)[at_d] = np.where(arc, h, -1)
+        _flat(states.labels)[at_d] = np.where(arc, moves - 2 - nl * right, -1)
         # LEFT: b0 takes its left children nearest first, so the new one is
         # its leftmost; RIGHT: s0 takes its right children left to right, so
         # the new one is its rightmost.
-        slot = np.where(right, _R1, _L1)
-        kids = states.children
-        kids[rows, h, slot + 1] = kids[rows, h, slot]
-        kids[rows, h, slot] = np.where(arc, d, -1)
-        states.stack[rows, depth + _PAD] = b0
+        kids = _flat(states.children)
+        at_slot = 4 * (token_row + h) + np.where(right, _R1, _L1)
+        kids[at_slot + 1] = kids[at_slot]
+        kids[at_slot] = np.where(arc, d, -1)
+        stack[stack_at + _PAD] = b0
         states.depth[rows] = depth + 2 * push - 1
         states.b0[rows] = b0 + push
 
