@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 
-
 # Multiplier of the history hash (a 64-bit odd constant): two candidates of a
 # group with the same hash followed the same moves.
 _HASH_MUL = np.uint64(0x9E3779B97F4A7C15)
