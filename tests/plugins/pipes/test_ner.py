@@ -262,8 +262,8 @@ def test_beam_width_one_equals_greedy(trained, uner_dir):
     from plait_pipes._beam import beam_parse
 
     docs = [nlp.make_doc(t) for t in texts]
-    parses = beam_parse(ner, ner.model.predict(docs), docs)
-    ner.set_annotations(docs, parses)
+    states, rows = beam_parse(ner, ner.model.predict(docs), docs)
+    ner.moves.set_annotations(docs, states, rows)
     assert [[(e.start, e.end, e.label_) for e in d.ents] for d in docs] == greedy
 
 

@@ -292,7 +292,8 @@ def test_set_n_moves_before_and_after_initialization():
     set_n_moves(model, 8)
     after = model.predict(DOCS).predict_step(ids)
     assert after.shape == (1, 8)
-    np.testing.assert_allclose(after[:, :5], before)
+    # Same weights; a wider output gemm may round differently in the last bit.
+    np.testing.assert_allclose(after[:, :5], before, rtol=1e-6)
     assert not after[:, 5:].any()
     # Without an upper layer the lower layer grows, and old scores stay.
     model = build_tb_parser_model(table_tok2vec(N, 5), "ner", False, 4, 2, False, 3)

@@ -409,9 +409,9 @@ class ParserStepModel:
         if self.upper is not None:
             self.W_up = self.upper.get_param("W")
             self.b_up = self.upper.get_param("b")
-            # A contiguous W_up.T: BLAS runs the thin per-step gemm ~2x
-            # faster than through the transposed view.
-            self.W_up_T = model.ops.xp.ascontiguousarray(self.W_up.T)
+            # At inference a contiguous W_up.T: BLAS runs the thin per-step
+            # gemm ~2x faster than through the transposed view.
+            self.W_up_T = None if is_train else model.ops.xp.ascontiguousarray(self.W_up.T)
         drop = float(model.attrs.get("dropout_rate") or 0.0)
         self.drop = drop if is_train and self.upper is not None else 0.0
         self._gpu = model.ops.device_type != "cpu"
@@ -451,8 +451,13 @@ class ParserStepModel:
         rows = self.rows_for(ids)
         if self._gpu:
             rows = self.ops.asarray(rows)
-        # Sum of the states' nF table rows without materialising (n, nF, nH * nP).
-        pre = self.ops.gather_add(self.P, rows)
+        if self.is_train:
+            # Training keeps the summation order it was tuned with.
+            pre = self.P.take(rows.reshape(-1), axis=0).reshape(n, self.nF, -1).sum(axis=1)
+        else:
+            # The sum of the states' nF table rows without materialising
+            # (n, nF, nH * nP): 1.2-1.7x faster for 8-64 states.
+            pre = self.ops.gather_add(self.P, rows)
         pre += self.b
         if self.nP > 1:
             hidden, which = self.ops.maxout(pre.reshape(n, self.nH, self.nP))
@@ -463,7 +468,10 @@ class ParserStepModel:
             if self.drop:
                 mask = self._dropout_mask(hidden.shape)
                 hidden = hidden * mask
-            scores = self.ops.gemm(hidden, self.W_up_T)
+            if self.is_train:
+                scores = self.ops.gemm(hidden, self.W_up, trans2=True)
+            else:
+                scores = self.ops.gemm(hidden, self.W_up_T)
             scores += self.b_up
         else:
             scores = hidden
