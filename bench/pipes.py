@@ -104,6 +104,9 @@ def make_configs(task: str, tmp: Path) -> tuple[Path, Path, list[str]]:
         if a != b:
             diffs.append(f"`{key}`: plait `{_show(a)}`, spaCy `{_show(b)}`")
     ours["components"] = theirs["components"]  # identical architectures for the benchmark
+    # ... and the same pipeline: spaCy's may add a tok2vec component that plait's
+    # own config embeds, and a listener whose tok2vec never runs does no work.
+    ours["nlp"]["pipeline"] = list(theirs["nlp"]["pipeline"])
     plait_cfg = tmp / f"plait_{task}.cfg"
     plait_cfg.write_text(ours.to_str())
     return plait_cfg, spacy_cfg, diffs

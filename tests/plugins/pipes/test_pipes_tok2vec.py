@@ -81,3 +81,16 @@ def test_tok2vec_has_no_labels():
     tok2vec = nlp.add_pipe("tok2vec")
     with pytest.raises(UsageError, match="has no labels"):
         tok2vec.add_label("X")
+
+
+def test_listener_without_a_tok2vec_in_the_pipeline_refuses_to_train(make_ewt_examples):
+    # A config whose [nlp] pipeline leaves out the tok2vec its listeners need
+    # would otherwise train the tagger on zeros and learn nothing.
+    nlp = plait.blank("en")
+    nlp.add_pipe("tagger", config={"model": {"@architectures": "plait.Tagger.v2", "tok2vec": LISTENER}})
+    examples = make_ewt_examples(nlp, "dev", 5)
+    nlp.initialize(lambda: examples)
+    with pytest.raises(UsageError, match=r"no tok2vec ran on this batch.*\[nlp\] pipeline"):
+        nlp.update(examples)
+    # Inference without tensors stays possible (e.g. a listener whose docs come pre-embedded).
+    assert len(list(nlp.pipe(["one two"]))) == 1

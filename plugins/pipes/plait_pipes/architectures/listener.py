@@ -87,6 +87,14 @@ def forward(model: Tok2VecListener, inputs: list[Any], is_train: bool) -> tuple[
     for doc in inputs:
         tensor = getattr(doc, "tensor", None)
         if tensor is None or getattr(tensor, "size", 0) == 0 or tensor.shape[0] != len(doc):
+            if is_train and len(doc):
+                # Training on zeros would learn nothing, silently.
+                raise UsageError(
+                    f"Tok2VecListener (upstream '{model.upstream_name}'): no tok2vec ran on "
+                    "this batch and its docs carry no tensors. Add the tok2vec component to "
+                    "[nlp] pipeline before the components that listen to it (or list a frozen "
+                    "tok2vec in [training] annotating_components)."
+                )
             outputs.append(model.ops.alloc2f(len(doc), width))
         else:
             outputs.append(model.ops.asarray2f(tensor))
