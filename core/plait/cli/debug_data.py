@@ -16,6 +16,11 @@ import click
 
 from ._options import CONFIG_COMMAND_SETTINGS, code_option, config_overrides, verbose_option
 
+# Factories whose checks (non-projective trees, arc labels under
+# min_action_freq; entity types with few examples) apply to a component.
+PARSER_FACTORIES = ("parser", "beam_parser")
+NER_FACTORIES = ("ner", "beam_ner")
+
 
 def debug_data(
     config_path: str | Path,
@@ -46,20 +51,34 @@ def debug_data(
     readers = {key: resolve_dot_names(resolved, key, training.get(key, f"corpora.{key[:-7]}"))
                for key in ("train_corpus", "dev_corpus")}
     examples = {key: list(reader(nlp)) for key, reader in readers.items()}
+    factories = {name: nlp.config["components"].get(name, {}).get("factory") for name in nlp.pipe_names}
+    parsers = [name for name, f in factories.items() if f in PARSER_FACTORIES]
+    ners = [name for name, f in factories.items() if f in NER_FACTORIES]
     problems: list[checks.Problem] = []
     stats = {}
+    parses: dict[str, checks.ParseStats] = {}
+    ents: dict[str, checks.NerStats] = {}
     for key, egs in examples.items():
         where = key[:-7]
         refs = [eg.reference for eg in egs]
         stats[where] = checks.corpus_stats(refs)
+        parses[where] = checks.parse_stats(refs)
+        ents[where] = checks.ner_stats(egs)
         if not refs:
             problems.append(checks.Problem("error", f"the {where} corpus ([training] {key}) is empty"))
         problems += checks.entity_problems(refs, where)
-        problems += checks.tree_problems(refs, where)
+        problems += checks.ner_problems(ents[where], where)
+        problems += checks.tree_problems(refs, where, parses[where])
         problems += checks.length_problems(stats[where], where)
         problems += checks.alignment_problems(
             (([t.text for t in eg.reference], [t.text for t in eg.predicted]) for eg in egs), where)
-    problems += checks.label_problems(stats["train"], stats["dev"])
+    skip = ({"dep"} if parsers else set()) | ({"ner"} if ners else set())
+    problems += checks.label_problems(stats["train"], stats["dev"], skip_low_data=skip)
+    for name in parsers:
+        min_freq = int(nlp.config["components"][name].get("min_action_freq") or 0)
+        problems += checks.parser_label_problems(parses["train"], min_freq, name)
+    for name in ners:
+        problems += checks.ner_label_problems(ents["train"], checks.LOW_DATA["ner"], name)
     problems += checks.overlap_problems(stats["train"], stats["dev"])
 
     def say(line: str = "") -> None:
@@ -75,6 +94,16 @@ def debug_data(
             if counts:
                 top = ", ".join(f"{label} ({n})" for label, n in counts.most_common(10 if not verbose else None))
                 say(f"  {layer}: {len(counts)} labels: {top}")
+        ps = parses[where]
+        if ps.n_trees:
+            say(f"  trees: {ps.n_trees} ({ps.n_arcs} arcs), {ps.nonproj_trees} non-projective "
+                f"({ps.nonproj_arcs} arcs), {ps.missing_heads} tokens without a head, "
+                f"{len(ps.labels)} arc labels after lifting")
+        es = ents[where]
+        if es.annotated_docs:
+            say(f"  entities: {es.n_ents} of {len(es.types)} types in {es.annotated_docs} docs, "
+                f"{es.missing_tokens} tokens with missing annotation, {es.unannotated_docs} docs "
+                f"without entity annotation, {es.n_misaligned} crossing the pipeline's tokens")
     say()
     say("=== Problems ===")
     n_errors = sum(p.severity == "error" for p in problems)
