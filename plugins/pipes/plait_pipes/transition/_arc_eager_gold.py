@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 from plait.errors import DataError
+from plait.training import nonproj
 
 # Gold heads (local token indices otherwise):
 GOLD_ROOT = -1  # attached to the virtual root: the token is a sentence root
@@ -88,7 +89,13 @@ def _compute(eg: Any, k: int, index: dict[str, int]) -> tuple[np.ndarray, np.nda
     if len(outside):
         i = int(outside[0])
         raise DataError(f"{where(eg, k, i)}: its gold head {int(arr[i])} is outside the doc (0..{n - 1})")
-    _check_sentences(arr, eg, k)
+    if _one_to_one(eg):
+        _check_sentences(arr, eg, k)
+    else:
+        # Arcs mapped through a different tokenization can tangle trees that
+        # are fine in the reference (checked there): drop those arcs (missing).
+        _check_sentences(ref_heads(eg.reference), _Reference(eg), k)
+        _drop_tangled_arcs(arr)
     arr[arr == idx] = GOLD_ROOT
     fallback = index.get("dep", -1)
     labels = np.full(n, -1, dtype=np.int64)
@@ -116,7 +123,19 @@ def aligned_parse(eg: Any, k: int) -> tuple[list[int | None], list[str | None]]:
     try:
         value = eg.get_aligned_parse(projectivize=True)
     except DataError as err:
-        raise DataError(f"{where(eg, k)}: invalid gold tree: {err}") from err
+        if _one_to_one(eg):
+            raise DataError(f"{where(eg, k)}: invalid gold tree: {err}") from err
+        # The reference's own tree is checked on its tokens; a cycle that only
+        # the alignment creates leaves those arcs missing.
+        _check_sentences(ref_heads(eg.reference), _Reference(eg), k)
+        heads, deps = eg.get_aligned_parse(projectivize=False)
+        arr = np.array([-1 if h is None else h for h in heads], dtype=np.int64)
+        _drop_cycles(arr)
+        keep = arr >= 0
+        value = nonproj.projectivize(
+            [int(h) if ok else None for h, ok in zip(arr.tolist(), keep.tolist(), strict=True)],
+            [d if ok else None for d, ok in zip(deps, keep.tolist(), strict=True)],
+        )
     eg.__dict__[_PARSE_CACHE_ATTR] = (eg.predicted, eg.reference, value)
     return value
 
@@ -160,6 +179,86 @@ def _check_sentences(heads: np.ndarray, eg: Any, k: int) -> None:
         f"{words[u]!r} between them belongs to the tree of root {inner} {words[inner]!r}. Each sentence "
         "must be one tree over a contiguous span of tokens; fix the heads."
     )
+
+
+def _one_to_one(eg: Any) -> bool:
+    x2y = eg.alignment.x2y
+    return bool(x2y.is_one_to_one() and len(x2y) == len(eg.reference) == len(eg.predicted))
+
+
+def ref_heads(doc: Any) -> np.ndarray:
+    """Absolute heads of a doc's tokens (a root is its own head, ``GOLD_MISSING``
+    where the dependency annotation is missing)."""
+    cols = doc.to_array(["HEAD", "DEP"]).astype(np.int64)
+    heads = cols[:, 0] + np.arange(len(doc), dtype=np.int64)
+    return np.where(cols[:, 1] != 0, heads, GOLD_MISSING)
+
+
+class _Reference:
+    """An Example seen from its reference side, for error messages."""
+
+    def __init__(self, eg: Any) -> None:
+        self.predicted = eg.reference
+        self.doc_index = getattr(eg, "doc_index", None)
+
+
+def _drop_cycles(heads: np.ndarray) -> None:
+    """Mark the arcs of tokens on a cycle missing (-1), in place."""
+    n = len(heads)
+    idx = np.arange(n, dtype=np.int64)
+    par = np.where(heads >= 0, heads, idx)
+    for _ in range(n):
+        root = par.copy()
+        for _ in range(n.bit_length() + 1):
+            root = root[root]
+        on_cycle = par[root] != root  # the chain never settles on a fixed point
+        if not on_cycle.any():
+            return
+        first = int(np.flatnonzero(on_cycle)[0])
+        heads[first] = -1
+        par[first] = first
+
+
+def _drop_tangled_arcs(heads: np.ndarray) -> None:
+    """Mark missing (``GOLD_MISSING``) the arcs that make two trees interleave, in place."""
+    for _ in range(len(heads)):
+        crossing = _first_tangled_arc(heads)
+        if crossing is None:
+            return
+        heads[crossing] = GOLD_MISSING
+
+
+def _first_tangled_arc(heads: np.ndarray) -> int | None:
+    n = len(heads)
+    if n < 3:
+        return None
+    idx = np.arange(n, dtype=np.int64)
+    par = np.where(heads >= 0, heads, idx)
+    root = par
+    for _ in range(n.bit_length() + 1):
+        nxt = root[root]
+        if np.array_equal(nxt, root):
+            break
+        root = nxt
+    complete = heads[root] == root
+    if not complete.any():
+        return None
+    tok = idx[complete]
+    tree = root[complete]
+    first = np.full(n, n, dtype=np.int64)
+    last = np.full(n, -1, dtype=np.int64)
+    np.minimum.at(first, tree, tok)
+    np.maximum.at(last, tree, tok)
+    roots = np.unique(tree)
+    order = roots[np.argsort(first[roots])]
+    overlap = np.flatnonzero(first[order][1:] <= last[order][:-1])
+    if not len(overlap):
+        return None
+    outer, inner = int(order[overlap[0]]), int(order[overlap[0] + 1])
+    u = int(first[inner])
+    in_outer = complete & (root == outer) & (par != idx)
+    spans = np.flatnonzero(in_outer & (np.minimum(par, idx) < u) & (np.maximum(par, idx) > u))
+    return int(spans[0]) if len(spans) else int(inner)
 
 
 def where(eg: Any, k: int, j: int | None = None) -> str:
