@@ -224,7 +224,9 @@ path = "labels/ner.json"
 """
 
 
-def test_joint_pipeline_on_merged_ewt_uner_with_label_files(ewt_dir: Path, uner_dir: Path, tmp_path: Path) -> None:
+def test_joint_pipeline_on_merged_ewt_uner_with_label_files(
+    ewt_dir: Path, uner_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # EWT dev sentences with UNER dev entities to train, EWT test with UNER
     # test entities to evaluate (UNER has no train split).
     train = _merged_docbin(ewt_dir, uner_dir, "dev", 1200, tmp_path / "corpus" / "train.plait")
@@ -261,22 +263,21 @@ def test_joint_pipeline_on_merged_ewt_uner_with_label_files(ewt_dir: Path, uner_
     meta_labels = json.loads((best / "meta.json").read_text(encoding="utf8"))["labels"]
     assert meta_labels["ner"] == ner_labels
 
-    # And initialization reads the files rather than the data: a label only
-    # the file has ends up in the component.
-    (tmp_path / "labels" / "ner.json").write_text(json.dumps([*ner_labels, "PRODUCT"]), encoding="utf8")
+    # Initialized from the data instead, the components get the same labels;
+    # from the files, a label only the file has ends up in the component (the
+    # files are read, not the data).
     from plait.config import load_config
     from plait.training.initialize import init_nlp
 
-    cwd = Path.cwd()
-    os.chdir(tmp_path)
-    try:
-        cfg = load_config(tmp_path / "labels.cfg", {"paths.train": str(train), "paths.dev": str(dev)},
-                          interpolate=False)
-        initialized = init_nlp(cfg)
-    finally:
-        os.chdir(cwd)
-    assert "PRODUCT" in initialized.get_pipe("ner").labels
-    assert list(initialized.get_pipe("parser").label_data) == parser_labels
+    monkeypatch.chdir(tmp_path)  # the label paths are relative to the run's folder
+    overrides = {"paths.train": str(train), "paths.dev": str(dev)}
+    from_data = init_nlp(load_config(tmp_path / "config.cfg", overrides, interpolate=False))
+    assert list(from_data.get_pipe("parser").label_data) == parser_labels
+    assert list(from_data.get_pipe("ner").label_data) == ner_labels
+    (tmp_path / "labels" / "ner.json").write_text(json.dumps([*ner_labels, "PRODUCT"]), encoding="utf8")
+    from_files = init_nlp(load_config(tmp_path / "labels.cfg", overrides, interpolate=False))
+    assert list(from_files.get_pipe("ner").label_data) == [*ner_labels, "PRODUCT"]
+    assert list(from_files.get_pipe("parser").label_data) == parser_labels
 
 
 def _component_files(model: Path) -> dict[str, bytes]:
