@@ -54,9 +54,15 @@ def to_bytes(tokenizer: Tokenizer, exclude: Iterable[str] = ()) -> bytes:
     """
     exclude = set(exclude)
     data: dict[str, Any] = {}
+    flags: dict[str, int] = {}
     for name in SERIAL_KEYS:
         if name not in exclude:
             data[name] = pattern_of(tokenizer, name)
+            if data[name] is not None:
+                # re.IGNORECASE and friends are part of the rule: a pattern
+                # recompiled without them tokenizes differently after loading.
+                flags[name] = int(getattr(tokenizer, name).__self__.flags)
+    data["regex_flags"] = flags
     if "exceptions" not in exclude:
         data["exceptions"] = tokenizer.rules
     if "faster_heuristics" not in exclude:
@@ -79,11 +85,17 @@ def from_bytes(tokenizer: Tokenizer, bytes_data: bytes, exclude: Iterable[str] =
     if not isinstance(data, dict):
         raise SerializationError(f"tokenizer data must be a msgpack map, got {type(data).__name__}")
     exclude = set(exclude)
+    flags = data.get("regex_flags") or {}  # absent in files saved before flags were kept
+    if not isinstance(flags, dict):
+        raise SerializationError(f"tokenizer data: regex_flags must be a map, got {type(flags).__name__}")
     for name, method in _METHODS.items():
         if name in data and name not in exclude:
             pattern = data[name]
+            flag = flags.get(name, 0)
+            if not isinstance(flag, int):
+                raise SerializationError(f"tokenizer data: regex_flags[{name!r}] must be an integer")
             # The private attribute: one cache reset at the end, not one per key.
-            setattr(tokenizer, "_" + name, getattr(re.compile(pattern), method) if pattern else None)
+            setattr(tokenizer, "_" + name, getattr(re.compile(pattern, flag), method) if pattern else None)
     if "faster_heuristics" in data and "faster_heuristics" not in exclude:
         tokenizer._faster_heuristics = bool(data["faster_heuristics"])
     if "exceptions" in data and "exceptions" not in exclude:

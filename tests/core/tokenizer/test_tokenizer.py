@@ -210,3 +210,26 @@ def test_guarded_regexes_match_like_plain_joins(text):
         a, b = plain(text), fast(text)
         assert (a and a.span()) == (b and b.span())
     assert [m.span() for m in _PLAIN_INFIX.finditer(text)] == [m.span() for m in _FAST_INFIX.finditer(text)]
+
+
+def test_saved_pipeline_tokenizes_like_the_live_one_on_all_ewt_texts(ewt_dir, tmp_path):
+    # English URL_MATCH is compiled with re.IGNORECASE; saving only the
+    # pattern split "Sean.Cooper@ElPaso.com" differently after loading.
+    import plait
+
+    nlp = plait.blank("en")
+    assert nlp.tokenizer.url_match.__self__.flags & re.IGNORECASE
+    nlp.to_disk(tmp_path / "p")
+    loaded = plait.load(tmp_path / "p")
+    assert loaded.tokenizer.url_match.__self__.flags == nlp.tokenizer.url_match.__self__.flags
+    texts = []
+    for name in ("en_ewt-ud-train.conllu", "en_ewt-ud-dev.conllu", "en_ewt-ud-test.conllu"):
+        with open(ewt_dir / name, encoding="utf8") as f:
+            texts += [line[9:].rstrip("\n") for line in f if line.startswith("# text = ")]
+    assert len(texts) > 16000
+    live = [[t.text for t in nlp.make_doc(text)] for text in texts]
+    again = [[t.text for t in loaded.make_doc(text)] for text in texts]
+    differ = [texts[i] for i in range(len(texts)) if live[i] != again[i]]
+    assert not differ, differ[:5]
+    assert [t.text for t in loaded.make_doc("Mail Sean.Cooper@ElPaso.com now")] == \
+        [t.text for t in nlp.make_doc("Mail Sean.Cooper@ElPaso.com now")]
