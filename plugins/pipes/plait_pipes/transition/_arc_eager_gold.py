@@ -143,9 +143,27 @@ def aligned_parse(eg: Any, k: int) -> tuple[list[int | None], list[str | None]]:
 def _check_sentences(heads: np.ndarray, eg: Any, k: int) -> None:
     """Raise if two complete gold trees interleave: then some head lies
     outside its sentence (a sentence is the span of one tree)."""
+    tangle = _tangle(heads)
+    if tangle is None:
+        return
+    d, u, inner = tangle
+    d = inner if d < 0 else d
+    h = int(heads[d])
+    words = eg.predicted.words
+    raise DataError(
+        f"{where(eg, k, d)}: its gold head is token {h} {words[h]!r}, outside its sentence: token {u} "
+        f"{words[u]!r} between them belongs to the tree of root {inner} {words[inner]!r}. Each sentence "
+        "must be one tree over a contiguous span of tokens; fix the heads."
+    )
+
+
+def _tangle(heads: np.ndarray) -> tuple[int, int, int] | None:
+    """The first place where two complete trees interleave: ``(d, u, inner)``,
+    ``d`` a token whose arc spans token ``u`` of the tree rooted at ``inner``
+    (-1 when no single arc does), or None when the trees are contiguous."""
     n = len(heads)
     if n < 3:
-        return
+        return None
     idx = np.arange(n, dtype=np.int64)
     par = np.where(heads >= 0, heads, idx)
     root = par
@@ -156,7 +174,7 @@ def _check_sentences(heads: np.ndarray, eg: Any, k: int) -> None:
         root = nxt
     complete = heads[root] == root  # the chain ends at a root, not a missing head
     if not complete.any():
-        return
+        return None
     tok = idx[complete]
     tree = root[complete]
     first = np.full(n, n, dtype=np.int64)
@@ -167,18 +185,12 @@ def _check_sentences(heads: np.ndarray, eg: Any, k: int) -> None:
     order = roots[np.argsort(first[roots])]
     overlap = np.flatnonzero(first[order][1:] <= last[order][:-1])
     if not len(overlap):
-        return
+        return None
     outer, inner = int(order[overlap[0]]), int(order[overlap[0] + 1])
     u = int(first[inner])  # a token of the inner tree inside the outer one's span
     in_outer = complete & (root == outer) & (par != idx)
-    d = int(np.flatnonzero(in_outer & (np.minimum(par, idx) < u) & (np.maximum(par, idx) > u))[0])
-    h = int(heads[d])
-    words = eg.predicted.words
-    raise DataError(
-        f"{where(eg, k, d)}: its gold head is token {h} {words[h]!r}, outside its sentence: token {u} "
-        f"{words[u]!r} between them belongs to the tree of root {inner} {words[inner]!r}. Each sentence "
-        "must be one tree over a contiguous span of tokens; fix the heads."
-    )
+    spans = np.flatnonzero(in_outer & (np.minimum(par, idx) < u) & (np.maximum(par, idx) > u))
+    return (int(spans[0]) if len(spans) else -1), u, inner
 
 
 def _one_to_one(eg: Any) -> bool:
@@ -229,36 +241,11 @@ def _drop_tangled_arcs(heads: np.ndarray) -> None:
 
 
 def _first_tangled_arc(heads: np.ndarray) -> int | None:
-    n = len(heads)
-    if n < 3:
+    tangle = _tangle(heads)
+    if tangle is None:
         return None
-    idx = np.arange(n, dtype=np.int64)
-    par = np.where(heads >= 0, heads, idx)
-    root = par
-    for _ in range(n.bit_length() + 1):
-        nxt = root[root]
-        if np.array_equal(nxt, root):
-            break
-        root = nxt
-    complete = heads[root] == root
-    if not complete.any():
-        return None
-    tok = idx[complete]
-    tree = root[complete]
-    first = np.full(n, n, dtype=np.int64)
-    last = np.full(n, -1, dtype=np.int64)
-    np.minimum.at(first, tree, tok)
-    np.maximum.at(last, tree, tok)
-    roots = np.unique(tree)
-    order = roots[np.argsort(first[roots])]
-    overlap = np.flatnonzero(first[order][1:] <= last[order][:-1])
-    if not len(overlap):
-        return None
-    outer, inner = int(order[overlap[0]]), int(order[overlap[0] + 1])
-    u = int(first[inner])
-    in_outer = complete & (root == outer) & (par != idx)
-    spans = np.flatnonzero(in_outer & (np.minimum(par, idx) < u) & (np.maximum(par, idx) > u))
-    return int(spans[0]) if len(spans) else int(inner)
+    d, _, inner = tangle
+    return inner if d < 0 else d
 
 
 def where(eg: Any, k: int, j: int | None = None) -> str:
