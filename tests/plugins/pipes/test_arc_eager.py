@@ -604,3 +604,11 @@ def test_arcs_tangled_only_by_retokenization_become_missing(ewt_dir) -> None:
                                                    deps=["x", "x", "ROOT", "ROOT"]))
     with pytest.raises(DataError, match="outside its sentence"):
         system.gold([bad], _offsets([bad.predicted]))
+
+
+def test_a_cycle_made_by_the_alignment_loses_one_arc_on_the_cycle() -> None:
+    from plait_pipes.transition._arc_eager_gold import _drop_cycles
+
+    heads = np.array([1, 2, 3, 1, 4, 4])  # 1 -> 2 -> 3 -> 1; token 0 leads into it
+    _drop_cycles(heads)
+    assert heads.tolist() == [1, -1, 3, 1, 4, 4]

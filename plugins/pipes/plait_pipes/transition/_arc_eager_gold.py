@@ -223,10 +223,11 @@ def _drop_cycles(heads: np.ndarray) -> None:
         root = par.copy()
         for _ in range(n.bit_length() + 1):
             root = root[root]
-        on_cycle = par[root] != root  # the chain never settles on a fixed point
-        if not on_cycle.any():
+        loops = par[root] != root  # the chain never settles on a fixed point
+        if not loops.any():
             return
-        first = int(np.flatnonzero(on_cycle)[0])
+        # After that many jumps root[i] lies on the cycle itself: cut there.
+        first = int(root[np.flatnonzero(loops)[0]])
         heads[first] = -1
         par[first] = first
 
