@@ -24,16 +24,23 @@ ASSIGNS = ["doc.ents", "token.ent_iob", "token.ent_type"]
 SCORE_WEIGHTS = {"ents_f": 1.0, "ents_p": 0.0, "ents_r": 0.0, "ents_per_type": None}
 
 
-@Language.factory(
-    "ner",
-    assigns=ASSIGNS,
-    default_config={
+# Settings of `ner`; `beam_ner` adds its beam settings.
+def default_config(**beam: Any) -> dict[str, Any]:
+    """A fresh copy of the factory settings, plus the beam ones if given."""
+    return {
         "model": model_config(NER),
         "moves": None,
         "update_with_oracle_cut_size": 100,
         "incorrect_spans_key": None,
         "scorer": {"@scorers": "plait.ner_scorer.v1"},
-    },
+        **beam,
+    }
+
+
+@Language.factory(
+    "ner",
+    assigns=ASSIGNS,
+    default_config=default_config(),
     default_score_weights=SCORE_WEIGHTS,
 )
 def make_ner(
@@ -56,16 +63,7 @@ def make_ner(
 @Language.factory(
     "beam_ner",
     assigns=ASSIGNS,
-    default_config={
-        "model": model_config(NER),
-        "moves": None,
-        "update_with_oracle_cut_size": 100,
-        "beam_width": 8,
-        "beam_density": 0.01,
-        "beam_update_prob": 0.5,
-        "incorrect_spans_key": None,
-        "scorer": {"@scorers": "plait.ner_scorer.v1"},
-    },
+    default_config=default_config(beam_width=8, beam_density=0.01, beam_update_prob=0.5),
     default_score_weights=SCORE_WEIGHTS,
 )
 def make_beam_ner(

@@ -32,17 +32,24 @@ SCORE_WEIGHTS = {
 FALLBACK_LABEL = "dep"
 
 
-@Language.factory(
-    "parser",
-    assigns=ASSIGNS,
-    default_config={
+# Settings of `parser`; `beam_parser` adds its beam settings.
+def default_config(**beam: Any) -> dict[str, Any]:
+    """A fresh copy of the factory settings, plus the beam ones if given."""
+    return {
         "model": model_config(PARSER),
         "moves": None,
         "update_with_oracle_cut_size": 100,
         "learn_tokens": False,
         "min_action_freq": 30,
         "scorer": {"@scorers": "plait.parser_scorer.v1"},
-    },
+        **beam,
+    }
+
+
+@Language.factory(
+    "parser",
+    assigns=ASSIGNS,
+    default_config=default_config(),
     default_score_weights=SCORE_WEIGHTS,
 )
 def make_parser(
@@ -66,17 +73,7 @@ def make_parser(
 @Language.factory(
     "beam_parser",
     assigns=ASSIGNS,
-    default_config={
-        "model": model_config(PARSER),
-        "moves": None,
-        "update_with_oracle_cut_size": 100,
-        "learn_tokens": False,
-        "min_action_freq": 30,
-        "beam_width": 8,
-        "beam_density": 0.0001,
-        "beam_update_prob": 0.5,
-        "scorer": {"@scorers": "plait.parser_scorer.v1"},
-    },
+    default_config=default_config(beam_width=8, beam_density=0.0001, beam_update_prob=0.5),
     default_score_weights=SCORE_WEIGHTS,
 )
 def make_beam_parser(

@@ -27,6 +27,7 @@ from typing import Any
 import numpy
 
 from ...errors import DataError, DataWarning
+from ...tokens._doc_parse import roots_of
 
 PREFIX_CHARS = 40
 
@@ -296,14 +297,8 @@ def _check_heads(
             fix="The sentence starts (sent_starts / is_sent_start) disagree with the parse: drop "
             "them (the parse defines the sentences) or fix the head.",
         )
-    # Every token must reach a root (a token that is its own head); pointer
-    # jumping halves the remaining depth each round, so 64 rounds cover any tree.
-    root = heads.copy()
-    for _ in range(64):
-        nxt = root[root]
-        if numpy.array_equal(nxt, root):
-            break
-        root = nxt
+    # Every token must reach a root (a token that is its own head).
+    root = roots_of(heads)
     cyclic = has_dep & (heads[root] != root)
     if cyclic.any():
         pos = int(numpy.flatnonzero(cyclic)[0])
