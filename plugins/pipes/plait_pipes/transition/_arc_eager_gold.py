@@ -125,9 +125,14 @@ def aligned_parse(eg: Any, k: int) -> tuple[list[int | None], list[str | None]]:
     except DataError as err:
         if _one_to_one(eg):
             raise DataError(f"{where(eg, k)}: invalid gold tree: {err}") from err
-        # The reference's own tree is checked on its tokens; a cycle that only
-        # the alignment creates leaves those arcs missing.
-        _check_sentences(ref_heads(eg.reference), _Reference(eg), k)
+        # A cycle in the reference itself is a gold error; one that only the
+        # alignment creates leaves those arcs missing (interleaving trees in
+        # the reference are checked by the caller).
+        ref = ref_heads(eg.reference)
+        try:
+            nonproj.nonproj_arcs(np.where(ref >= 0, ref, -1))  # raises for a cycle
+        except DataError as ref_err:
+            raise DataError(f"{where(eg, k)}: invalid gold tree: {ref_err}") from ref_err
         heads, deps = eg.get_aligned_parse(projectivize=False)
         arr = np.array([-1 if h is None else h for h in heads], dtype=np.int64)
         _drop_cycles(arr)
@@ -147,7 +152,6 @@ def _check_sentences(heads: np.ndarray, eg: Any, k: int) -> None:
     if tangle is None:
         return
     d, u, inner = tangle
-    d = inner if d < 0 else d
     h = int(heads[d])
     words = eg.predicted.words
     raise DataError(
@@ -160,7 +164,8 @@ def _check_sentences(heads: np.ndarray, eg: Any, k: int) -> None:
 def _tangle(heads: np.ndarray) -> tuple[int, int, int] | None:
     """The first place where two complete trees interleave: ``(d, u, inner)``,
     ``d`` a token whose arc spans token ``u`` of the tree rooted at ``inner``
-    (-1 when no single arc does), or None when the trees are contiguous."""
+    (``inner`` itself when no single arc does), or None when the trees are
+    contiguous."""
     n = len(heads)
     if n < 3:
         return None
@@ -190,7 +195,7 @@ def _tangle(heads: np.ndarray) -> tuple[int, int, int] | None:
     u = int(first[inner])  # a token of the inner tree inside the outer one's span
     in_outer = complete & (root == outer) & (par != idx)
     spans = np.flatnonzero(in_outer & (np.minimum(par, idx) < u) & (np.maximum(par, idx) > u))
-    return (int(spans[0]) if len(spans) else -1), u, inner
+    return (int(spans[0]) if len(spans) else inner), u, inner
 
 
 def _one_to_one(eg: Any) -> bool:
@@ -235,18 +240,10 @@ def _drop_cycles(heads: np.ndarray) -> None:
 def _drop_tangled_arcs(heads: np.ndarray) -> None:
     """Mark missing (``GOLD_MISSING``) the arcs that make two trees interleave, in place."""
     for _ in range(len(heads)):
-        crossing = _first_tangled_arc(heads)
-        if crossing is None:
+        tangle = _tangle(heads)
+        if tangle is None:
             return
-        heads[crossing] = GOLD_MISSING
-
-
-def _first_tangled_arc(heads: np.ndarray) -> int | None:
-    tangle = _tangle(heads)
-    if tangle is None:
-        return None
-    d, _, inner = tangle
-    return inner if d < 0 else d
+        heads[tangle[0]] = GOLD_MISSING
 
 
 def where(eg: Any, k: int, j: int | None = None) -> str:
