@@ -1,10 +1,13 @@
-"""Every command answers --help, fast, without importing heavy libraries."""
+"""Every command answers --help without importing heavy libraries.
+
+How fast it answers is measured in bench/cli_startup.py, never asserted here:
+a wall-clock bound fails on a loaded machine without any regression.
+"""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 import pytest
 from plait.cli._builtin_commands import DEBUG, INIT, TOP_LEVEL
@@ -26,7 +29,7 @@ def test_command_help(plait_cli, command):
     assert "Usage:" in result.stdout
 
 
-def test_help_is_fast_and_imports_nothing_heavy():
+def test_help_imports_nothing_heavy():
     code = (
         "import sys, runpy; sys.argv=['plait','--help'];\n"
         "from plait.cli._main import main\n"
@@ -36,15 +39,6 @@ def test_help_is_fast_and_imports_nothing_heavy():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert "HEAVY []" in result.stderr, result.stderr
-    best = min(_time_help() for _ in range(3))
-    # The target is 0.3 s on the dev machine; a generous bound guards regressions.
-    assert best < 1.5, f"plait --help took {best:.2f}s"
-
-
-def _time_help() -> float:
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "plait", "--help"], capture_output=True, check=True)
-    return time.perf_counter() - start
 
 
 def test_version(plait_cli):
