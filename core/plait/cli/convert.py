@@ -4,12 +4,17 @@ The formats themselves live in converters registered under the
 ``plait_converters`` entry-point group (plait-readers provides ``conllu``,
 ``iob``, ``ner``, ``jsonl`` and ``json``); this command picks one by file
 extension, streams the documents into a DocBin (or JSON records) and writes
-each output atomically. A folder of inputs converts file by file.
+the outputs all or nothing: a folder of inputs converts file by file into a
+staging folder, and the files move into OUTPUT_DIR only when every input
+converted. OUTPUT_DIR is checked (a folder, writable) before any input is read.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -144,50 +149,144 @@ def convert(
         result.n_skipped += 1
         print(f"skipped: {err}", file=stderr)
 
-    from ..vocab import Vocab
-
-    stdout_records: list[dict[str, Any]] = []
-    for path in files:
-        name = _pick_converter(path, converter)
-        func = _load_converter(name)
-        vocab = Vocab()
-        docs = func(
-            path, n_sents=n_sents, seg_sents=seg_sents, merge_subtokens=merge_subtokens,
-            morphology=morphology, skip_invalid=skip_invalid, on_invalid=report,
-            vocab=vocab, lang=lang,
-        )
-        if progress and path.stat().st_size >= PROGRESS_MIN_BYTES:
-            from tqdm import tqdm
-
-            docs = tqdm(docs, desc=path.name, unit=" docs", file=stderr, leave=False)
-        rel = path.relative_to(input_path) if input_path.is_dir() else Path(path.name)
-        if file_type == "json":
-            records = [doc_to_record(doc) for doc in docs]
-            result.n_docs += len(records)
-            if to_stdout:
-                stdout_records.extend(records)
-                continue
-            out = Path(output_dir) / rel.with_suffix(".json")
-            from ..fs import write_json
-
-            write_json(out, records)
-        else:
-            from ..tokens import DocBin
-
-            docbin = DocBin(store_user_data=False)
-            for doc in docs:
-                docbin.add(doc)
-            result.n_docs += len(docbin)
-            out = Path(output_dir) / rel.with_suffix(".plait")
-            out.parent.mkdir(parents=True, exist_ok=True)
-            docbin.to_disk(out)
-        result.outputs.append(out)
+    options = {
+        "n_sents": n_sents, "seg_sents": seg_sents, "merge_subtokens": merge_subtokens,
+        "morphology": morphology, "skip_invalid": skip_invalid, "on_invalid": report, "lang": lang,
+    }
+    # Pick every converter before reading anything: an unknown extension in a
+    # folder fails before the first file is converted.
+    plan = [(path, _load_converter(_pick_converter(path, converter))) for path in files]
     if to_stdout:
+        records: list[dict[str, Any]] = []
+        for path, func in plan:
+            records.extend(doc_to_record(doc) for doc in _docs(path, func, options, progress, stderr))
+        result.n_docs = len(records)
         import srsly
 
-        sys.stdout.write(srsly.json_dumps(stdout_records, indent=2) + "\n")
+        sys.stdout.write(srsly.json_dumps(records, indent=2) + "\n")
         sys.stdout.flush()
+        return result
+    out_dir = Path(output_dir)
+    suffix = ".json" if file_type == "json" else ".plait"
+    targets = [
+        out_dir / (path.relative_to(input_path) if input_path.is_dir() else Path(path.name)).with_suffix(suffix)
+        for path, _ in plan
+    ]
+    _check_targets(out_dir, targets)
+    # All or nothing: every output is written into a staging folder inside
+    # OUTPUT_DIR and moved into place (os.replace, same filesystem) only once
+    # every input converted; any error removes the staging folder (and
+    # OUTPUT_DIR itself when this call created it), so no output is written.
+    created = _missing_ancestor(out_dir)
+    staging = _staging_dir(out_dir)
+    try:
+        staged: list[tuple[Path, Path, Path, int]] = []
+        for (path, func), target in zip(plan, targets):
+            tmp = staging / target.relative_to(out_dir)
+            tmp.parent.mkdir(parents=True, exist_ok=True)
+            n_docs = _write(tmp, _docs(path, func, options, progress, stderr), file_type)
+            if n_docs == 0 and target.exists():
+                raise DataError(
+                    f"{path}: converted to no documents; refusing to overwrite the existing "
+                    f"{target} with an empty corpus (nothing was written). Check that the input is "
+                    f"the file you meant (and not empty), or delete {target} first."
+                )
+            staged.append((path, tmp, target, n_docs))
+        for path, tmp, target, n_docs in staged:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, target)
+            result.outputs.append(target)
+            result.n_docs += n_docs
+            if n_docs == 0:
+                print(f"warning: {path} converted to no documents; {target} is empty", file=stderr)
+    except BaseException:
+        shutil.rmtree(created if created is not None else staging, ignore_errors=True)
+        raise
+    shutil.rmtree(staging, ignore_errors=True)
     return result
+
+
+def _docs(path: Path, func: Any, options: dict[str, Any], progress: bool, stderr: Any) -> Any:
+    """The documents of one input, through a progress bar for large files."""
+    from ..vocab import Vocab
+
+    docs = func(path, vocab=Vocab(), **options)
+    if progress and path.stat().st_size >= PROGRESS_MIN_BYTES:
+        from tqdm import tqdm
+
+        docs = tqdm(docs, desc=path.name, unit=" docs", file=stderr, leave=False)
+    return docs
+
+
+def _write(out: Path, docs: Any, file_type: str) -> int:
+    """Write the documents to ``out``. RETURNS (int): how many."""
+    if file_type == "json":
+        from ..fs import write_json
+
+        records = [doc_to_record(doc) for doc in docs]
+        write_json(out, records)
+        return len(records)
+    from ..tokens import DocBin
+
+    docbin = DocBin(store_user_data=False)
+    for doc in docs:
+        docbin.add(doc)
+    docbin.to_disk(out)
+    return len(docbin)
+
+
+def _missing_ancestor(path: Path) -> Path | None:
+    """The outermost folder of ``path`` (itself included) that does not exist yet."""
+    missing = None
+    for p in (path, *path.parents):
+        if p.exists():
+            break
+        missing = p
+    return missing
+
+
+def _check_targets(out_dir: Path, targets: list[Path]) -> None:
+    """Refuse an OUTPUT_DIR that is a file, lies under a file or cannot be
+    written, and an output path taken by a folder, before anything is read."""
+    for p in (out_dir, *out_dir.parents):
+        if p.exists():
+            if not p.is_dir():
+                what = "OUTPUT_DIR" if p == out_dir else f"OUTPUT_DIR {out_dir} lies under a file:"
+                raise UsageError(
+                    f"{what} {p} is a file, not a folder. Pass a folder to write the converted "
+                    f"corpus into (it is created if missing), e.g. {p.parent / 'corpus'}"
+                )
+            if not os.access(p, os.W_OK | os.X_OK):
+                raise UsageError(
+                    f"OUTPUT_DIR {out_dir}: cannot write into {p} (permission denied). Pass a "
+                    f"folder you can write to."
+                )
+            break
+    seen: set[Path] = set()
+    for target in targets:
+        if target in seen:
+            raise UsageError(
+                f"two inputs would both be written to {target} (same name, different extension); "
+                f"rename one of them or convert them separately."
+            )
+        seen.add(target)
+        if target.is_dir():
+            raise UsageError(
+                f"output {target} exists and is a folder; cannot write the converted file there. "
+                f"Move it away or pass another OUTPUT_DIR."
+            )
+
+
+def _staging_dir(out_dir: Path) -> Path:
+    """A new hidden folder inside ``out_dir`` (created) to write outputs into."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=".plait-convert-", dir=out_dir))
+    except OSError as err:
+        raise UsageError(
+            f"OUTPUT_DIR {out_dir}: cannot create the output folder ({err.strerror or err}). "
+            f"Pass a folder you can write to."
+        ) from None
 
 
 @click.command("convert", short_help="Convert CoNLL-U, IOB or JSONL files to .plait.")

@@ -71,8 +71,30 @@ def open_lines(source: str | Path | TextIO) -> tuple[str, Iterator[str]]:
 
 def _file_lines(path: Path) -> Iterator[str]:
     # utf-8-sig drops a BOM some editors write at the start of CoNLL files.
-    with path.open("r", encoding="utf-8-sig") as f:
-        yield from f
+    # Text mode decodes in chunks, so a decode error does not say on which
+    # line it is: only then is the file re-read to find it (the fast path
+    # stays one C-level loop).
+    try:
+        with path.open("r", encoding="utf-8-sig") as f:
+            yield from f
+    except UnicodeDecodeError as err:
+        raise _decode_error(path, err) from None
+
+
+def _decode_error(path: Path, err: UnicodeDecodeError) -> DataError:
+    """A DataError naming the first line of ``path`` that is not valid UTF-8."""
+    with path.open("rb") as f:
+        for lineno, raw in enumerate(f, 1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as line_err:
+                bad = raw[line_err.start:line_err.start + 1]
+                return DataError(
+                    f"line {lineno} of {path}: not UTF-8 (byte {bad!r} at column "
+                    f"{line_err.start + 1}). plait reads corpora as UTF-8: re-encode the file, "
+                    f"e.g. `iconv -f latin1 -t utf-8 {path.name} > fixed{path.suffix}`"
+                )
+    return DataError(f"{path}: not UTF-8 ({err.reason}); re-encode the file as UTF-8")
 
 
 def default_on_invalid(err: DataError) -> None:

@@ -174,6 +174,11 @@ def _parse_sentence(
         head = tok["head"]
         if head is None:
             raise DataError(f"line {lineno} of {name}: missing HEAD (column 7)")
+        if head == idx + 1:
+            raise DataError(
+                f"line {lineno} of {name}: word {idx + 1} ({tok['form']!r}) is its own head "
+                f"(HEAD {head}); a word's HEAD is another word's id, or 0 for the sentence root"
+            )
         heads.append(head - 1 if head > 0 else idx)
         head_lines.append(lineno)
         deps.append(tok["deprel"] or "")
@@ -198,6 +203,7 @@ def _parse_sentence(
                 f"line {head_lines[i]} of {name}: HEAD {h + 1} points outside the sentence "
                 f"(it has {n} words; use 0 for the root)"
             )
+    _check_tree(name, words, heads, head_lines)
     text = meta.get("text")
     if text is not None:
         built = "".join(w + (" " if s else "") for w, s in zip(words, spaces)).rstrip(" ")
@@ -219,6 +225,41 @@ def _parse_sentence(
     if merge_subtokens and mwts:
         rec = _merge_mwts(rec, mwts)
     return rec
+
+
+def _check_tree(name: str, words: list[str], heads: list[int], head_lines: list[int]) -> None:
+    """Refuse a sentence whose HEADs are not one tree: no root or two roots
+    (UD: exactly one word has HEAD 0), or words in a cycle that never reach
+    the root (a sentence without a root always has one). Each error names the
+    lines; one O(n) walk per sentence."""
+    roots = [i for i, h in enumerate(heads) if h == i]
+    if len(roots) > 1:
+        shown = ", ".join(f"word {i + 1} ({words[i]!r}, line {head_lines[i]})" for i in roots[:4])
+        raise DataError(
+            f"line {head_lines[roots[1]]} of {name}: the sentence has {len(roots)} roots (HEAD 0): "
+            f"{shown}. A CoNLL-U sentence has exactly one root: attach the others to a word of "
+            f"the sentence, or split the sentence in two"
+        )
+    # state: 0 unseen, 1 on the current path, 2 known to reach the root
+    state = [0] * len(heads)
+    for start in range(len(heads)):
+        path = []
+        i = start
+        while state[i] == 0 and heads[i] != i:
+            state[i] = 1
+            path.append(i)
+            i = heads[i]
+        if state[i] == 1:  # came back to a word of this path: a cycle
+            cycle = path[path.index(i):]
+            shown = " -> ".join(f"{j + 1} ({words[j]!r})" for j in cycle[:8])
+            raise DataError(
+                f"line {head_lines[cycle[0]]} of {name}: the HEADs of words {shown} -> "
+                f"{cycle[0] + 1} form a cycle (lines {', '.join(str(head_lines[j]) for j in cycle[:8])}): "
+                f"they never reach the root (HEAD 0). Fix the HEAD column so every word leads to the root"
+            )
+        for j in path:
+            state[j] = 2
+        state[i] = 2
 
 
 def _misc_value(misc: str, key: str) -> str | None:

@@ -242,8 +242,12 @@ def _to_record(name: str, info: dict[str, Any], tokens: list[_Token], scheme: st
         spaces = spaces_from_text(words, info["text"])
     if spaces is None:
         spaces = [True] * len(words)
-        if words:
-            spaces[-1] = False
+    if spaces:
+        # A space after the sentence: the next sentence of the document follows
+        # it ("please? I searched", not "please?I searched", which the
+        # tokenizer splits differently from the gold words). The document's
+        # last word gets no space in records_to_doc.
+        spaces[-1] = True
     pos_tags = [t[1] for t in tokens]
     tags = [p or "" for p in pos_tags] if any(p for p in pos_tags) else None
     return SentRecord(
