@@ -132,7 +132,7 @@ def test_bad_trees_are_errors_naming_doc_and_token(tmp_path: Path) -> None:
     dev = _docbin(tmp_path / "dev.plait", [good])
     code, report = _run(tmp_path, train, dev, verbose=True, components=PARSER_NER.format(min_freq=30))
     assert code == 1
-    assert ("1 heads in train are outside their sentence, first: doc 1, token 4 ('walk'): its head is "
+    assert ("1 heads in train are outside their sentence or their tree, first: doc 1, token 4 ('walk'): its head is "
             "token 1 ('run')") in report
     assert "2 tokens in train are in or lead into a cycle of heads, first: doc 3, token 0 ('a')" in report
     assert "token 1 ('b')" in report
@@ -243,3 +243,16 @@ def test_parser_ner_report_on_ewt_with_uner_entities(merged: dict, tmp_path: Pat
     # UNER's tokens follow an older EWT release; where the pipeline's tokenizer
     # cuts an entity, it is named.
     assert "entities in train cross the pipeline's token boundaries" in report
+
+
+def test_two_roots_and_cycles_are_named_as_such() -> None:
+    from plait.training.data_checks import parse_stats
+
+    vocab = plait.blank("en").vocab
+    two_roots = Doc(vocab, words=["a", "b", "c", "d"], heads=[3, 1, 2, 1], deps=["dep"] * 4)
+    no_root = Doc(vocab, words=["a", "b", "c"], heads=[2, 0, 1], deps=["dep"] * 3)
+    st = parse_stats([two_roots, no_root])
+    assert st.n_bad_heads == 2 and st.n_cycles == 3
+    assert ("doc 0, token 0 ('a'): its arc to token 3 ('d') crosses another tree: the sentence has two "
+            "roots whose trees interleave, token 1 ('b') and token 2 ('c')") == st.bad_heads[0]
+    assert all("cycle" in c for c in st.cycles)

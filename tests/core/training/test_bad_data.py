@@ -180,8 +180,8 @@ def test_head_cycle_is_refused_with_the_token():
     examples = [Example(nlp.make_doc("a b c"), cyclic, doc_index=7)]
     with pytest.raises(
         DataError,
-        match=r"\[corpora.dev\] 'dev.plait', document 7 \('a b c '\): the head of "
-        r"token 0 \('a'\) is token 1 'b', which is part of a cycle",
+        match=r"\[corpora.dev\] 'dev.plait', document 7 \('a b c '\): the heads of "
+        r"token 0 \('a'\) -> token 1 \('b'\) -> token 0 form a cycle",
     ):
         check_examples(examples, "corpora.dev", "dev.plait")
 
@@ -327,3 +327,25 @@ def test_streamed_corpus_errors_name_the_example(corpora, tmp_path):
         r"\('I like green apples'\).*2 tags for 4 words",
     ):
         _train(cfg)
+
+
+@pytest.mark.parametrize(
+    "heads,expected",
+    [
+        # a -> c -> b -> a: no root at all; the derived sentence starts cross
+        # too, but the cycle is what is wrong
+        ([2, 0, 1], r"the heads of token 0 \('a'\) -> token 2 \('c'\) -> token 1 \('b'\) -> token 0 "
+                    r"form a cycle: these tokens never reach a root\."),
+        # b and c are both roots; a (head d, of b's tree) lies across c's tree
+        ([3, 1, 2, 1], r"one sentence has two roots whose trees interleave: token 1 \('b'\) and "
+                       r"token 2 \('c'\) are both their own head, and token 0 \('a', head token 3\)"),
+    ],
+)
+def test_cycle_and_two_roots_are_named_not_another_sentence(heads, expected):
+    nlp = plait.blank("en")
+    words = ["a", "b", "c", "d"][: len(heads)]
+    doc = Doc(nlp.vocab, words=words, heads=heads, deps=["dep"] * len(heads))
+    examples = [Example(nlp.make_doc(" ".join(words)), doc, doc_index=3)]
+    with pytest.raises(DataError, match=r"\[corpora.train\] 'train.plait', document 3 .*" + expected) as info:
+        check_examples(examples, "corpora.train", "train.plait")
+    assert "another sentence" not in str(info.value)

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy
 
+from ._trees import interleaved_root
+
 LOW_DATA = {"ner": 50, "textcat": 20, "tagger": 10, "parser": 10}
 MAX_SENT_LENGTH = 200
 MAX_EXAMPLES = 20
@@ -152,17 +154,11 @@ def parse_stats(docs: Sequence[Any], max_examples: int = MAX_EXAMPLES) -> ParseS
     sent_id = numpy.cumsum(first | (data[:, 2] == 1))
     doc_start = starts[doc_of]
     outside_doc = (heads < doc_start) | (heads >= doc_start + lengths[doc_of])
-    safe = numpy.where(outside_doc, idx, heads)
-    bad_head = has_dep & (outside_doc | (sent_id[safe] != sent_id))
-    for pos in numpy.flatnonzero(bad_head)[:max_examples].tolist():
-        doc, k, s = where(pos)
-        h = int(heads[pos]) - s
-        out.bad_heads.append(f"doc {k}, {_token(doc, pos - s)}: its head is {_token(doc, h)}, "
-                             f"outside the token's sentence")
-    out.n_bad_heads = int(bad_head.sum())
-    # Cycles: follow the heads (missing ones stop) by pointer jumping; a chain
-    # that has not reached a fixed point after log2(n) rounds is in a cycle.
-    par = numpy.where(has_dep & ~bad_head, heads, idx)
+    # Cycles first (follow the heads by pointer jumping; a chain that has not
+    # reached a fixed point after log2(n) rounds is in a cycle): a cycle also
+    # breaks the sentence starts derived from the tree, and is not reported
+    # again as a head outside its sentence.
+    par = numpy.where(has_dep & ~outside_doc, heads, idx)
     term = par
     for _ in range(max(1, int(n).bit_length() + 1)):
         nxt = term[term]
@@ -175,6 +171,21 @@ def parse_stats(docs: Sequence[Any], max_examples: int = MAX_EXAMPLES) -> ParseS
         out.cycles.append(f"doc {k}, {_token(doc, pos - s)}: its heads lead into a cycle through "
                           f"{_token(doc, int(par[pos]) - s)} and never reach a root")
     out.n_cycles = int(cyclic.sum())
+    safe = numpy.where(outside_doc, idx, heads)
+    bad_head = has_dep & ~cyclic & (outside_doc | (sent_id[safe] != sent_id))
+    for pos in numpy.flatnonzero(bad_head)[:max_examples].tolist():
+        doc, k, s = where(pos)
+        h = int(heads[pos]) - s
+        other = None if outside_doc[pos] else interleaved_root(term, has_dep, pos, s, s + len(doc))
+        if other is not None:
+            out.bad_heads.append(f"doc {k}, {_token(doc, pos - s)}: its arc to {_token(doc, h)} "
+                                 f"crosses another tree: the sentence has two roots whose trees "
+                                 f"interleave, {_token(doc, int(term[pos]) - s)} and "
+                                 f"{_token(doc, other - s)}")
+        else:
+            out.bad_heads.append(f"doc {k}, {_token(doc, pos - s)}: its head is {_token(doc, h)}, "
+                                 f"outside the token's sentence")
+    out.n_bad_heads = int(bad_head.sum())
     # Whole sentences with a bad head or a cycle are left out from here on.
     bad_sents = numpy.unique(sent_id[bad_head | cyclic])
     good = ~numpy.isin(sent_id, bad_sents)
@@ -213,8 +224,9 @@ def tree_problems(docs: Sequence[Any], where: str, stats: ParseStats | None = No
     st = stats if stats is not None else parse_stats(docs)
     out = []
     if st.n_bad_heads:
-        out.append(Problem("error", f"{st.n_bad_heads} heads in {where} are outside their sentence, "
-                           f"first: {st.bad_heads[0]} (fix the head or the sentence starts)", st.bad_heads))
+        out.append(Problem("error", f"{st.n_bad_heads} heads in {where} are outside their sentence or "
+                           f"their tree, first: {st.bad_heads[0]} (a sentence has one root: fix the "
+                           "head, or the sentence starts)", st.bad_heads))
     if st.n_cycles:
         out.append(Problem("error", f"{st.n_cycles} tokens in {where} are in or lead into a cycle of "
                            f"heads, first: {st.cycles[0]} (every sentence needs one root whose head "

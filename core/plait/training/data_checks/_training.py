@@ -28,6 +28,7 @@ import numpy
 
 from ...errors import DataError, DataWarning
 from ...tokens._doc_parse import roots_of
+from ._trees import cycle_from, describe_tokens, interleaved_root
 
 PREFIX_CHARS = 40
 
@@ -280,11 +281,42 @@ def _check_heads(
         _raise_head(
             examples, pos, doc_of, starts, int(heads[pos]), "is outside the document", name, path
         )
+    # Cycles first: a cycle also breaks the sentence starts derived from the
+    # tree, and would otherwise be reported as a head "in another sentence".
+    root = roots_of(heads)
+    cyclic = has_dep & (heads[root] != root)
+    if cyclic.any():
+        pos = int(numpy.flatnonzero(cyclic)[0])
+        d = int(doc_of[pos])
+        s = int(starts[d])
+        eg = examples[d]
+        cycle = [p - s for p in cycle_from(heads, pos)]
+        lead = f" (token {pos - s} leads into it)" if pos - s not in cycle else ""
+        raise DataError(
+            f"{_example_place(eg, name, path, d)}: the heads of "
+            f"{describe_tokens(eg.reference.words, cycle)} -> token {cycle[0]} form a cycle: "
+            f"these tokens never reach a root{lead}. Every sentence needs "
+            f"one root token whose head is itself; fix the heads where this data was written."
+        )
     # Sentence ids over the whole corpus: a new id at every doc and SENT_START.
     sent_id = numpy.cumsum(first | (sent == 1))
     crossing = has_dep & (sent_id[heads] != sent_id)
     if crossing.any():
         pos = int(numpy.flatnonzero(crossing)[0])
+        d = int(doc_of[pos])
+        s = int(starts[d])
+        other = interleaved_root(root, has_dep, pos, s, int(doc_end[pos]))
+        if other is not None:
+            eg = examples[d]
+            words = eg.reference.words
+            r = int(root[pos])
+            raise DataError(
+                f"{_example_place(eg, name, path, d)}: one sentence has two roots whose trees "
+                f"interleave: {describe_tokens(words, [r - s])} and {describe_tokens(words, [other - s])} "
+                f"are both their own head, and token {pos - s} ({words[pos - s]!r}, head token "
+                f"{int(heads[pos]) - s}) of the first tree lies across the second. A sentence has "
+                f"one root: attach one root to a token of the other tree (or split the sentence)."
+            )
         _raise_head(
             examples,
             pos,
@@ -296,22 +328,6 @@ def _check_heads(
             path,
             fix="The sentence starts (sent_starts / is_sent_start) disagree with the parse: drop "
             "them (the parse defines the sentences) or fix the head.",
-        )
-    # Every token must reach a root (a token that is its own head).
-    root = roots_of(heads)
-    cyclic = has_dep & (heads[root] != root)
-    if cyclic.any():
-        pos = int(numpy.flatnonzero(cyclic)[0])
-        _raise_head(
-            examples,
-            pos,
-            doc_of,
-            starts,
-            int(heads[pos]),
-            "is part of a cycle (no root)",
-            name,
-            path,
-            fix="Every sentence needs one root token whose head is itself.",
         )
 
 
