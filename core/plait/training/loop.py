@@ -24,6 +24,7 @@ from ..plugins.protocols import Batcher, Reader
 from . import checkpoint as ckpt
 from .data_checks import checked_stream
 from .loggers import RESUMING
+from .report import TrainingReport
 
 DIR_MODEL_BEST = "model-best"
 DIR_MODEL_LAST = "model-last"
@@ -298,6 +299,8 @@ def train(
         output_path.mkdir(parents=True, exist_ok=True)
     last_info: dict[str, Any] | None = None
     last_step_info: dict[str, Any] | None = None
+    report = TrainingReport(output_path, nlp, resume_step=None if resume is None else int(resume["step"])) \
+        if output_path is not None else None
 
     def save_models(is_best: bool) -> None:
         assert output_path is not None
@@ -318,10 +321,14 @@ def train(
         for _batch, info, is_best in loop:
             if is_best is not None:
                 last_info = info
+                if output_path is not None:  # loggers that upload models (W&B) look here
+                    info["output_path"] = str(output_path)
             log_step(info if is_best is not None else None)
             if is_best is not None and output_path is not None:
                 save_models(bool(is_best))
                 ckpt.save_checkpoint(output_path, nlp, optimizer, loop_state(info, False))
+                if report is not None:
+                    report.update(info, bool(is_best))
             last_step_info = info
     finally:
         finalize()

@@ -1,0 +1,1 @@
+"""plait-loggers-wandb: the ``plait.WandbLogger.v1`` training logger."""
