@@ -22,12 +22,15 @@ from ._options import (
               help="Folder for model-last, model-best and the resumable checkpoint.")
 @click.option("--resume", is_flag=True, default=False,
               help="Continue the interrupted run in --output (or CONFIG_PATH given as that folder).")
+@click.option("--force", is_flag=True, default=False,
+              help="Start a new run in --output although it holds an unfinished run "
+                   "(whose checkpoint is replaced by the new run's first one).")
 @code_option
 @verbose_option
 @gpu_id_option
 @click.pass_context
 def train_cli(ctx: click.Context, config_path: str | None, output_path: str | None, resume: bool,
-              code_paths: tuple[str, ...], verbose: bool, gpu_id: int) -> None:
+              force: bool, code_paths: tuple[str, ...], verbose: bool, gpu_id: int) -> None:
     """Train a pipeline from CONFIG_PATH ('-' reads stdin). Extra arguments
     such as `--paths.train ./train.plait` override config settings."""
     from ..config import import_code
@@ -38,4 +41,4 @@ def train_cli(ctx: click.Context, config_path: str | None, output_path: str | No
     if verbose and overrides:
         click.echo(f"Config overrides: {overrides}", err=True)
     train(config_path, output_path, overrides=overrides, use_gpu=gpu_id, resume=resume,
-          stdout=sys.stdout, stderr=sys.stderr)
+          force=force, stdout=sys.stdout, stderr=sys.stderr)

@@ -16,17 +16,19 @@ Layout (no pickle; msgpack and thinc's own bytes)::
     out/checkpoint/step-00000200/nlp/  the pipeline, raw (not averaged) weights
     out/checkpoint/step-00000200/state.msgpack
 
-A checkpoint folder is written under a temporary name and renamed when
-complete; LATEST is replaced atomically afterwards, so a kill at any moment
-leaves the previous checkpoint usable.
+A checkpoint folder is written under a temporary name and swapped in when
+complete (``plait.fs``'s journaled replace); LATEST is replaced atomically
+afterwards and older folders deleted last, so a kill at any moment leaves a
+complete checkpoint that ``recover_checkpoints`` finds (it finishes a
+half-done swap and repairs LATEST) when the run is resumed or restarted.
 """
 
 from __future__ import annotations
 
 import os
 import random
+import re
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -150,24 +152,35 @@ def set_rng_state(state: dict[str, Any]) -> None:
 
 
 def checkpoint_root(output_path: Path) -> Path:
+    """RETURNS (Path): the checkpoint folder of a run's output folder."""
     return Path(output_path) / CHECKPOINT_DIR
+
+
+_STEP_NAME = re.compile(r"^\.?(step-\d{8})(?:\.tmp-[^/]*)?$")
 
 
 def save_checkpoint(output_path: Path, nlp: Any, optimizer: Optimizer, loop_state: dict[str, Any]) -> Path:
     """Write a complete checkpoint atomically and make it the latest.
 
+    The step folder is built beside its final name and swapped in with
+    ``plait.fs``'s journaled replace (the final checkpoint of a run can
+    rewrite the folder of its last evaluation); LATEST is replaced only once
+    the folder is complete, and older folders are deleted only after that,
+    so a kill at any point leaves LATEST naming a complete checkpoint (after
+    ``recover_checkpoints``).
+
     output_path (Path): the run's output folder.
     nlp (Language): the pipeline, with its raw (training) weights.
     optimizer (Optimizer): the optimizer.
     loop_state (dict): the loop position (step, epoch, words, seconds, results,
-        shuffle_seed, finished).
+        shuffle_seed, finished, last_eval).
     RETURNS (Path): the checkpoint folder.
     """
     root = checkpoint_root(output_path)
     root.mkdir(parents=True, exist_ok=True)
     name = f"step-{int(loop_state['step']):08d}"
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=root))
-    try:
+    final = root / name
+    with fs.atomic_directory(final) as tmp:
         nlp.to_disk(tmp / NLP_DIR)
         state = {
             "version": FORMAT_VERSION,
@@ -176,40 +189,120 @@ def save_checkpoint(output_path: Path, nlp: Any, optimizer: Optimizer, loop_stat
             "optimizer": optimizer_to_msg(nlp, optimizer),
         }
         fs.write_msgpack(tmp / STATE_FILE, state)
-        final = root / name
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    fs.fault_point("checkpoint:saved")
     fs.write_text(root / LATEST, name + "\n")
+    fs.fault_point("checkpoint:latest")
     # Older checkpoints and leftovers of killed writes are no longer needed.
     for entry in root.iterdir():
-        if entry.is_dir() and entry.name != name:
+        if entry.name in (name, LATEST):
+            continue
+        if entry.is_dir():
             shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+    fs.fault_point("checkpoint:cleaned")
     return final
 
 
-def load_checkpoint(output_path: Path) -> tuple[Path, dict[str, Any]]:
-    """Find the latest checkpoint of a run.
+def _is_complete(folder: Path) -> bool:
+    # The pipeline folder appears whole (nlp.to_disk is atomic) and the state
+    # file is written after it, so both present means the checkpoint is complete.
+    return (folder / STATE_FILE).is_file() and (folder / NLP_DIR / "config.cfg").is_file()
+
+
+def recover_checkpoints(output_path: Path, *, clean: bool = True) -> list[str]:
+    """Repair the checkpoint folder of a run after a kill.
+
+    Finishes every half-done swap of a step folder (``plait.fs`` journals);
+    if LATEST is missing or names a folder that is not complete, points it at
+    the newest complete checkpoint, adopting a complete temporary folder that
+    a kill left behind (plait versions before the journal deleted the old
+    folder before renaming the new one in). With ``clean``, leftovers of
+    killed writes are deleted afterwards.
 
     output_path (Path): the run's output folder.
-    RETURNS (tuple[Path, dict]): the saved pipeline folder and the state.
+    clean (bool): delete temporary and superseded folders.
+    RETURNS (list[str]): what was repaired, for the user.
     """
     root = checkpoint_root(output_path)
+    if not root.is_dir():
+        return []
+    done: list[str] = []
+    for journal in sorted(root.glob(f".*{fs.JOURNAL_SUFFIX}")):
+        if journal.is_file():
+            target = root / journal.name[1:-len(fs.JOURNAL_SUFFIX)]
+            if fs.recover_directory(target):
+                done.append(f"finished the interrupted save of checkpoint {target.name}")
     latest = root / LATEST
-    if not latest.exists():
-        raise UsageError(
-            f"{output_path}: no checkpoint to resume from ({latest} not found). "
-            f"Start the run without --resume."
-        )
+    named = latest.read_text(encoding="utf8").strip() if latest.is_file() else ""
+    if not (named and _is_complete(root / named)):
+        candidates: list[tuple[str, Path]] = []
+        for entry in root.iterdir():
+            match = _STEP_NAME.match(entry.name)
+            if match and entry.is_dir() and _is_complete(entry):
+                candidates.append((match.group(1), entry))
+        if candidates:
+            step_name, folder = max(candidates, key=lambda c: (c[0], c[1].name == c[0]))
+            if folder.name != step_name:
+                fs.recover_directory(root / step_name)
+                if (root / step_name).exists():
+                    shutil.rmtree(root / step_name)
+                os.replace(folder, root / step_name)
+            fs.write_text(latest, step_name + "\n")
+            done.append(f"pointed {CHECKPOINT_DIR}/{LATEST} at the newest complete checkpoint, {step_name}")
+    if clean:
+        keep = latest.read_text(encoding="utf8").strip() if latest.is_file() else ""
+        keep_complete = bool(keep) and _is_complete(root / keep)
+        for entry in root.iterdir():
+            if entry.name in (keep, LATEST):
+                continue
+            # Hidden entries are temporary files and folders of killed writes;
+            # a step folder goes only once LATEST names another complete one.
+            if entry.name.startswith(".") or keep_complete:
+                if entry.is_dir():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+    return done
+
+
+def find_checkpoint(output_path: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The latest checkpoint of a run, after repairing a killed save.
+
+    output_path (Path): the run's output folder.
+    RETURNS (Optional[tuple[Path, dict]]): the checkpoint folder and its
+        state, or None when the run has no checkpoint.
+    """
+    root = checkpoint_root(output_path)
+    recover_checkpoints(output_path, clean=False)
+    latest = root / LATEST
+    if not latest.is_file():
+        return None
     folder = root / latest.read_text(encoding="utf8").strip()
     state_path = folder / STATE_FILE
     try:
         state = srsly.read_msgpack(state_path)
     except Exception as err:  # missing or corrupt file: msgpack raises several types
-        raise SerializationError(f"{state_path}: unreadable checkpoint state ({err}).") from err
+        raise SerializationError(
+            f"{state_path}: unreadable checkpoint state ({err}). The run in {output_path} cannot "
+            f"be resumed; start it again with --force."
+        ) from err
     if not isinstance(state, dict) or state.get("version") != FORMAT_VERSION:
         raise SerializationError(f"{state_path}: not a plait checkpoint (version {FORMAT_VERSION}).")
+    return folder, state
+
+
+def load_checkpoint(output_path: Path) -> tuple[Path, dict[str, Any]]:
+    """Find the latest checkpoint of a run (repairing a killed save first).
+
+    output_path (Path): the run's output folder.
+    RETURNS (tuple[Path, dict]): the saved pipeline folder and the state.
+    """
+    found = find_checkpoint(output_path)
+    if found is None:
+        raise UsageError(
+            f"{output_path}: no checkpoint to resume from ({checkpoint_root(output_path) / LATEST} "
+            f"not found). Start the run without --resume."
+        )
+    folder, state = found
     return folder / NLP_DIR, state

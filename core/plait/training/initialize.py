@@ -6,17 +6,23 @@ the loop: seed the RNGs, create the nlp (its ``nlp.*`` callbacks run in
 keep the weights of sourced components and initialize the rest from the
 train data or ``[initialize]``. The train corpus is read once here and the
 Examples are handed on to the loop, so alignments are computed once per run.
+A streamed train corpus (``max_epochs = -1``, possibly endless) is never read
+whole: components initialize from its first ``INIT_SAMPLE_SIZE`` examples.
 """
 
 from __future__ import annotations
 
+import sys
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from itertools import islice
+from typing import IO, Any
 
 from confection import Config
 from thinc.api import fix_random_seed, set_gpu_allocator
 
-from ..config import resolve
+from ..config import resolve, validate_config
 from ..errors import ConfigError, DataError, did_you_mean
 from ..ops import setup_device
 from .corpus import _PATH_HINT, FILE_TYPE
@@ -49,12 +55,48 @@ def _dot_sections(config: Any) -> list[str]:
     return names
 
 
-def resolve_dot_names(config: Config, training_key: str, dot_name: Any) -> Any:
+# A streamed train corpus (max_epochs = -1) can be endless: components
+# initialize (shape inference, labels found in the data) from its first
+# INIT_SAMPLE_SIZE examples, read once.
+INIT_SAMPLE_SIZE = 1000
+# Seconds between progress lines while a corpus is read into memory.
+PROGRESS_EVERY_S = 5.0
+
+
+def _resolve_block(config: Config, parts: list[str]) -> Any:
+    nested: dict[str, Any] = {}
+    cursor = nested
+    for part in parts[:-1]:
+        cursor = cursor.setdefault(part, {})
+    cursor[parts[-1]] = config_node(config, parts)
+    resolved: Any = resolve(Config(nested))
+    for part in parts:
+        resolved = resolved[part]
+    return resolved
+
+
+def config_node(config: Any, parts: list[str]) -> Any:
+    """RETURNS (Any): the value at a path of keys in a (nested dict) config."""
+    node = config
+    for part in parts:
+        node = node[part]
+    return node
+
+
+def resolve_dot_names(config: Config, training_key: str, dot_name: Any,
+                      cache: dict[str, Any] | None = None) -> Any:
     """Resolve the config section a ``[training] train_corpus``-style key names.
+
+    The section may also lie inside the result of a registered function
+    higher up: ``[corpora]`` with ``@readers = "my_corpora.v1"`` returning
+    ``{"train": ..., "dev": ...}`` serves ``corpora.train`` and ``corpora.dev``
+    (the function is called once per `cache`).
 
     config (Config): the interpolated config.
     training_key (str): the key in [training], for the error message.
     dot_name (str): e.g. "corpora.train".
+    cache (Optional[dict]): resolved function blocks by dotted name, shared
+        between the calls of one run.
     RETURNS (Any): the resolved object (a corpus reader).
     """
     if not isinstance(dot_name, str) or not dot_name:
@@ -64,22 +106,41 @@ def resolve_dot_names(config: Config, training_key: str, dot_name: Any) -> Any:
         )
     node: Any = config
     parts = dot_name.split(".")
-    for part in parts:
+    for i, part in enumerate(parts):
+        if i and isinstance(node, dict) and any(str(k).startswith("@") for k in node):
+            return _from_function_block(config, training_key, parts, i, cache)
         if not isinstance(node, dict) or part not in node:
             raise ConfigError(
                 f"[training] {training_key}: no section [{dot_name}] in the config."
                 f"{did_you_mean(dot_name, _dot_sections(config))}"
             )
         node = node[part]
-    nested: dict[str, Any] = {}
-    cursor = nested
-    for part in parts[:-1]:
-        cursor = cursor.setdefault(part, {})
-    cursor[parts[-1]] = node
-    resolved: Any = resolve(Config(nested))
-    for part in parts:
-        resolved = resolved[part]
-    return resolved
+    return _resolve_block(config, parts)
+
+
+def _from_function_block(config: Config, training_key: str, parts: list[str], i: int,
+                         cache: dict[str, Any] | None) -> Any:
+    # parts[:i] names a registered function's block: resolve it (once) and
+    # look the rest of the name up in what it returned.
+    block = ".".join(parts[:i])
+    if cache is not None and block in cache:
+        found = cache[block]
+    else:
+        found = _resolve_block(config, parts[:i])
+        if cache is not None:
+            cache[block] = found
+    for depth, part in enumerate(parts[i:], i):
+        if not isinstance(found, dict) or part not in found:
+            have = f"a dict with the keys {sorted(map(str, found))}" if isinstance(found, dict) \
+                else f"a {type(found).__name__}"
+            func = next((v for k, v in config_node(config, parts[:i]).items() if str(k).startswith("@")), "?")
+            raise ConfigError(
+                f"[training] {training_key} = {'.'.join(parts)!r}: [{block}] is the function {func!r}, "
+                f"which returned {have}; there is no '{'.'.join(parts[i:depth + 1])}' in it. Name one of "
+                f"its corpora, or make the function return a dict keyed by corpus name."
+            )
+        found = found[part]
+    return found
 
 
 def _corpus_path_hint(raw_config: Config, interpolated: Config, dot_name: str) -> str:
@@ -96,14 +157,48 @@ def _corpus_path_hint(raw_config: Config, interpolated: Config, dot_name: str) -
     return f"[{dot_name}] path = {value!r}"
 
 
+def _with_progress(corpus: Any, dot_name: str, out: IO, note: str) -> Callable[[Any], Iterator[Any]]:
+    """The same reader, writing a line to `out` every PROGRESS_EVERY_S seconds
+    while it is read (an endless reader read into memory otherwise looks hung)."""
+
+    def read(nlp: Any) -> Iterator[Any]:
+        start = last = time.monotonic()
+        n = 0
+        for n, eg in enumerate(corpus(nlp), 1):  # noqa: B007 - n is read after the loop
+            yield eg
+            now = time.monotonic()
+            if now - last >= PROGRESS_EVERY_S:
+                out.write(f"Reading {dot_name} into memory: {n:,} examples so far ({now - start:.0f} s). {note}\n")
+                out.flush()
+                last = now
+        if last != start:
+            out.write(f"Read {dot_name}: {n:,} examples.\n")
+
+    read.path = getattr(corpus, "path", None)  # type: ignore[attr-defined]  # named in errors
+    return read
+
+
 def read_examples(
-    nlp: Any, corpus: Any, dot_name: str, raw_config: Config, interpolated: Config
+    nlp: Any, corpus: Any, dot_name: str, raw_config: Config, interpolated: Config,
+    *, progress: IO | None = None, max_epochs: int | None = None,
 ) -> list[Any]:
     """Materialise a corpus and check its annotation, failing clearly when it
     is empty or bad (errors name the corpus, document index and text).
 
+    nlp (Language): passed to the reader.
+    corpus (Callable[[Language], Iterable[Example]]): the reader.
+    dot_name (str): its config section, e.g. "corpora.train".
+    raw_config (Config), interpolated (Config): the config, for messages.
+    progress (Optional[IO]): where to report progress of a slow read.
+    max_epochs (Optional[int]): [training] max_epochs when this is the train
+        corpus (named in the progress message).
     RETURNS (list[Example]): the Examples.
     """
+    if progress is not None:
+        note = (f"[training] max_epochs = {max_epochs} reads the whole train corpus before training; "
+                "for an endless reader set max_epochs = -1 to stream it.") if max_epochs is not None \
+            else "The dev corpus is read whole before training; its reader must end."
+        corpus = _with_progress(corpus, dot_name, progress, note)
     examples = read_corpus(nlp, corpus, dot_name)
     if not examples:
         raise DataError(
@@ -118,7 +213,8 @@ def read_examples(
 
 
 def resolve_corpus(
-    config: Config, training_key: str, dot_name: Any, raw_config: Config | None = None
+    config: Config, training_key: str, dot_name: Any, raw_config: Config | None = None,
+    *, cache: dict[str, Any] | None = None,
 ) -> Any:
     """``resolve_dot_names`` for ``train_corpus`` / ``dev_corpus``: a reader that
     cannot be created (no path, a path that does not exist) names the corpus.
@@ -128,10 +224,12 @@ def resolve_corpus(
     dot_name (Any): the section it names.
     raw_config (Optional[Config]): the config before interpolation, to show
         which ``[paths]`` variable set the path.
+    cache (Optional[dict]): shared with the other corpus of the run, so a
+        ``[corpora]`` function is called once.
     RETURNS (Any): the corpus reader.
     """
     try:
-        return resolve_dot_names(config, training_key, dot_name)
+        return resolve_dot_names(config, training_key, dot_name, cache)
     except DataError as err:
         hint = _corpus_path_hint(raw_config if raw_config is not None else config, config, dot_name)
         reason = str(err).replace(_PATH_HINT, "").strip()
@@ -162,10 +260,12 @@ def prepare(config: Config, *, use_gpu: int = -1) -> tuple[Any, Config]:
     """
     from ..language import Language, get_lang_class
 
+    if not config.get("training"):
+        raise ConfigError("the config has no [training] section; `plait train` needs one.")
+    # Every value is checked before anything is built or any data is read.
+    validate_config(config, source=getattr(config, "source", "config"))
     interpolated = config.interpolate() if not getattr(config, "is_interpolated", True) else config
     training = interpolated.get("training")
-    if not training:
-        raise ConfigError("the config has no [training] section; `plait train` needs one.")
     setup_device(use_gpu)
     allocator = training.get("gpu_allocator")
     if use_gpu >= 0 and allocator:
@@ -197,17 +297,21 @@ def resolve_training(interpolated: Config) -> dict[str, Any]:
     return resolve(Config({"training": section}))["training"]
 
 
-def initialize_pipeline(config: Config, *, use_gpu: int = -1) -> Initialized:
+def initialize_pipeline(config: Config, *, use_gpu: int = -1, progress: IO | None = None) -> Initialized:
     """Create and initialize the pipeline described by a training config.
 
     config (Config): the training config (not interpolated; overrides applied).
     use_gpu (int): GPU id, or -1 for the CPU.
+    progress (Optional[IO]): where to report reading progress and notes
+        (default: stderr).
     RETURNS (Initialized): the nlp, the resolved [training] and the corpora.
     """
+    progress = progress if progress is not None else sys.stderr
     nlp, interpolated = prepare(config, use_gpu=use_gpu)
     T = resolve_training(interpolated)
-    train_corpus = resolve_corpus(interpolated, "train_corpus", T["train_corpus"], nlp.config)
-    dev_corpus = resolve_corpus(interpolated, "dev_corpus", T["dev_corpus"], nlp.config)
+    resolved: dict[str, Any] = {}
+    train_corpus = resolve_corpus(interpolated, "train_corpus", T["train_corpus"], nlp.config, cache=resolved)
+    dev_corpus = resolve_corpus(interpolated, "dev_corpus", T["dev_corpus"], nlp.config, cache=resolved)
     optimizer = T["optimizer"]
     frozen = list(T["frozen_components"])
     for key in ("frozen_components", "annotating_components"):
@@ -224,22 +328,30 @@ def initialize_pipeline(config: Config, *, use_gpu: int = -1) -> Initialized:
     nlp._link_components()
     train_examples: list[Any] | None = None
     if T["max_epochs"] >= 0:
-        train_examples = read_examples(nlp, train_corpus, T["train_corpus"], nlp.config, interpolated)
+        train_examples = read_examples(nlp, train_corpus, T["train_corpus"], nlp.config, interpolated,
+                                       progress=progress, max_epochs=T["max_epochs"])
 
         def get_examples() -> Any:
             return iter(train_examples)
     else:
-        # A streamed corpus: labels come from the whole stream or from
-        # [initialize.components.X.labels]; components only sample a few.
+        # A streamed corpus may never end: components see a bounded sample,
+        # read once (a reader of random variants gives each the same data).
         stream = checked_stream(train_corpus, T["train_corpus"])
-        if next(iter(stream(nlp)), None) is None:
+        sample = list(islice(stream(nlp), INIT_SAMPLE_SIZE))
+        if not sample:
             raise DataError(
                 f"{T['train_corpus']} produced no examples: check "
                 f"{_corpus_path_hint(nlp.config, interpolated, T['train_corpus'])}."
             )
+        if len(sample) == INIT_SAMPLE_SIZE:
+            progress.write(
+                f"{T['train_corpus']} is streamed (max_epochs = -1): components initialize from its "
+                f"first {INIT_SAMPLE_SIZE} examples, and those that find their labels in the data see "
+                f"only these. List the labels in [initialize.components.NAME.labels] if some are rarer.\n"
+            )
 
         def get_examples() -> Any:
-            return stream(nlp)
+            return iter(sample)
     # Reading the corpus (and first imports) may draw random numbers; seed
     # again so the initial weights depend on the seed alone.
     if T["seed"] is not None:
@@ -250,12 +362,13 @@ def initialize_pipeline(config: Config, *, use_gpu: int = -1) -> Initialized:
     return Initialized(nlp, T, train_corpus, dev_corpus, train_examples, optimizer)
 
 
-def init_nlp(config: Config, *, use_gpu: int = -1) -> Any:
+def init_nlp(config: Config, *, use_gpu: int = -1, progress: IO | None = None) -> Any:
     """Create the nlp of a training config and initialize it (spaCy's init_nlp).
 
     config (Config): the training config.
     use_gpu (int): GPU id, or -1 for the CPU.
+    progress (Optional[IO]): where to report reading progress (default: stderr).
     RETURNS (Language): the initialized pipeline.
     """
-    return initialize_pipeline(config, use_gpu=use_gpu).nlp
+    return initialize_pipeline(config, use_gpu=use_gpu, progress=progress).nlp
 

@@ -20,6 +20,7 @@ from typing import IO, Any
 from thinc.api import Optimizer
 
 from ..errors import ConfigError, DataError
+from ..fs import fault_point
 from ..plugins.protocols import Batcher, Reader
 from . import checkpoint as ckpt
 from .data_checks import checked_stream
@@ -167,6 +168,11 @@ def train_while_improving(
         # The RNGs continue from where the interrupted run saved them.
         if "rng" in resume:
             ckpt.set_rng_state(resume["rng"])
+        # The checkpoint of a run's last evaluation comes before the stop
+        # checks of that step: redo them, or the resumed run trains one step
+        # more than the uninterrupted one.
+        if start_step > 0 and _should_stop(results, start_step - 1, patience, max_steps):
+            return
     start_time = timer()
     drop = float(dropout) if dropouts is None else 0.0  # type: ignore[arg-type]  # a float when dropouts is None
     step = start_step
@@ -208,14 +214,19 @@ def train_while_improving(
         yield batch, info, is_best
         if is_best is not None:
             losses = {}
-        # The earliest step wins a tie, so (1.0, 100) beats (1.0, 200).
-        if results:
-            best_step = -max((s, -t) for s, t in results)[1]
-            if patience and (step - best_step) >= patience:
-                break
-        if max_steps and step >= max_steps:
+        if _should_stop(results, step, patience, max_steps):
             break
         step += 1
+
+
+def _should_stop(results: list[tuple[float, int]], step: int, patience: int, max_steps: int) -> bool:
+    """Whether training stops after `step` (patience ran out or max_steps reached)."""
+    # The earliest step wins a tie, so (1.0, 100) beats (1.0, 200).
+    if results and patience:
+        best_step = -max((s, -t) for s, t in results)[1]
+        if (step - best_step) >= patience:
+            return True
+    return bool(max_steps and step >= max_steps)
 
 
 def update_meta(nlp: Any, score_weights: dict[str, Any], info: dict[str, Any]) -> None:
@@ -297,7 +308,9 @@ def train(
     if output_path is not None:
         output_path = Path(output_path)
         output_path.mkdir(parents=True, exist_ok=True)
-    last_info: dict[str, Any] | None = None
+    # The last evaluation's scores and losses go into meta.json at every save;
+    # a resumed run gets them from the checkpoint (it may end before evaluating).
+    last_info: dict[str, Any] | None = dict(resume["last_eval"]) if resume and resume.get("last_eval") else None
     last_step_info: dict[str, Any] | None = None
     report = TrainingReport(output_path, nlp, resume_step=None if resume is None else int(resume["step"])) \
         if output_path is not None else None
@@ -309,13 +322,16 @@ def train(
         with _averaged(nlp, optimizer):
             saved = before_to_disk(nlp)
             saved.to_disk(output_path / DIR_MODEL_LAST)
+            fault_point("loop:model-last")
             if is_best:
                 saved.to_disk(output_path / DIR_MODEL_BEST)
+                fault_point("loop:model-best")
 
     def loop_state(info: dict[str, Any], finished: bool) -> dict[str, Any]:
         return {"step": info["step"] + 1, "epoch": info["epoch"], "words": info["words"],
                 "seconds": info["seconds"], "results": [list(r) for r in info["checkpoints"]],
-                "shuffle_seed": shuffle_seed, "finished": finished}
+                "shuffle_seed": shuffle_seed, "finished": finished,
+                "last_eval": _last_eval(last_info)}
 
     try:
         for _batch, info, is_best in loop:
@@ -327,6 +343,7 @@ def train(
             if is_best is not None and output_path is not None:
                 save_models(bool(is_best))
                 ckpt.save_checkpoint(output_path, nlp, optimizer, loop_state(info, False))
+                fault_point("loop:checkpoint")
                 if report is not None:
                     report.update(info, bool(is_best))
             last_step_info = info
@@ -334,13 +351,23 @@ def train(
         finalize()
     if output_path is None:
         return nlp, None
-    if last_step_info is None:
-        if resume is not None:  # the run had already finished
-            return nlp, output_path / DIR_MODEL_LAST
+    if last_step_info is None and resume is None:
         raise DataError(f"{T['train_corpus']} produced no batches: the batcher yielded nothing.")
+    # A run resumed from the checkpoint of its last step trains nothing more
+    # but still makes the final save (the kill may have come before or during it).
+    final_state = loop_state(last_step_info, True) if last_step_info is not None else {
+        **{k: v for k, v in (resume or {}).items() if k != "rng"}, "finished": True,
+        "last_eval": _last_eval(last_info)}
     save_models(False)
-    ckpt.save_checkpoint(output_path, nlp, optimizer, loop_state(last_step_info, True))
+    ckpt.save_checkpoint(output_path, nlp, optimizer, final_state)
     return nlp, output_path / DIR_MODEL_LAST
+
+
+def _last_eval(info: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The parts of an evaluation's info that meta.json records, for the checkpoint."""
+    if info is None:
+        return None
+    return {"other_scores": info.get("other_scores") or {}, "losses": dict(info.get("losses") or {})}
 
 
 class _averaged:

@@ -7,11 +7,11 @@ once and drives the loop in ``plait.training.loop``. Tests call it directly.
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 from typing import IO, Any
 
+from .. import fs
 from ..errors import UsageError
 from . import checkpoint as ckpt
 from . import loop
@@ -24,7 +24,54 @@ from .initialize import (
 )
 
 
-def _resume_state(output_path: Path, use_gpu: int, stdout: IO) -> tuple[Any, ...] | None:
+def recover_output(output_path: Path, stdout: IO) -> None:
+    """Repair what a killed run left in its output folder, before anything else.
+
+    Finishes half-done swaps of model-last / model-best and of the checkpoint
+    (``plait.fs`` journals), points LATEST at a complete checkpoint, and
+    deletes temporary folders of killed writes. Says what it repaired.
+
+    output_path (Path): the run's output folder.
+    stdout (IO): where to say it.
+    """
+    if not output_path.is_dir():
+        return
+    notes: list[str] = []
+    for name in (loop.DIR_MODEL_LAST, loop.DIR_MODEL_BEST):
+        done = fs.recover_directory(output_path / name, clean=True)
+        if done == "finished":
+            notes.append(f"finished the interrupted save of {name}")
+        elif done == "restored":
+            notes.append(f"restored {name} from the copy an interrupted save had moved aside")
+    notes.extend(ckpt.recover_checkpoints(output_path, clean=True))
+    for note in notes:
+        stdout.write(f"{output_path}: {note}\n")
+
+
+def _refuse_unfinished_run(output_path: Path, force: bool, stdout: IO) -> None:
+    """A fresh run into the output of an unfinished run must not lose its checkpoint.
+
+    Checked before the config is read. With `force`, the checkpoint is kept
+    until this run writes its own first one (a run that fails before that
+    leaves it resumable).
+    """
+    found = ckpt.find_checkpoint(output_path)
+    if found is None or found[1]["loop"].get("finished"):
+        return
+    step = found[1]["loop"]["step"]
+    if not force:
+        raise UsageError(
+            f"{output_path} holds an unfinished run (checkpoint at step {step}). Continue it with "
+            f"`plait train --resume {output_path}`, pick another --output, or pass --force to start "
+            f"a new run there (its checkpoint is replaced by the new run's first one)."
+        )
+    stdout.write(
+        f"--force: the unfinished run in {output_path} (checkpoint at step {step}) is replaced once "
+        f"this run saves its first checkpoint.\n"
+    )
+
+
+def _resume_state(output_path: Path, use_gpu: int, stdout: IO, progress: IO) -> tuple[Any, ...] | None:
     nlp_path, state = ckpt.load_checkpoint(output_path)
     loop_state = dict(state["loop"])
     if loop_state.get("finished"):
@@ -36,11 +83,13 @@ def _resume_state(output_path: Path, use_gpu: int, stdout: IO) -> tuple[Any, ...
     nlp, interpolated = prepare(config, use_gpu=use_gpu)
     nlp.from_disk(nlp_path)
     T = resolve_training(interpolated)
-    train_corpus = resolve_corpus(interpolated, "train_corpus", T["train_corpus"], nlp.config)
-    dev_corpus = resolve_corpus(interpolated, "dev_corpus", T["dev_corpus"], nlp.config)
+    resolved: dict[str, Any] = {}
+    train_corpus = resolve_corpus(interpolated, "train_corpus", T["train_corpus"], nlp.config, cache=resolved)
+    dev_corpus = resolve_corpus(interpolated, "dev_corpus", T["dev_corpus"], nlp.config, cache=resolved)
     train_examples = None
     if T["max_epochs"] >= 0:
-        train_examples = read_examples(nlp, train_corpus, T["train_corpus"], config, interpolated)
+        train_examples = read_examples(nlp, train_corpus, T["train_corpus"], config, interpolated,
+                                       progress=progress, max_epochs=T["max_epochs"])
     optimizer = T["optimizer"]
     nlp._link_components()
     ckpt.optimizer_from_msg(nlp, optimizer, state["optimizer"], schedule_steps=int(loop_state["step"]))
@@ -56,6 +105,7 @@ def train(
     overrides: dict[str, Any] | None = None,
     use_gpu: int = -1,
     resume: bool = False,
+    force: bool = False,
     stdout: IO = sys.stdout,
     stderr: IO = sys.stderr,
 ) -> Any:
@@ -67,6 +117,8 @@ def train(
     overrides (dict[str, Any]): dotted config overrides ("paths.train": ...).
     use_gpu (int): GPU id, -1 for the CPU.
     resume (bool): continue the interrupted run saved in `output_path`.
+    force (bool): start a new run in `output_path` although it holds an
+        unfinished run's checkpoint (refused otherwise).
     stdout (IO), stderr (IO): where progress and the logger write.
     RETURNS (Language): the trained pipeline (last weights, averaged if kept).
     """
@@ -84,7 +136,8 @@ def train(
                 f"({', '.join(overrides)}) are not allowed. Start a new run to change settings."
             )
         output_path = Path(output_path)
-        found = _resume_state(output_path, use_gpu, stdout)
+        recover_output(output_path, stdout)
+        found = _resume_state(output_path, use_gpu, stdout, stderr)
         if found is None:
             from ..language import load
 
@@ -93,16 +146,20 @@ def train(
     else:
         if config_path is None:
             raise UsageError("plait train needs a config file (or --resume OUT to continue a run).")
+        if output_path is not None:
+            # Before anything is read: repair a killed run's saves, and never
+            # start over an unfinished run unless asked to. Its checkpoint is
+            # replaced only when this run writes its first one.
+            output_path = Path(output_path)
+            recover_output(output_path, stdout)
+            _refuse_unfinished_run(output_path, force, stdout)
         config = load_config(config_path, overrides, interpolate=False)
-        init = initialize_pipeline(config, use_gpu=use_gpu)
+        init = initialize_pipeline(config, use_gpu=use_gpu, progress=stderr)
         nlp, T, train_corpus, dev_corpus = init.nlp, init.training, init.train_corpus, init.dev_corpus
         train_examples, optimizer, state = init.train_examples, init.optimizer, None
         interpolated = nlp.config.interpolate()
-        if output_path is not None:
-            output_path = Path(output_path)
-            # A fresh run must not be resumable from an older run's checkpoint.
-            shutil.rmtree(ckpt.checkpoint_root(output_path), ignore_errors=True)
-    dev_examples = read_examples(nlp, dev_corpus, T["dev_corpus"], nlp.config, interpolated)
+    dev_examples = read_examples(nlp, dev_corpus, T["dev_corpus"], nlp.config, interpolated,
+                                 progress=stderr)
     if state is None and T["seed"] is not None:
         # The dropout masks of a fresh run depend on the seed alone, not on
         # what reading the dev corpus drew.
