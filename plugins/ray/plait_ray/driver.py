@@ -1,0 +1,273 @@
+"""``ray_train``: the function under ``plait ray train``.
+
+It checks the arguments, connects to Ray (or starts a local instance and
+shuts it down at the end), creates one actor per worker with
+``max_restarts`` so Ray restarts a worker whose process died, prints rank
+0's training log as it comes, with a line of per-worker and total words/s
+after each evaluation, and restarts the training call of a worker Ray
+brought back (it rejoins with the current parameters). The run ends when
+rank 0's loop ends; the others are then stopped.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from plait import errors
+from plait.errors import UsageError
+
+from .worker import RunSpec, Worker
+
+POLL_SECONDS = 0.5
+
+
+@dataclass
+class RaySettings:
+    """The Ray-specific options of ``plait ray train``."""
+
+    n_workers: int = 1
+    address: str | None = None
+    strategy: str = "async"
+    max_staleness: int = 2
+    threads_per_worker: int = 1
+    max_restarts: int = 3
+    verbose: bool = False
+
+
+def _check_reachable(address: str) -> None:
+    """Fail fast, with a clear message, on an address nothing listens on
+    (Ray's own client retries for a long time first)."""
+    if address == "auto" or address.startswith("local"):
+        return
+    hostport = address.split("://", 1)[-1].rstrip("/")
+    host, _, port = hostport.rpartition(":")
+    if not host or not port.isdigit():
+        raise UsageError(
+            f"--address {address!r}: expected 'auto', 'ray://HOST:PORT' or 'HOST:PORT' "
+            f"(the Ray head's client port, 10001 by default, or its GCS port, 6379)."
+        )
+    try:
+        with socket.create_connection((host, int(port)), timeout=5):
+            pass
+    except OSError as err:
+        raise UsageError(
+            f"--address {address!r}: cannot reach a Ray cluster there ({err}). Check that the "
+            f"head node runs (`ray start --head` prints its address) and the port is open, or "
+            f"leave out --address to train on a local Ray instance."
+        ) from None
+
+
+def _connect(settings: RaySettings) -> bool:
+    """Join the cluster or start a local instance. RETURNS (bool): we started it."""
+    import ray
+
+    quiet = {"log_to_driver": settings.verbose, "logging_level": "INFO" if settings.verbose else "ERROR"}
+    if settings.address:
+        _check_reachable(settings.address)
+        try:
+            ray.init(address=settings.address, **quiet)
+        except (ConnectionError, RuntimeError, ValueError) as err:
+            raise UsageError(
+                f"--address {settings.address!r}: could not connect to Ray ({err}). Start a cluster "
+                f"with `ray start --head`, pass its address, or leave out --address to train on a "
+                f"local Ray instance."
+            ) from None
+        return False
+    ray.init(num_cpus=settings.n_workers * settings.threads_per_worker, include_dashboard=False,
+             **quiet)
+    return True
+
+
+def _raise_worker_error(error: tuple[str, str]) -> None:
+    name, message = error
+    cls = getattr(errors, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, errors.PlaitError)):
+        cls = errors.PlaitError
+    raise cls(message)
+
+
+def _spec(config_path: str | Path | None, output_path: Path | None, settings: RaySettings,
+          overrides: dict[str, Any], code_paths: list[str], use_gpu: int, resume: bool) -> RunSpec:
+    from plait.config import load_config
+
+    code = []
+    for raw in code_paths:
+        path = Path(raw)
+        if not path.is_file() or path.suffix != ".py":
+            raise UsageError(f"--code file '{path}' not found (or not a .py file).")
+        code.append((path.name, path.read_text(encoding="utf8")))
+    text = None
+    if not resume:
+        if config_path is None:
+            raise UsageError("plait ray train needs a config file (or --resume OUT to continue a run).")
+        # The config travels as text: on a cluster the file is only on this machine.
+        text = load_config(config_path, overrides, interpolate=False).to_str()
+    return RunSpec(config_text=text, output_path=str(output_path) if output_path else None,
+                   resume=resume, n_workers=settings.n_workers, code=code, use_gpu=use_gpu,
+                   strategy=settings.strategy, max_staleness=settings.max_staleness)
+
+
+def ray_train(
+    config_path: str | Path | None,
+    output_path: str | Path | None,
+    settings: RaySettings,
+    *,
+    overrides: dict[str, Any] | None = None,
+    code_paths: list[str] | None = None,
+    use_gpu: int = -1,
+    resume: bool = False,
+    stdout: IO = sys.stdout,
+    stderr: IO = sys.stderr,
+) -> dict[str, Any]:
+    """Train a pipeline on `settings.n_workers` Ray workers; save like `plait train`.
+
+    config_path (str | Path | None): the config ("-" for stdin); with `resume`,
+        may be None or the output folder.
+    output_path (str | Path | None): the output folder; None saves nothing.
+    settings (RaySettings): workers, address, strategy...
+    overrides (dict[str, Any]): dotted config overrides.
+    code_paths (list[str]): --code files, imported by every worker.
+    use_gpu (int): GPU id for every worker, -1 for the CPU.
+    resume (bool): continue the interrupted run saved in `output_path`.
+    stdout (IO), stderr (IO): where the log goes.
+    RETURNS (dict): "workers" (each worker's statistics), "restarts", "seconds",
+        "model_last" (path or None).
+    """
+    from plait.training import checkpoint as ckpt
+
+    if settings.n_workers < 1:
+        raise UsageError(f"--n-workers must be at least 1, got {settings.n_workers}.")
+    overrides = dict(overrides or {})
+    if resume:
+        if output_path is None and config_path is not None and Path(config_path).is_dir():
+            output_path, config_path = config_path, None
+        if output_path is None:
+            raise UsageError("--resume needs the output folder of the run to continue (--output OUT).")
+        if overrides:
+            raise UsageError(
+                "--resume continues a run with the config it started with; config overrides "
+                f"({', '.join(overrides)}) are not allowed. Start a new run to change settings."
+            )
+        _, state = ckpt.load_checkpoint(Path(output_path))
+        if state["loop"].get("finished"):
+            stdout.write(f"The run in {output_path} has already finished; nothing to resume.\n")
+            return {"workers": [], "restarts": 0, "seconds": 0.0,
+                    "model_last": str(Path(output_path) / "model-last")}
+    out = Path(output_path) if output_path is not None else None
+    spec = _spec(config_path, out, settings, overrides, list(code_paths or []), use_gpu, resume)
+    if out is not None and not resume:
+        # A fresh run must not be resumable from an older run's checkpoint.
+        shutil.rmtree(ckpt.checkpoint_root(out), ignore_errors=True)
+    import ray
+
+    started_here = _connect(settings)
+    try:
+        return _drive(ray, spec, settings, out, stdout)
+    finally:
+        if started_here:
+            ray.shutdown()
+
+
+def _drive(ray: Any, spec: RunSpec, settings: RaySettings, out: Path | None, stdout: IO) -> dict[str, Any]:
+    n = settings.n_workers
+    threads = str(settings.threads_per_worker)
+    env = {"OMP_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
+    actor_cls = ray.remote(Worker).options(
+        num_cpus=settings.threads_per_worker, num_gpus=1 if spec.use_gpu >= 0 else 0,
+        max_restarts=settings.max_restarts, max_concurrency=8, runtime_env={"env_vars": env},
+    )
+    actors = [actor_cls.remote(rank, spec) for rank in range(n)]
+    began = time.monotonic()
+    try:
+        infos = ray.get([a.setup.remote(actors) for a in actors])
+        for info in infos:
+            if "error" in info:
+                _raise_worker_error(info["error"])
+        stdout.write(f"Ray: {n} worker(s), strategy {spec.strategy}, "
+                     f"{settings.threads_per_worker} thread(s) each\n")
+        stdout.write(f"Pipeline: {infos[0]['pipeline']}\n")
+        stdout.write(f"Initial learn rate: {infos[0]['learn_rate']}\n")
+        if spec.resume:
+            stdout.write(f"Resuming the run in {out} at step {infos[0]['step']}\n")
+        stdout.flush()
+        runs = {rank: actor.run.remote() for rank, actor in enumerate(actors)}
+        restarts = 0
+        result0: dict[str, Any] | None = None
+        while result0 is None:
+            ready, _ = ray.wait(list(runs.values()), num_returns=1, timeout=POLL_SECONDS)
+            _print_log(ray, actors, stdout, n)
+            for ref in ready:
+                rank = next(r for r, v in runs.items() if v == ref)
+                try:
+                    value = ray.get(ref)
+                except ray.exceptions.RayActorError as err:
+                    restarts += 1
+                    if restarts > settings.max_restarts * n:
+                        raise errors.PlaitError(f"Ray worker {rank} died and could not be restarted: {err}") from None
+                    stdout.write(f"Ray: worker {rank} died; Ray restarts it and it rejoins with the "
+                                 f"current parameters.\n")
+                    stdout.flush()
+                    info = ray.get(actors[rank].setup.remote(actors))
+                    if "error" in info:
+                        _raise_worker_error(info["error"])
+                    runs[rank] = actors[rank].run.remote(rejoin=True)
+                    continue
+                except ray.exceptions.RayTaskError as err:
+                    cause = getattr(err, "cause", None)
+                    if isinstance(cause, errors.PlaitError):
+                        raise cause from None
+                    raise
+                if rank == 0:
+                    result0 = value
+                    del runs[rank]
+        for actor in actors[1:]:
+            actor.stop.remote()
+        stats = [result0]
+        for rank in sorted(runs):
+            try:
+                stats.append(ray.get(runs[rank], timeout=120))
+            except Exception:  # a worker lost at the very end: its numbers are missing
+                stats.append({"rank": rank, "words": 0, "wps": 0.0})
+        _print_log(ray, actors, stdout, n, final=True)
+    finally:
+        for actor in actors:
+            ray.kill(actor, no_restart=True)
+    total = sum(s.get("wps", 0.0) for s in stats)
+    per = ", ".join(f"w{s['rank']} {s.get('wps', 0.0):.0f}" for s in stats)
+    stdout.write(f"Ray: words/s per worker {per}; total {total:.0f}\n")
+    applied = sum(s.get("grads_applied", 0) for s in stats)
+    dropped = sum(s.get("grads_dropped", 0) for s in stats)
+    if n > 1:
+        stdout.write(f"Ray: gradients applied {applied}, dropped as stale {dropped}; restarts {restarts}\n")
+    last = out / "model-last" if out is not None else None
+    if last is not None:
+        stdout.write(f"Saved pipeline to output directory {last}\n")
+    stdout.flush()
+    return {"workers": stats, "restarts": restarts, "seconds": time.monotonic() - began,
+            "model_last": str(last) if last is not None else None}
+
+
+def _print_log(ray: Any, actors: list[Any], stdout: IO, n: int, *, final: bool = False) -> None:
+    """Print what rank 0's logger wrote; after an evaluation row, add the words/s."""
+    try:
+        text = ray.get(actors[0].drain_log.remote(), timeout=30)
+    except Exception:  # rank 0 is being restarted
+        return
+    if not text:
+        return
+    stdout.write(text)
+    if not final and n > 1 and any(line[:1].isdigit() or line.strip()[:1].isdigit() for line in text.splitlines()):
+        try:
+            stats = ray.get([a.stats.remote() for a in actors], timeout=30)
+        except Exception:
+            stats = []
+        if stats:
+            per = ", ".join(f"w{s['rank']} {s['wps']:.0f}" for s in stats)
+            stdout.write(f"  words/s: {per}; total {sum(s['wps'] for s in stats):.0f}\n")
+    stdout.flush()

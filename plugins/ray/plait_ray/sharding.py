@@ -1,0 +1,409 @@
+"""The spec's parameter-sharded update, as a drop-in for thinc's Optimizer.
+
+``ShardedOptimizer`` wraps the optimizer a worker built from the config and
+is handed to plait's training loop in its place. The loop calls it, through
+``proc.finish_update``, once per parameter with the gradient of the local
+batch; it only copies that gradient (and zeroes the model's, as thinc's
+optimizer does). ``step_schedules``, which the loop calls once per step,
+then exchanges:
+
+1. gradients of parameters another worker owns go to that owner, tagged with
+   the version of the parameter they were computed on (one message per owner);
+2. for each parameter it owns, the worker averages its own gradient with the
+   received ones that are fresh enough (``version >= current - max_staleness``;
+   older ones are dropped and counted), runs the real optimizer, bumps the
+   version and
+3. broadcasts the new arrays and versions (one object, sent to every peer);
+4. parameters that peers broadcast since the last step are copied in.
+
+With ``strategy="async"`` nothing waits: messages are Ray calls whose
+results are checked later, and a worker computes with whatever versions it
+has. With ``strategy="sync"`` step 2 waits for every worker's gradient of the
+current version and step 4 waits for the new versions: an all-reduce
+(reduce-scatter to the owners, then all-gather), with gradients summed in
+rank order, so a run is deterministic for a fixed worker count.
+
+The evaluating worker (rank 0) reads the owners' state before it evaluates
+or saves: the attributes plait's loop and checkpoints read (``averages``,
+``mom1``...) pull the current parameters and optimizer state of every
+owner first, so ``nlp.use_params(optimizer.averages)`` and the checkpoint
+see the whole model. Transport is abstracted (``Transport``) so the same code
+runs on Ray actors and in the in-process simulation of ``bench/ray.py``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from typing import Any, Protocol
+
+from thinc.api import Optimizer
+
+from .ownership import ParamKey, assign_owners, iter_params
+
+
+class Transport(Protocol):
+    """How a worker reaches its peers (Ray actors, or a simulation)."""
+
+    def send_grads(self, owner: int, payload: dict[ParamKey, tuple[int, Any]]) -> None: ...
+
+    def broadcast_params(self, payload: dict[ParamKey, tuple[int, Any]]) -> None: ...
+
+    def fetch_state(self, peer: int, keys: list[ParamKey] | None, optimizer_state: bool) -> dict[str, Any]: ...
+
+    def announce_retired(self) -> None: ...
+
+    def poll(self) -> None: ...
+
+
+class ShardedOptimizer:
+    """Stands in for thinc's Optimizer in the training loop of one worker.
+
+    optimizer (Optimizer): the worker's own optimizer (from the config).
+    nlp (Language): the worker's pipeline, initialized.
+    rank (int): this worker's index.
+    n_workers (int): how many workers train together.
+    transport (Transport): how messages reach peers.
+    strategy (str): "async" or "sync".
+    max_staleness (int): async: oldest gradient version still applied, relative.
+    sync_timeout (float): sync: seconds to wait for a peer before going on without it.
+    """
+
+    def __init__(self, optimizer: Optimizer, nlp: Any, rank: int, n_workers: int, transport: Transport,
+                 *, strategy: str = "async", max_staleness: int = 2, sync_timeout: float = 300.0) -> None:
+        self.inner = optimizer
+        self.rank = rank
+        self.n_workers = n_workers
+        self.transport = transport
+        self.strategy = strategy
+        self.max_staleness = max_staleness
+        self.sync_timeout = sync_timeout
+        self.nodes: dict[ParamKey, tuple[Any, str]] = {}
+        self.local_keys: dict[tuple[int, str], ParamKey] = {}
+        sizes: dict[ParamKey, int] = {}
+        for key, node, name in iter_params(nlp):
+            self.nodes[key] = (node, name)
+            self.local_keys[(node.id, name)] = key
+            sizes[key] = int(node.get_param(name).size)
+        self.owners = assign_owners(sizes, n_workers)
+        self.owned = [k for k in sorted(self.owners) if self.owners[k] == rank]
+        self.versions: dict[ParamKey, int] = {k: 0 for k in self.owners}
+        self.local_grads: dict[ParamKey, Any] = {}
+        self.sent_versions: dict[ParamKey, int] = {}
+        self.inbox_grads: dict[ParamKey, list[tuple[int, int, Any]]] = defaultdict(list)
+        self.inbox_params: dict[ParamKey, tuple[int, Any]] = {}
+        self.cond = threading.Condition()
+        self.stopped = threading.Event()
+        self.retired: set[int] = set()
+        self.dirty = True
+        self.stats: dict[str, Any] = {
+            "steps": 0, "grad_msgs": 0, "grad_bytes": 0, "param_msgs": 0, "param_bytes": 0,
+            "grads_applied": 0, "grads_dropped": 0, "staleness": defaultdict(int),
+            "params_received": 0, "wait_seconds": 0.0,
+        }
+
+    # -- what thinc's Model.finish_update and plait's loop call ---------------
+
+    def __call__(self, key: tuple[int, str], weights: Any, gradient: Any, *, lr_scale: float = 1.0) -> tuple[Any, Any]:
+        """Keep a copy of the gradient for ``step_schedules``; zero the model's."""
+        stable = self.local_keys.get(key)
+        if stable is None:  # a parameter created after the worker started: train it locally
+            return self.inner(key, weights, gradient, lr_scale=lr_scale)
+        if stable in self.local_grads:
+            self.local_grads[stable] += gradient
+        else:
+            self.local_grads[stable] = gradient.copy()
+        gradient *= 0
+        return weights, gradient
+
+    def step_schedules(self) -> None:
+        """End of a step: exchange gradients and parameters, then the schedules."""
+        self.exchange()
+        self.inner.step_schedules()
+        self.stats["steps"] += 1
+        self.dirty = True
+
+    def __getattr__(self, name: str) -> Any:
+        # learn_rate, b1, schedules...: the wrapped optimizer's. (Only called
+        # for names not found on this object.)
+        return getattr(self.inner, name)
+
+    # The state plait's loop and checkpoints read: the whole model's, on rank 0.
+    @property
+    def averages(self) -> Any:
+        self.gather()
+        return self.inner.averages
+
+    @property
+    def mom1(self) -> Any:
+        self.gather()
+        return self.inner.mom1
+
+    @property
+    def mom2(self) -> Any:
+        self.gather()
+        return self.inner.mom2
+
+    @property
+    def nr_update(self) -> Any:
+        self.gather()
+        return self.inner.nr_update
+
+    @property
+    def last_seen(self) -> Any:
+        self.gather()
+        return self.inner.last_seen
+
+    # -- the exchange -----------------------------------------------------------
+
+    def exchange(self) -> None:
+        """Send, update owned parameters, broadcast, take in peers' parameters."""
+        self.transport.poll()
+        outgoing: dict[int, dict[ParamKey, tuple[int, Any]]] = defaultdict(dict)
+        own: dict[ParamKey, Any] = {}
+        for key, grad in self.local_grads.items():
+            owner = self.owners[key]
+            if owner == self.rank:
+                own[key] = grad
+            else:
+                node, _ = self.nodes[key]
+                arr = node.ops.to_numpy(grad)
+                outgoing[owner][key] = (self.versions[key], arr)
+                self.sent_versions[key] = self.versions[key]
+        self.local_grads = {}
+        for owner in sorted(outgoing):
+            payload = outgoing[owner]
+            self.stats["grad_msgs"] += 1
+            self.stats["grad_bytes"] += sum(a.nbytes for _, a in payload.values())
+            self.transport.send_grads(owner, payload)
+        updated = self.update_owned(own)
+        if updated and self.n_workers > 1:
+            self.stats["param_msgs"] += self.n_workers - 1
+            self.stats["param_bytes"] += (self.n_workers - 1) * sum(a.nbytes for _, a in updated.values())
+            self.transport.broadcast_params(updated)
+        self.take_params(wait=self.strategy == "sync")
+
+    def update_owned(self, own: dict[ParamKey, Any],
+                     keys: list[ParamKey] | None = None) -> dict[ParamKey, tuple[int, Any]]:
+        """Apply own and received gradients to the owned parameters.
+
+        own (dict[ParamKey, array]): this worker's gradients of this step.
+        keys (Optional[list[ParamKey]]): restrict to these (default: all owned).
+        RETURNS (dict[ParamKey, tuple[int, numpy.ndarray]]): updated key -> (version, array).
+        """
+        updated: dict[ParamKey, tuple[int, Any]] = {}
+        with self.cond:
+            if self.strategy == "sync" and own and self.n_workers > 1:
+                self._wait_for_grads([k for k in self.owned if k in own])
+            for key in keys if keys is not None else self.owned:
+                received = self.inbox_grads.pop(key, [])
+                if key not in own and not received:
+                    continue
+                version = self.versions[key]
+                node, name = self.nodes[key]
+                grads: list[tuple[int, Any]] = [(self.rank, own[key])] if key in own else []
+                for sender, grad_version, grad in received:
+                    age = version - grad_version
+                    if age > self.max_staleness or age < 0:
+                        self.stats["grads_dropped"] += 1
+                        continue
+                    self.stats["staleness"][age] += 1
+                    grads.append((sender, _writable(node.ops, grad)))
+                if not grads:
+                    continue
+                grads.sort(key=lambda item: item[0])  # rank order: the sum is reproducible
+                total = grads[0][1] if len(grads) == 1 else sum((g for _, g in grads[1:]), grads[0][1].copy())
+                if len(grads) > 1:
+                    total /= len(grads)
+                self.stats["grads_applied"] += len(grads)
+                param, _ = self.inner((node.id, name), node.get_param(name), total)
+                node.set_param(name, param)
+                self.versions[key] = version + 1
+                updated[key] = (version + 1, node.ops.to_numpy(param).copy())
+        return updated
+
+    def _wait_for_grads(self, keys: list[ParamKey]) -> None:
+        """sync: wait until every peer's gradient of the current version is in."""
+        deadline = time.monotonic() + self.sync_timeout
+        start = time.monotonic()
+
+        def complete() -> bool:
+            needed = self.n_workers - 1 - len(self.retired)
+            for key in keys:
+                senders = {s for s, v, _ in self.inbox_grads.get(key, []) if v == self.versions[key]}
+                if len(senders) < needed:
+                    return False
+            return True
+
+        while not complete() and not self.stopped.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break  # a peer died: go on with the gradients that came
+            self.cond.wait(timeout=min(left, 1.0))
+        self.stats["wait_seconds"] += time.monotonic() - start
+
+    def take_params(self, *, wait: bool = False) -> None:
+        """Copy in the parameters peers broadcast (sync: wait for this step's)."""
+        start = time.monotonic()
+        with self.cond:
+            if wait and self.n_workers > 1:
+                deadline = start + self.sync_timeout
+                expected = {k: v + 1 for k, v in self.sent_versions.items()}
+
+                def complete() -> bool:
+                    return all(self.inbox_params.get(k, (self.versions[k],))[0] >= v for k, v in expected.items())
+
+                while not complete() and time.monotonic() < deadline and not self.stopped.is_set():
+                    self.cond.wait(timeout=1.0)
+                self.stats["wait_seconds"] += time.monotonic() - start
+            pending, self.inbox_params = self.inbox_params, {}
+            self.sent_versions = {}
+            for key, (version, array) in pending.items():
+                if version <= self.versions[key] or self.owners[key] == self.rank:
+                    continue
+                node, name = self.nodes[key]
+                node.set_param(name, _writable(node.ops, array))
+                self.versions[key] = version
+                self.stats["params_received"] += 1
+
+    # -- what peers call (from Ray's threads) ------------------------------------
+
+    def receive_grads(self, sender: int, payload: dict[ParamKey, tuple[int, Any]]) -> None:
+        """Queue gradients a peer computed for parameters this worker owns."""
+        with self.cond:
+            for key, (version, grad) in payload.items():
+                if key in self.owners:
+                    self.inbox_grads[key].append((sender, int(version), grad))
+            self.cond.notify_all()
+
+    def receive_params(self, sender: int, payload: dict[ParamKey, tuple[int, Any]]) -> None:
+        """Queue new parameter versions a peer (their owner) broadcast."""
+        with self.cond:
+            for key, (version, array) in payload.items():
+                if key in self.owners and int(version) > self.inbox_params.get(key, (-1,))[0]:
+                    self.inbox_params[key] = (int(version), array)
+            self.cond.notify_all()
+
+    def retire(self, sender: int) -> None:
+        """A peer's data ran out: sync steps stop waiting for its gradients."""
+        with self.cond:
+            self.retired.add(sender)
+            self.cond.notify_all()
+
+    def stop(self) -> None:
+        """The run is over: end any wait and the serving loop."""
+        with self.cond:
+            self.stopped.set()
+            self.cond.notify_all()
+
+    def state(self, keys: list[ParamKey] | None, optimizer_state: bool) -> dict[str, Any]:
+        """This worker's copy of parameters (default: those it owns), and with
+        `optimizer_state` the optimizer's moments, averages and counts for them.
+
+        RETURNS (dict): {"params": {key: (version, array)}, "optimizer": {key: {...}}}.
+        """
+        with self.cond:
+            keys = self.owned if keys is None else [k for k in keys if k in self.nodes]
+            params = {}
+            opt: dict[ParamKey, dict[str, Any]] = {}
+            for key in keys:
+                node, name = self.nodes[key]
+                params[key] = (self.versions[key], node.ops.to_numpy(node.get_param(name)).copy())
+                if optimizer_state:
+                    local = (node.id, name)
+                    record: dict[str, Any] = {"nr_update": int(self.inner.nr_update.get(local, 0)),
+                                              "last_seen": int(self.inner.last_seen.get(local, 0))}
+                    for attr in ("mom1", "mom2", "averages"):
+                        table = getattr(self.inner, attr)
+                        if table is not None and local in table:
+                            record[attr] = node.ops.to_numpy(table[local]).copy()
+                    opt[key] = record
+            return {"params": params, "optimizer": opt}
+
+    # -- joining and gathering ---------------------------------------------------
+
+    def gather(self) -> None:
+        """Rank 0 before evaluating or saving: pull every owner's current
+        parameters and optimizer state (once per step)."""
+        if not self.dirty or self.n_workers == 1:
+            self.dirty = False
+            return
+        self.dirty = False
+        for peer in range(self.n_workers):
+            if peer == self.rank:
+                continue
+            try:
+                found = self.transport.fetch_state(peer, None, True)
+            except Exception:  # a peer being restarted: evaluate with the copies at hand
+                continue
+            self.install(found, optimizer_state=True)
+
+    def install(self, found: dict[str, Any], *, optimizer_state: bool) -> None:
+        """Copy parameters (and optimizer state) fetched from a peer."""
+        with self.cond:
+            for key, (version, array) in found["params"].items():
+                if key not in self.nodes or int(version) < self.versions[key]:
+                    continue
+                node, name = self.nodes[key]
+                node.set_param(name, _writable(node.ops, array))
+                self.versions[key] = int(version)
+            if not optimizer_state:
+                return
+            for key, record in found.get("optimizer", {}).items():
+                if key not in self.nodes:
+                    continue
+                node, name = self.nodes[key]
+                local = (node.id, name)
+                self.inner.nr_update[local] = record["nr_update"]
+                self.inner.last_seen[local] = record["last_seen"]
+                for attr in ("mom1", "mom2", "averages"):
+                    table = getattr(self.inner, attr)
+                    if attr in record and table is not None:
+                        table[local] = _writable(node.ops, record[attr])
+
+    def join(self, *, rejoin: bool) -> None:
+        """Start from the owners' parameters (all workers start equal even
+        without a seed); a restarted worker also takes back the parameters it
+        owns from the freshest copy a peer holds."""
+        if self.n_workers == 1:
+            return
+        for peer in range(self.n_workers):
+            if peer == self.rank:
+                continue
+            try:
+                self.install(self.transport.fetch_state(peer, None, False), optimizer_state=False)
+                if rejoin:
+                    self.install(self.transport.fetch_state(peer, self.owned, False), optimizer_state=False)
+            except Exception:  # that peer is itself restarting: its broadcasts will come
+                continue
+
+    def serve(self, idle: float = 0.005) -> None:
+        """Keep applying received gradients to owned parameters until stopped
+        (a worker whose data ran out still owns parameters others update)."""
+        self.transport.announce_retired()
+        while not self.stopped.is_set():
+            updated = self.update_owned({})
+            if updated:
+                self.stats["param_msgs"] += self.n_workers - 1
+                self.transport.broadcast_params(updated)
+            self.transport.poll()
+            self.stopped.wait(idle)
+
+    def summary(self) -> dict[str, Any]:
+        """RETURNS (dict): message counts, bytes, applied/dropped gradients, staleness."""
+        out = dict(self.stats)
+        out["staleness"] = {int(k): int(v) for k, v in sorted(self.stats["staleness"].items())}
+        out["owned_params"] = len(self.owned)
+        out["owned_floats"] = int(sum(self.nodes[k][0].get_param(self.nodes[k][1]).size for k in self.owned))
+        return out
+
+
+def _writable(ops: Any, array: Any) -> Any:
+    """The array on the ops' device, writable (Ray hands out read-only views
+    of its object store, and thinc updates parameters in place)."""
+    arr = ops.asarray(array)
+    flags = getattr(arr, "flags", None)
+    if flags is not None and not getattr(flags, "writeable", True):
+        arr = arr.copy()
+    return arr

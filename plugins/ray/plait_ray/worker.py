@@ -1,0 +1,354 @@
+"""One training worker: a Ray actor holding a pipeline, a data shard and a
+``ShardedOptimizer``.
+
+Every worker builds the pipeline from the config (or from the run's latest
+checkpoint when resuming, or when Ray restarted it after its process died),
+takes the batches of its shard — Examples ``rank, rank + n, ...`` of the
+train corpus — and runs plait's own training loop with the sharded optimizer
+in place of thinc's. Rank 0 runs ``plait.training.loop.train``, the very
+driver behind ``plait train``: it evaluates every ``eval_frequency`` steps,
+logs through ``[training.logger]`` and writes model-best, model-last and the
+resumable checkpoint the same way. The other ranks run
+``train_while_improving`` without evaluating, then keep serving the
+parameters they own until the driver stops them.
+
+This module does not import Ray at module level; the driver wraps ``Worker``
+with ``ray.remote``. The actor is threaded: the training loop runs in one
+thread while peers' messages (gradients, parameters, state requests) are
+handled in others.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from timeit import default_timer as timer
+from typing import Any
+
+from .sharding import ParamKey, ShardedOptimizer
+
+
+@dataclass
+class RunSpec:
+    """What every worker needs to build the same pipeline.
+
+    config_text (Optional[str]): the config with overrides applied (None on resume).
+    output_path (Optional[str]): the run's output folder (rank 0 writes there).
+    resume (bool): build from the latest checkpoint in `output_path`.
+    n_workers (int): the number of workers.
+    code (list[tuple[str, str]]): (file name, source) of --code files.
+    use_gpu (int): GPU id or -1.
+    strategy (str): "async" or "sync".
+    max_staleness (int): see ShardedOptimizer.
+    """
+
+    config_text: str | None
+    output_path: str | None
+    resume: bool
+    n_workers: int
+    code: list[tuple[str, str]] = field(default_factory=list)
+    use_gpu: int = -1
+    strategy: str = "async"
+    max_staleness: int = 2
+
+
+class LogBuffer:
+    """A text stream the logger writes to; the driver drains and prints it."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.lock = threading.Lock()
+
+    def write(self, text: str) -> int:
+        with self.lock:
+            self.parts.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def drain(self) -> str:
+        with self.lock:
+            text, self.parts = "".join(self.parts), []
+        return text
+
+
+class RayTransport:
+    """Messages to peers as Ray actor calls whose results are checked later."""
+
+    def __init__(self, rank: int, max_in_flight: int = 64) -> None:
+        self.rank = rank
+        self.peers: list[Any] = []
+        self.pending: list[Any] = []
+        self.max_in_flight = max_in_flight
+        self.failed = 0
+
+    def _track(self, ref: Any) -> None:
+        self.pending.append(ref)
+
+    def send_grads(self, owner: int, payload: dict[ParamKey, tuple[int, Any]]) -> None:
+        self._track(self.peers[owner].receive_grads.remote(self.rank, payload))
+
+    def broadcast_params(self, payload: dict[ParamKey, tuple[int, Any]]) -> None:
+        import ray
+
+        ref = ray.put(payload)  # stored once, read by every peer
+        for rank, peer in enumerate(self.peers):
+            if rank != self.rank:
+                self._track(peer.receive_params.remote(self.rank, ref))
+
+    def announce_retired(self) -> None:
+        for rank, peer in enumerate(self.peers):
+            if rank != self.rank:
+                self._track(peer.retire.remote(self.rank))
+
+    def fetch_state(self, peer: int, keys: list[ParamKey] | None, optimizer_state: bool) -> dict[str, Any]:
+        import ray
+
+        return ray.get(self.peers[peer].state.remote(keys, optimizer_state), timeout=120)
+
+    def poll(self) -> None:
+        """Collect finished sends (a peer that died fails them: counted, not
+        fatal) and, past `max_in_flight`, wait a little for the oldest."""
+        import ray
+
+        if not self.pending:
+            return
+        ready, self.pending = ray.wait(self.pending, num_returns=len(self.pending), timeout=0)
+        if len(self.pending) > self.max_in_flight:
+            more, self.pending = ray.wait(self.pending, num_returns=len(self.pending) - self.max_in_flight,
+                                          timeout=10)
+            ready += more
+            # Sends to a peer that is being restarted may hang: stop tracking them.
+            del self.pending[: max(0, len(self.pending) - self.max_in_flight)]
+        for ref in ready:
+            try:
+                ray.get(ref)
+            except Exception:
+                self.failed += 1
+
+
+def _import_code(code: list[tuple[str, str]]) -> None:
+    if not code:
+        return
+    from plait.config import import_code
+
+    folder = Path(tempfile.mkdtemp(prefix="plait-ray-code-"))
+    paths = []
+    for name, source in code:
+        path = folder / name
+        path.write_text(source, encoding="utf8")
+        paths.append(path)
+    import_code(paths)
+
+
+class Worker:
+    """A training worker (wrapped with ``ray.remote`` by the driver).
+
+    rank (int): the worker's index; 0 evaluates and saves.
+    spec (RunSpec): the run.
+    """
+
+    def __init__(self, rank: int, spec: RunSpec) -> None:
+        self.rank = rank
+        self.spec = spec
+        self.log = LogBuffer()
+        self.stop_event = threading.Event()
+        self.error: tuple[str, str] | None = None
+        self.words = 0
+        self.steps = 0
+        self.started: float | None = None
+        self.ended: float | None = None
+        self.transport = RayTransport(rank)
+        self.restarted = False
+        try:
+            import ray
+
+            self.restarted = bool(ray.get_runtime_context().was_current_actor_reconstructed)
+        except Exception:
+            pass
+        try:
+            self._build()
+        except Exception as err:  # reported by setup(): the driver raises it as a plait error
+            from plait.errors import PlaitError
+
+            if not isinstance(err, PlaitError):
+                raise
+            self.error = (type(err).__name__, str(err))
+
+    # -- building -------------------------------------------------------------
+
+    def _build(self) -> None:
+        from plait.training import checkpoint as ckpt
+        from plait.training.initialize import (
+            initialize_pipeline,
+            prepare,
+            read_examples,
+            resolve_corpus,
+            resolve_training,
+        )
+
+        spec = self.spec
+        _import_code(spec.code)
+        out = Path(spec.output_path) if spec.output_path else None
+        from_checkpoint = spec.resume or (
+            self.restarted and out is not None and (ckpt.checkpoint_root(out) / ckpt.LATEST).exists())
+        self.loop_state: dict[str, Any] | None = None
+        if from_checkpoint:
+            from plait.config import load_config
+
+            assert out is not None
+            nlp_path, state = ckpt.load_checkpoint(out)
+            config = load_config(nlp_path / "config.cfg", {}, env=False)
+            nlp, interpolated = prepare(config, use_gpu=spec.use_gpu)
+            nlp.from_disk(nlp_path)
+            T = resolve_training(interpolated)
+            train_corpus = resolve_corpus(interpolated, "train_corpus", T["train_corpus"], nlp.config)
+            dev_corpus = resolve_corpus(interpolated, "dev_corpus", T["dev_corpus"], nlp.config)
+            train_examples = None
+            if T["max_epochs"] >= 0:
+                train_examples = read_examples(nlp, train_corpus, T["train_corpus"], config, interpolated)
+            optimizer = T["optimizer"]
+            self.loop_state = dict(state["loop"])
+            ckpt.optimizer_from_msg(nlp, optimizer, state["optimizer"],
+                                    schedule_steps=int(self.loop_state["step"]))
+            self.loop_state["rng"] = state["rng"]
+        else:
+            from plait.config import load_config_from_str
+
+            assert spec.config_text is not None
+            config = load_config_from_str(spec.config_text, source="config.cfg")
+            init = initialize_pipeline(config, use_gpu=spec.use_gpu)
+            nlp, T, train_corpus, dev_corpus = init.nlp, init.training, init.train_corpus, init.dev_corpus
+            train_examples, optimizer = init.train_examples, init.optimizer
+            interpolated = nlp.config.interpolate()
+        self.nlp, self.T, self.optimizer = nlp, dict(T), optimizer
+        n, rank = spec.n_workers, self.rank
+        # This worker's shard: every n-th Example, starting at its rank.
+        self.train_examples = train_examples[rank::n] if train_examples is not None else None
+
+        def shard_reader(nlp: Any, _corpus: Any = train_corpus) -> Any:
+            return itertools.islice(_corpus(nlp), rank, None, n)
+
+        self.train_corpus = shard_reader
+        self.dev_examples = None
+        if rank == 0:
+            self.dev_examples = read_examples(nlp, dev_corpus, T["dev_corpus"], nlp.config, interpolated)
+        if self.loop_state is None and T["seed"] is not None:
+            from thinc.api import fix_random_seed
+
+            # Dropout masks differ between workers but depend on the seed alone.
+            fix_random_seed(int(T["seed"]) + 1 + rank)
+        self.proxy = ShardedOptimizer(optimizer, nlp, rank, n, self.transport,
+                                      strategy=spec.strategy, max_staleness=spec.max_staleness)
+
+    # -- called by the driver ------------------------------------------------
+
+    def setup(self, peers: list[Any]) -> dict[str, Any]:
+        """Meet the peers. RETURNS (dict): the error, or what the driver prints."""
+        self.transport.peers = list(peers)
+        if self.error is not None:
+            return {"error": self.error}
+        return {"pipeline": list(self.nlp.pipe_names), "learn_rate": self.optimizer.learn_rate,
+                "restarted": self.restarted, "pid": os.getpid(),
+                "step": int(self.loop_state["step"]) if self.loop_state else 0}
+
+    def run(self, rejoin: bool = False) -> dict[str, Any]:
+        """Train until the loop ends (rank 0) or the driver stops it (others).
+
+        rejoin (bool): Ray restarted this worker: take the current parameters.
+        RETURNS (dict): this worker's statistics.
+        """
+        from plait.training import loop
+
+        self.proxy.join(rejoin=rejoin or self.restarted)
+        T = self.T
+        replay = int(self.loop_state["step"]) if self.loop_state else 0
+        T["batcher"] = self._counting(T["batcher"], replay)
+        self.started = timer()
+        if self.rank == 0:
+            out = Path(self.spec.output_path) if self.spec.output_path else None
+            loop.train(self.nlp, T, self.train_corpus, self.dev_examples or [], output_path=out,
+                       train_examples=self.train_examples, optimizer=self.proxy,
+                       resume=self.loop_state, stdout=self.log, stderr=self.log)
+        else:
+            self._train_quietly(T)
+            self.ended = timer()
+            self.proxy.serve()
+        self.ended = self.ended or timer()
+        return self.stats()
+
+    def _counting(self, batcher: Any, replay: int) -> Any:
+        """Wrap the batcher: count words and steps, end when stopped."""
+
+        seen = 0  # batches over all epochs; the first `replay` are a resume's replay
+
+        def batches(stream: Any) -> Any:
+            nonlocal seen
+            for batch in batcher(stream):
+                if self.stop_event.is_set():
+                    return
+                if seen >= replay:
+                    self.words += sum(len(eg) for eg in batch)
+                    self.steps += 1
+                seen += 1
+                yield batch
+
+        return batches
+
+    def _train_quietly(self, T: dict[str, Any]) -> None:
+        from plait.training import loop
+
+        state = self.loop_state
+        seed = T["seed"]
+        shuffle_seed = int(state["shuffle_seed"]) if state else (int(seed) if seed is not None else self.rank)
+        batches = loop.create_train_batches(
+            self.nlp, self.train_corpus, T["batcher"], int(T["max_epochs"]),
+            examples=self.train_examples if int(T["max_epochs"]) >= 0 else None, shuffle_seed=shuffle_seed)
+        resume = None if state is None else {**state, "results": []}
+        steps = loop.train_while_improving(
+            self.nlp, self.proxy, batches, lambda: (0.0, {}),
+            dropout=T["dropout"], eval_frequency=1 << 62, accumulate_gradient=int(T["accumulate_gradient"]),
+            patience=0, max_steps=int(T["max_steps"]), exclude=list(T["frozen_components"]),
+            annotating_components=list(T["annotating_components"]), before_update=T["before_update"],
+            resume=resume)
+        for _ in steps:
+            pass
+
+    def stop(self) -> None:
+        """End training and serving (rank 0 has finished)."""
+        self.stop_event.set()
+        if self.error is None:
+            self.proxy.stop()
+
+    def stats(self) -> dict[str, Any]:
+        """RETURNS (dict): words, steps, seconds, words/s and message statistics."""
+        now = self.ended or timer()
+        seconds = (now - self.started) if self.started is not None else 0.0
+        return {"rank": self.rank, "words": self.words, "steps": self.steps, "seconds": seconds,
+                "wps": self.words / seconds if seconds > 0 else 0.0, "restarted": self.restarted,
+                "failed_sends": self.transport.failed, "pid": os.getpid(), **self.proxy.summary()}
+
+    def drain_log(self) -> str:
+        return self.log.drain()
+
+    # -- called by peers ---------------------------------------------------------
+
+    def receive_grads(self, sender: int, payload: dict[ParamKey, tuple[int, Any]]) -> None:
+        self.proxy.receive_grads(sender, payload)
+
+    def receive_params(self, sender: int, payload: dict[ParamKey, tuple[int, Any]]) -> None:
+        self.proxy.receive_params(sender, payload)
+
+    def retire(self, sender: int) -> None:
+        self.proxy.retire(sender)
+
+    def state(self, keys: list[ParamKey] | None, optimizer_state: bool) -> dict[str, Any]:
+        return self.proxy.state(keys, optimizer_state)
