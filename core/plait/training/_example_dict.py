@@ -121,6 +121,7 @@ def _set_entities(doc: Any, ents: Any, where: str) -> None:
         if len(tags) != len(doc):
             raise DataError(f"{where}: {len(tags)} entity tags for {len(doc)} tokens; give one per token")
         if not any(t is not None and t[:2] in ("L-", "U-") for t in tags):
+            _check_iob2(doc, tags, where)
             tags = iob_to_biluo([t if t else "-" for t in tags])
         try:
             tags_to_entities(tags)
@@ -130,6 +131,40 @@ def _set_entities(doc: Any, ents: Any, where: str) -> None:
         doc.ents = list(ents)
         return
     doc.ents = biluo_tags_to_spans(doc, tags)
+
+
+def _check_iob2(doc: Any, tags: Sequence[str | None], where: str) -> None:
+    """Refuse IOB tags that are not valid IOB2, naming the token.
+
+    Every entity starts with ``B-`` and continues with ``I-`` of the same
+    label; ``O``, ``-``, ``""`` and None (missing) end it. IOB1 (an ``I-``
+    that may start an entity) is ambiguous here, so it is refused with the
+    fix: ``iob_to_biluo(tags)`` reads IOB1 explicitly.
+    """
+    prev = "O"
+    for i, tag in enumerate(tags):
+        tag = tag or "-"
+        if tag in ("O", "-"):
+            prev = tag
+            continue
+        prefix, label = tag[:2], tag[2:]
+        why = None
+        if prefix not in ("B-", "I-"):
+            why = f"{tag!r} is not an IOB tag (O, B-LABEL, I-LABEL, or '-'/None for missing)"
+        elif not label:
+            why = f"{tag!r} has no entity label"
+        elif prefix == "I-" and (prev[:2] not in ("B-", "I-") or prev[2:] != label):
+            why = (
+                f"{tag!r} follows {prev!r}: an I- tag continues an entity of the same label, and every "
+                f"entity starts with B- (IOB2). If the tags are IOB1, pass iob_to_biluo(tags) instead"
+            )
+        if why is not None:
+            window = [t or "-" for t in tags[max(0, i - 2) : i + 1]]
+            raise DataError(
+                f"{where}: invalid entity tag at token {i} ({doc[i].text!r}): {why}. "
+                f"Tags of tokens {max(0, i - 2)}..{i}: {window}."
+            )
+        prev = tag
 
 
 def _warn_misaligned(doc: Any, ents: Any, where: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import numpy
+import plait
 import pytest
 from _ewt_sentences import read_ewt
 from plait.errors import DataError, DataWarning, UsageError
@@ -297,3 +298,29 @@ def test_random_resplits_keep_annotation(ewt_examples, vocab):
             ys = eg.alignment.x2y[i].tolist()
             if len(ys) == 1:
                 assert tag == sent["tags"][ys[0]]
+
+
+@pytest.mark.parametrize(
+    "tags,fragment",
+    [
+        (["O", "I-PER", "O"], "token 1 ('b'): 'I-PER' follows 'O'"),
+        (["B-PER", "I-LOC", "O"], "token 1 ('b'): 'I-LOC' follows 'B-PER'"),
+        (["O", "B-", "O"], "token 1 ('b'): 'B-' has no entity label"),
+        (["O", "O", "X"], "token 2 ('c'): 'X' is not an IOB tag"),
+    ],
+)
+def test_from_dict_refuses_invalid_iob_naming_doc_and_token(tags, fragment):
+    nlp = plait.blank("en")
+    with pytest.raises(DataError) as info:
+        Example.from_dict(nlp.make_doc("a b c"), {"entities": tags})
+    msg = str(info.value)
+    assert msg.startswith("Example.from_dict ('a b c'): invalid entity tag at ")
+    assert fragment in msg
+
+
+def test_from_dict_iob1_through_iob_to_biluo():
+    from plait.training import iob_to_biluo
+
+    nlp = plait.blank("en")
+    eg = Example.from_dict(nlp.make_doc("a b c"), {"entities": iob_to_biluo(["O", "I-PER", "I-PER"])})
+    assert [(e.text, e.label_) for e in eg.reference.ents] == [("b c", "PER")]
