@@ -47,12 +47,16 @@ def format_scores(scores: dict[str, Any]) -> str:
 
 
 def evaluate(model: str | Path, data_path: str | Path, *, output: str | Path | None = None,
-             use_gpu: int = -1, trust_code: bool = False, stdout: IO = sys.stdout) -> dict[str, Any]:
+             use_gpu: int = -1, trust_code: bool = False, html: str | Path | None = None,
+             html_limit: int = 25, stdout: IO = sys.stdout) -> dict[str, Any]:
     """Evaluate the pipeline at `model` on the corpus at `data_path`.
 
     model (str | Path): a trained pipeline folder.
     data_path (str | Path): a .plait corpus file or folder.
     output (str | Path | None): also write the scores as JSON here.
+    html (str | Path | None): also write ``index.html`` in this folder: a
+        sample of predicted parses/entities beside the gold, differences marked.
+    html_limit (int): how many documents the HTML sample shows.
     use_gpu (int): GPU id, -1 for the CPU.
     trust_code (bool): import the code files bundled with the pipeline.
     RETURNS (dict[str, Any]): the scores.
@@ -67,6 +71,8 @@ def evaluate(model: str | Path, data_path: str | Path, *, output: str | Path | N
         raise UsageError(f"evaluation data '{data_path}' not found.")
     if not Path(model).exists():
         raise UsageError(f"pipeline '{model}' not found: give the folder of a trained pipeline.")
+    if html is not None and html_limit < 1:
+        raise UsageError(f"--html-limit: must be >= 1, got {html_limit}.")
     setup_device(use_gpu)
     nlp = load(model, trust_code=trust_code)
     examples = list(Corpus(data_path)(nlp))
@@ -81,6 +87,11 @@ def evaluate(model: str | Path, data_path: str | Path, *, output: str | Path | N
 
         fs.write_json(output, scores)
         stdout.write(f"Saved results to {output}\n")
+    if html is not None:
+        from ..visualize import write_comparison
+
+        page = write_comparison(examples, html, limit=html_limit)
+        stdout.write(f"Saved predictions beside the gold to {page}\n")
     return scores
 
 
@@ -89,15 +100,20 @@ def evaluate(model: str | Path, data_path: str | Path, *, output: str | Path | N
 @click.argument("data_path", type=click.Path())
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="Write the scores as JSON to this file.")
+@click.option("--html", "html_dir", type=click.Path(file_okay=False), default=None,
+              help="Write a sample of predictions beside the gold (index.html) to this folder.")
+@click.option("--html-limit", type=int, default=25, show_default=True,
+              help="How many documents the --html page shows, spread over the corpus.")
 @click.option("--trust-code", is_flag=True, default=False,
               help="Import the code files bundled with the pipeline (plait package --code).")
 @code_option
 @verbose_option
 @gpu_id_option
-def evaluate_cli(model: str, data_path: str, output: str | None, trust_code: bool,
-                 code_paths: tuple[str, ...], verbose: bool, gpu_id: int) -> None:
+def evaluate_cli(model: str, data_path: str, output: str | None, html_dir: str | None, html_limit: int,
+                 trust_code: bool, code_paths: tuple[str, ...], verbose: bool, gpu_id: int) -> None:
     """Score the pipeline MODEL on DATA_PATH (a .plait corpus)."""
     from ..config import import_code
 
     import_code(list(code_paths))
-    evaluate(model, data_path, output=output, use_gpu=gpu_id, trust_code=trust_code)
+    evaluate(model, data_path, output=output, use_gpu=gpu_id, trust_code=trust_code, html=html_dir,
+             html_limit=html_limit)

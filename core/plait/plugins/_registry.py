@@ -35,10 +35,11 @@ PROVIDERS: dict[str, dict[str, str]] = {
     },
     "readers": {"plait.JsonlCorpus.v1": "plait-readers", "plait.JsonlExamples.v1": "plait-readers"},
     "converters": {name: "plait-readers" for name in ("conllu", "iob", "ner", "jsonl", "json")},
+    "loggers": {"plait.WandbLogger.v1": "plait-loggers-wandb"},
 }
 # Where each of those distributions lives in the plait repository.
 REPO_FOLDERS = {"plait-pipes": "plugins/pipes", "plait-augmenters": "plugins/augmenters",
-                "plait-readers": "plugins/readers"}
+                "plait-readers": "plugins/readers", "plait-loggers-wandb": "plugins/loggers-wandb"}
 
 
 def provider_hint(registry_name: str, name: str) -> str:

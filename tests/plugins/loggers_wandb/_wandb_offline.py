@@ -83,4 +83,8 @@ def read_run(run_dir: Path) -> dict[str, Any]:
         elif kind == "run":
             out["run"] = {"name": rec.run.display_name, "project": rec.run.project,
                           "entity": rec.run.entity}
+            # wandb.init(config=...) arrives inside the run record.
+            for item in rec.run.config.update:
+                key = item.key or "/".join(item.nested_key)
+                out["config"][key] = json.loads(item.value_json)
     return out
