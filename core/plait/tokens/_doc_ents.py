@@ -80,18 +80,21 @@ def get_ents(doc: Doc) -> tuple[Span, ...]:
     iob = doc._tok[A.ENT_IOB].tolist()
     types = doc._tok[A.ENT_TYPE].tolist()
     kb = doc._tok[A.ENT_KB_ID]
+    ids = doc._tok[A.ENT_ID]
     out = []
     start = -1
     for i, (code, label) in enumerate(zip(iob, types, strict=False)):
         if start >= 0 and (code != 1 or label != types[start]):
-            out.append(Span(doc, start, i, label=types[start], kb_id=int(kb[start])))
+            out.append(Span(doc, start, i, label=types[start], kb_id=int(kb[start]), span_id=int(ids[start])))
             start = -1
         if code == 3 and label:
             start = i
         elif code == 1 and label and start < 0:
             start = i  # tolerate an I without B written by a buggy component
     if start >= 0:
-        out.append(Span(doc, start, len(iob), label=types[start], kb_id=int(kb[start])))
+        out.append(
+            Span(doc, start, len(iob), label=types[start], kb_id=int(kb[start]), span_id=int(ids[start]))
+        )
     return tuple(out)
 
 
@@ -108,7 +111,7 @@ def _as_spans(doc: Doc, items: Iterable[Any] | None, what: str) -> list[Span]:
             span = (
                 item
                 if item.doc is doc
-                else Span(doc, item.start, item.end, label=item.label, kb_id=item.kb_id)
+                else Span(doc, item.start, item.end, label=item.label, kb_id=item.kb_id, span_id=item.id)
             )
         elif isinstance(item, tuple) and len(item) in (3, 4):
             label, start, end = item[:3]
@@ -161,10 +164,14 @@ def set_ents(
     iob = doc._tok[A.ENT_IOB]
     types = doc._tok[A.ENT_TYPE]
     kb = doc._tok[A.ENT_KB_ID]
+    # ENT_ID holds each entity's Span.id (spaCy's ent_id: e.g. an entity
+    # ruler pattern's "id"), so doc.ents gives it back.
+    ent_ids = doc._tok[A.ENT_ID]
     if default != "unmodified":
         rest = owner < 0
         types[rest] = 0
         kb[rest] = 0
+        ent_ids[rest] = 0
         iob[rest] = {"outside": 2, "missing": 0, "blocked": 3}[default]
     for span in groups[0][1]:
         if not span.label:
@@ -175,8 +182,10 @@ def set_ents(
         iob[span.start + 1 : span.end] = 1
         types[span.start : span.end] = span.label
         kb[span.start : span.end] = span.kb_id
+        ent_ids[span.start : span.end] = span.id
     for code, (_, spans) in zip((3, 0, 2), groups[1:], strict=False):
         for span in spans:
             iob[span.start : span.end] = code
             types[span.start : span.end] = 0
             kb[span.start : span.end] = 0
+            ent_ids[span.start : span.end] = 0

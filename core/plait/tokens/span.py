@@ -64,6 +64,28 @@ class Span:
     def id_(self) -> str:
         return self.doc.vocab.strings[self.id]
 
+    @id_.setter
+    def id_(self, value: str) -> None:
+        self.id = self.doc.vocab.strings.add(value)
+
+    # spaCy (>= 3.5) keeps ent_id as an alias of the span's id: an entity of
+    # doc.ents carries its tokens' ENT_ID (an entity ruler pattern's "id").
+    @property
+    def ent_id(self) -> int:
+        return self.id
+
+    @ent_id.setter
+    def ent_id(self, value: int) -> None:
+        self.id = int(value)
+
+    @property
+    def ent_id_(self) -> str:
+        return self.id_
+
+    @ent_id_.setter
+    def ent_id_(self, value: str) -> None:
+        self.id_ = value
+
     @property
     def vocab(self) -> Any:
         return self.doc.vocab

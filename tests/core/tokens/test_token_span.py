@@ -131,3 +131,22 @@ def test_span_groups(vocab: Vocab) -> None:
     assert [s.text for s in group] == ["The quick fox", "fox jumped", "dogs"]
     with pytest.raises(UsageError, match="another Doc"):
         group.append(tree(Vocab())[0:1])
+
+
+def test_span_ent_id_is_an_alias_of_id():
+    import plait
+    from plait.tokens import Span
+
+    nlp = plait.blank("en")
+    doc = nlp.make_doc("I like New York a lot")
+    span = Span(doc, 2, 4, label="GPE", span_id="nyc")
+    assert span.ent_id_ == span.id_ == "nyc"
+    assert span.ent_id == span.id == doc.vocab.strings["nyc"]
+    span.ent_id_ = "new-york"
+    assert span.id_ == "new-york"
+    doc.ents = [span]
+    (ent,) = doc.ents
+    assert (ent.label_, ent.ent_id_) == ("GPE", "new-york")
+    assert [t.ent_id_ for t in doc] == ["", "", "new-york", "new-york", "", ""]
+    doc.ents = []  # cleared entities clear their ids
+    assert not any(t.ent_id for t in doc)
