@@ -34,6 +34,7 @@ def init_labels(config_path: str | Path, output_path: str | Path, *,
     """
     from .. import fs
     from ..config import load_config
+    from ..language._names import component_path
     from ..training.initialize import init_nlp
 
     output_path = Path(output_path)
@@ -48,7 +49,8 @@ def init_labels(config_path: str | Path, output_path: str | Path, *,
         data = getattr(proc, "label_data", None)
         if data is None or (hasattr(data, "__len__") and len(data) == 0):
             continue
-        path = output_path / f"{name}.json"
+        # The name is checked again here: the file must land in output_path.
+        path = component_path(output_path, name, ".json", where="plait init labels")
         fs.write_json(path, data)
         written.append(path)
         stdout.write(f"Saved {len(data)} label(s) of '{name}' to {path}\n")

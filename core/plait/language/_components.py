@@ -17,6 +17,7 @@ from ..config import fill, resolve
 from ..errors import UsageError
 from ..plugins._factories import get_factory_meta
 from ._config import copy_config
+from ._names import check_component_name
 from ._state import LanguageState
 
 
@@ -41,6 +42,7 @@ class ComponentsPart(LanguageState):
         RETURNS (Callable): the component.
         """
         name = name if name is not None else factory_name
+        check_component_name(name, f"create_pipe('{factory_name}')")
         if not isinstance(config, (dict, type(None))):
             raise UsageError(f"add_pipe('{factory_name}'): config must be a dict, not {type(config).__name__}")
         pipe_meta = get_factory_meta(factory_name)
@@ -98,6 +100,9 @@ class ComponentsPart(LanguageState):
                 f"@Language.component('name') or @Language.factory('name') and pass that name."
             )
         name = name if name is not None else factory_name
+        # Before anything is created: the name becomes a folder when saved.
+        check_component_name(name, f"add_pipe('{factory_name}')" if name == factory_name
+                             else f"add_pipe('{factory_name}', name=...)")
         if name in self.component_names:
             raise UsageError(
                 f"a component called '{name}' already exists ({', '.join(self.component_names)}). "
@@ -189,6 +194,7 @@ class ComponentsPart(LanguageState):
         """Rename component ``old_name`` to ``new_name``."""
         if old_name not in self.component_names:
             raise UsageError(self._missing_component(old_name))
+        check_component_name(new_name, "rename_pipe")
         if new_name in self.component_names:
             raise UsageError(f"rename_pipe: a component called '{new_name}' already exists")
         i = self.component_names.index(old_name)

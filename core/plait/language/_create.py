@@ -23,6 +23,8 @@ from ..errors import ConfigError, RegistryError, SerializationError, UsageError,
 from ..plugins._registry import registry
 from ._config import copy_config, default_config, dot_to_nested
 from ._io import bundled_code_files, import_bundled_code, read_meta
+from ._load_policy import check_loaded_config, check_no_source
+from ._names import check_component_name
 
 if TYPE_CHECKING:
     from ._language import Language
@@ -55,6 +57,8 @@ def build_from_config(
     if not isinstance(config, dict):
         raise UsageError(f"Language.from_config: config must be a Config or dict, not {type(config).__name__}")
     disable, enable, exclude = _names(disable), _names(enable), _names(exclude)
+    # Component names become folders and files: checked before anything is built.
+    check_config_names(config)
     config = copy_config(config)
     if auto_fill:
         config = default_config().merge(config)
@@ -175,6 +179,28 @@ def _add_components(
             )
 
 
+def check_config_names(config: dict[str, Any], source: str = "", error: type[Exception] = ConfigError) -> None:
+    """Check every component name of a config: ``[nlp] pipeline`` and
+    ``disabled`` entries and the ``[components]`` block names.
+
+    config (dict): the config.
+    source (str): the config file, named in the error.
+    error (type[Exception]): the plait.errors class to raise.
+    """
+    prefix = f"{source} " if source else ""
+    nlp_section = config.get("nlp", {}) or {}
+    for key in ("pipeline", "disabled"):
+        names = nlp_section.get(key, []) or []
+        if not isinstance(names, (list, tuple)):
+            raise error(f"{prefix}[nlp] {key}: expected a list of component names, got {names!r}")
+        for name in names:
+            check_component_name(name, f"{prefix}[nlp] {key}", error)
+    components = config.get("components", {}) or {}
+    if isinstance(components, dict):
+        for name in components:
+            check_component_name(name, f"{prefix}[components.{name}]", error)
+
+
 def load_pipeline(
     path: str | Path,
     *,
@@ -216,8 +242,19 @@ def load_pipeline(
 def _build_loaded(path: Path, meta: dict[str, Any], *, vocab: Any, exclude: list[str],
                   disable: list[str], enable: list[str], config: Any) -> Language:
     cfg = load_config(path / "config.cfg", env=False)
+    # The saved config's names become folders read below: check them
+    # (naming the file) before anything is created.
+    check_config_names(cfg, str(path / "config.cfg"), SerializationError)
+    check_no_source(cfg, path)
     if config:
         cfg = cfg.merge(dot_to_nested(dict(config)))
+    # Nothing is resolved before the config passes the load policy: what a
+    # saved config may call (see _load_policy.py).
+    try:
+        interpolated = cfg.interpolate()
+    except Exception as err:  # confection raises several types for a bad variable
+        raise SerializationError(f"{path / 'config.cfg'}: cannot interpolate the config ({err})") from err
+    check_loaded_config(interpolated, path / "config.cfg")
     lang = cfg.get("nlp", {}).get("lang")
     if not lang:
         raise ConfigError(f"{path / 'config.cfg'} [nlp] lang: missing; the pipeline's language is unknown")

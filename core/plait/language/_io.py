@@ -24,6 +24,7 @@ from confection import Config
 
 from .. import fs
 from ..errors import SerializationError
+from ._names import check_component_name, component_path
 from ._state import LanguageState
 
 if TYPE_CHECKING:
@@ -45,13 +46,17 @@ class SerializationPart(LanguageState):
         """
         exclude = set([exclude] if isinstance(exclude, str) else exclude)
         path = Path(path)
+        # Every name is checked before anything is written (component_path
+        # below checks again where each name becomes a folder).
+        for name in self.component_names:
+            check_component_name(name, "nlp.to_disk")
         with fs.atomic_directory(path) as tmp:
             if "tokenizer" not in exclude and hasattr(self.tokenizer, "to_disk"):
                 self.tokenizer.to_disk(tmp / "tokenizer", exclude=["vocab"])
             for name, proc in self._components:
                 if name in exclude or not hasattr(proc, "to_disk"):
                     continue
-                proc.to_disk(tmp / name, exclude=["vocab"])
+                proc.to_disk(component_path(tmp, name, where="nlp.to_disk"), exclude=["vocab"])
             fs.write_json(tmp / "meta.json", self.meta)
             fs.write_text(tmp / "config.cfg", self.config.to_str())
             # Last: components may have added strings while saving.
@@ -83,13 +88,14 @@ class SerializationPart(LanguageState):
         for name, proc in self._components:
             if name in exclude or not hasattr(proc, "from_disk"):
                 continue
-            if not (path / name).exists():
+            folder = component_path(path, name, where=f"{path}: nlp.from_disk")
+            if not folder.exists():
                 if getattr(proc, "is_trainable", False):
                     raise SerializationError(
                         f"{path}: no folder for component '{name}'; the pipeline is incomplete"
                     )
                 continue
-            proc.from_disk(path / name, exclude=["vocab"])
+            proc.from_disk(folder, exclude=["vocab"])
         self._path = path
         self._link_components()
         return self
@@ -140,6 +146,17 @@ def read_meta(path: Path) -> dict[str, Any]:
         raise SerializationError(f"{file}: not valid JSON ({err})") from err
     if not isinstance(meta, dict):
         raise SerializationError(f"{file}: expected a JSON object")
+    # meta.json's names are not used as paths (the config's are), but a
+    # pipeline whose meta.json names a path-like component is not one plait
+    # wrote: refuse it here rather than let the name travel further.
+    for key in ("pipeline", "components", "disabled"):
+        names = meta.get(key)
+        if names is None:
+            continue
+        if not isinstance(names, list):
+            raise SerializationError(f"{file} {key}: expected a list of component names")
+        for name in names:
+            check_component_name(name, f"{file} {key}", SerializationError)
     return meta
 
 
