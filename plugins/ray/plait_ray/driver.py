@@ -67,9 +67,10 @@ def _connect(settings: RaySettings) -> bool:
     """Join the cluster or start a local instance. RETURNS (bool): we started it."""
     import ray
 
+    if ray.is_initialized():  # a notebook's or a test's own Ray: use it, leave it running
+        return False
     quiet = {"log_to_driver": settings.verbose, "logging_level": "INFO" if settings.verbose else "ERROR"}
     if settings.address:
-        _check_reachable(settings.address)
         try:
             ray.init(address=settings.address, **quiet)
         except (ConnectionError, RuntimeError, ValueError) as err:
@@ -143,6 +144,8 @@ def ray_train(
 
     if settings.n_workers < 1:
         raise UsageError(f"--n-workers must be at least 1, got {settings.n_workers}.")
+    if settings.address:
+        _check_reachable(settings.address)
     overrides = dict(overrides or {})
     if resume:
         if output_path is None and config_path is not None and Path(config_path).is_dir():

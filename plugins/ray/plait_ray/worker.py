@@ -313,10 +313,14 @@ class Worker:
             self.nlp, self.train_corpus, T["batcher"], int(T["max_epochs"]),
             examples=self.train_examples if int(T["max_epochs"]) >= 0 else None, shuffle_seed=shuffle_seed)
         resume = None if state is None else {**state, "results": []}
+        # async: rank 0's max_steps ends the run; the others train until it
+        # stops them rather than idling once they did as many steps. sync:
+        # every rank takes the same steps.
+        max_steps = int(T["max_steps"]) if self.spec.strategy == "sync" else 0
         steps = loop.train_while_improving(
             self.nlp, self.proxy, batches, lambda: (0.0, {}),
             dropout=T["dropout"], eval_frequency=1 << 62, accumulate_gradient=int(T["accumulate_gradient"]),
-            patience=0, max_steps=int(T["max_steps"]), exclude=list(T["frozen_components"]),
+            patience=0, max_steps=max_steps, exclude=list(T["frozen_components"]),
             annotating_components=list(T["annotating_components"]), before_update=T["before_update"],
             resume=resume)
         for _ in steps:
