@@ -16,7 +16,7 @@ from itertools import islice
 from typing import Any
 
 import numpy as np
-from plait.errors import DataError, UsageError
+from plait.errors import ConfigError, DataError, UsageError
 from plait.pipe import TrainablePipe, validate_get_examples
 from thinc.api import Model
 from thinc.types import Floats2d
@@ -114,6 +114,44 @@ def sequence_loss(
     ]
 
 
+def check_output_layer(model: Model, name: str, kind: str) -> None:
+    """Refuse a model that breaks the token classifiers' architecture contract.
+
+    The component sizes the layer that scores the labels from the label
+    count (known only at ``initialize``), and finds it through the model's
+    ``"output_layer"`` reference; without it a custom architecture would fail
+    much later with thinc's bare ``KeyError: Cannot get reference``.
+
+    model (Model): the component's model. name (str): the component name.
+    kind (str): the component class, for the message.
+    RAISES (ConfigError): naming the component, its model section and the fix.
+    """
+    if not isinstance(model, Model):
+        raise ConfigError(
+            f"component '{name}' ({kind}): [components.{name}.model] must build a thinc Model, "
+            f"got {type(model).__name__}"
+        )
+    section = f"[components.{name}.model]"
+    fix = (
+        "A token classifier's model (Model[List[Doc], List[Floats2d]]: one row of label scores per "
+        "token) must name the layer that outputs the label scores: in the architecture function, "
+        'call model.set_ref("output_layer", layer) on the returned model, with layer the Softmax '
+        "(or Linear) whose nO is left unset so the component can size it from the labels. See "
+        "'Custom architectures' in docs/pipes.md."
+    )
+    if not model.has_ref("output_layer"):
+        raise ConfigError(
+            f"component '{name}' ({kind}): the model built by {section} (thinc model "
+            f"{model.name!r}) has no 'output_layer' reference. {fix}"
+        )
+    output = model.get_ref("output_layer")
+    if output.has_dim("nO") is False:
+        raise ConfigError(
+            f"component '{name}' ({kind}): the 'output_layer' of the model built by {section} is "
+            f"thinc layer {output.name!r}, which has no nO dimension to size from the labels. {fix}"
+        )
+
+
 class TokenClassifier(TrainablePipe):
     """Base for components that predict one label per token with a softmax.
 
@@ -124,6 +162,7 @@ class TokenClassifier(TrainablePipe):
     def __init__(
         self, vocab: Any, model: Model, name: str = "", *, scorer: Callable | None = None, **cfg: Any
     ) -> None:
+        check_output_layer(model, name, type(self).__name__)
         cfg.setdefault("labels", [])
         super().__init__(vocab, model, name, scorer=scorer, **cfg)
 
