@@ -16,8 +16,10 @@ from ._code import import_code
 from ._loading import load_config, load_config_from_str
 from ._overrides import ENV_VAR, apply_overrides, env_overrides, parse_cli_overrides
 from ._resolution import fill, interpolate, resolve
+from ._validation import validate_config
 
 __all__ = [
     "Config", "ENV_VAR", "apply_overrides", "env_overrides", "fill", "import_code",
     "interpolate", "load_config", "load_config_from_str", "parse_cli_overrides", "resolve",
+    "validate_config",
 ]

@@ -44,6 +44,8 @@ def load_config_from_str(
     check_sections(config, source=source)
     if interpolate_values:
         config = interpolate(config, source=source)
+    # Later checks (validate_config) name the file in their messages.
+    config.source = source
     return config
 
 

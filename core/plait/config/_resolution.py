@@ -10,13 +10,16 @@ confection's errors are mapped back to full section paths.
 
 from __future__ import annotations
 
+import configparser
 import inspect
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from confection import Config, ConfigValidationError
 
 from ..errors import ConfigError, PlaitError, RegistryError, did_you_mean
+from ._arguments import check_arguments
 
 
 def _registry():
@@ -109,13 +112,74 @@ def _to_config_error(err: ConfigValidationError, config: Mapping[str, Any]) -> C
     return ConfigError("\n".join(lines), errors=errors)
 
 
+_VARIABLE = re.compile(r"\$\{([^}]+)\}")
+_MISSING = re.compile(r"option '([^']+)' in section '([^']+)' contains an interpolation key '([^']+)'")
+
+
+def _dotted_keys(config: Mapping[str, Any], prefix: str = "") -> list[str]:
+    keys = []
+    for key, value in config.items():
+        keys.append(f"{prefix}{key}")
+        if isinstance(value, Mapping):
+            keys.extend(_dotted_keys(value, f"{prefix}{key}."))
+    return keys
+
+
+def _raw_value(config: Mapping[str, Any], dotted: str) -> Any:
+    node: Any = config
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _cycle(config: Mapping[str, Any], start: str) -> list[str]:
+    """The chain of ``${...}`` references from ``start`` back to itself."""
+    chain = [start]
+    while True:
+        raw = _raw_value(config, chain[-1])
+        refs = _VARIABLE.findall(raw) if isinstance(raw, str) else []
+        if not refs:
+            return chain
+        nxt = refs[0]
+        if nxt in chain:
+            return [*chain[chain.index(nxt):], nxt]
+        chain.append(nxt)
+
+
 def interpolate(config: Config, *, source: str = "config") -> Config:
-    """Resolve ``${section.key}`` variables, with a located error."""
+    """Resolve ``${section.key}`` variables, with a located error.
+
+    A variable naming a missing setting names the key that holds it and the
+    closest existing settings; variables that refer to each other in a
+    circle show the circle.
+    """
     try:
         return config.interpolate()
     except ConfigValidationError as err:
         text = " ".join(str(err).split()).replace("Config validation error ", "")
+        found = _MISSING.search(text)
+        if found:
+            option, section, ref = found.groups()
+            raise ConfigError(
+                f"{source}: [{section}] {option} = ${{{ref}}}: the config has no setting '{ref}'."
+                f"{did_you_mean(ref, _dotted_keys(config))} A variable names an existing "
+                "section and key, e.g. ${paths.train}.",
+                errors=[{"loc": (*section.split("."), option), "msg": f"unknown variable {ref}"}],
+            ) from err
         raise ConfigError(f"{source}: {text}") from err
+    except configparser.InterpolationDepthError as err:
+        start = f"{err.section}.{err.option}"
+        chain = _cycle(config, start)
+        shown = " -> ".join(f"${{{key}}}" for key in chain)
+        raise ConfigError(
+            f"{source}: [{err.section}] {err.option}: its variables refer to each other in a "
+            f"circle ({shown}). Give one of them a value instead of a variable.",
+            errors=[{"loc": (*str(err.section).split("."), err.option), "msg": "circular variables"}],
+        ) from err
+    except configparser.Error as err:
+        raise ConfigError(f"{source}: variables cannot be resolved: {' '.join(str(err).split())}") from err
 
 
 def resolve(config: Mapping[str, Any], *, validate: bool = True, schema: Any = None) -> dict[str, Any]:
@@ -126,6 +190,8 @@ def resolve(config: Mapping[str, Any], *, validate: bool = True, schema: Any = N
     if isinstance(config, Config) and not config.is_interpolated:
         config = interpolate(config)
     check_function_names(config)
+    if validate:
+        config = check_arguments(config)
     kwargs: dict[str, Any] = {"validate": validate}
     if schema is not None:
         kwargs["schema"] = schema
@@ -138,6 +204,8 @@ def resolve(config: Mapping[str, Any], *, validate: bool = True, schema: Any = N
 def fill(config: Mapping[str, Any], *, validate: bool = True, schema: Any = None) -> Config:
     """Fill every default of the registered functions in ``config``."""
     check_function_names(config)
+    if validate:
+        config = check_arguments(config)
     kwargs: dict[str, Any] = {"validate": validate}
     if schema is not None:
         kwargs["schema"] = schema

@@ -14,11 +14,16 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar, Union
 
+from pydantic import NonNegativeFloat, PositiveInt
+
 from ..errors import UsageError
 from ..plugins.protocols import Batcher
 
 ItemT = TypeVar("ItemT")
 Sizing = Union[int, Sequence[int], Any]
+# What a config may give as a batcher's size: checked before training starts
+# (a schedule block is checked once it is built, by _size_iter).
+SizeArg = Union[PositiveInt, Sequence[PositiveInt], Iterator[int], Callable[..., Any]]
 
 
 def _size_iter(size: Sizing) -> Iterator[float]:
@@ -184,7 +189,7 @@ def minibatch_by_padded_size(
 
 
 def configure_minibatch(
-    size: Sizing, get_length: Callable[[Any], int] | None = None
+    size: SizeArg, get_length: Callable[[Any], int] | None = None
 ) -> Batcher:
     """``plait.batch_by_sequence.v1``: batches of ``size`` items.
 
@@ -201,8 +206,8 @@ def configure_minibatch(
 
 def configure_minibatch_by_words(
     *,
-    size: Sizing,
-    tolerance: float,
+    size: SizeArg,
+    tolerance: NonNegativeFloat,
     discard_oversize: bool,
     get_length: Callable[[Any], int] | None = None,
 ) -> Batcher:
@@ -227,8 +232,8 @@ def configure_minibatch_by_words(
 
 def configure_minibatch_by_padded_size(
     *,
-    size: Sizing,
-    buffer: int,
+    size: SizeArg,
+    buffer: PositiveInt,
     discard_oversize: bool,
     get_length: Callable[[Any], int] | None = None,
 ) -> Batcher:

@@ -16,12 +16,17 @@ from plait.attrs import MORPH, POS, POS_IDS, POS_NAMES
 from plait.errors import DataError
 from plait.language import Language
 from plait.tokens import docs_from_array, docs_to_array
+from pydantic import confloat
 from thinc.api import Model
 
 from ._default_models import MORPHOLOGIZER, model_config
 from ._token_classifier import LabelIndex, TokenClassifier, aligned_ids
 
 POS_FIELD = "POS"
+
+
+# Label smoothing takes this share of the gold mass: 1 would leave none.
+UnitFloat = confloat(ge=0, lt=1)
 
 
 @Language.factory(
@@ -42,7 +47,7 @@ def make_morphologizer(
     name: str,
     overwrite: bool,
     extend: bool,
-    label_smoothing: float,
+    label_smoothing: UnitFloat,
     scorer: Callable | None,
 ) -> Morphologizer:
     """Create a morphologizer (see :class:`Morphologizer`)."""

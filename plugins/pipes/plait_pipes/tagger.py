@@ -14,10 +14,14 @@ import numpy as np
 from plait.attrs import TAG
 from plait.language import Language
 from plait.tokens import docs_from_array, docs_to_array
+from pydantic import confloat
 from thinc.api import Model
 
 from ._default_models import TAGGER, model_config
 from ._token_classifier import LabelIndex, TokenClassifier, aligned_ids
+
+# Label smoothing takes this share of the gold mass: 1 would leave none.
+UnitFloat = confloat(ge=0, lt=1)
 
 
 @Language.factory(
@@ -39,7 +43,7 @@ def make_tagger(
     overwrite: bool,
     scorer: Callable | None,
     neg_prefix: str,
-    label_smoothing: float,
+    label_smoothing: UnitFloat,
 ) -> Tagger:
     """Create a tagger (see :class:`Tagger`)."""
     return Tagger(

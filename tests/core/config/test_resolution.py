@@ -60,7 +60,7 @@ def test_strict_bool_accepts_true_rejects_one():
 
 def test_wrong_type_names_section_and_key():
     text = '[training]\n[training.batch_size]\n@schedules = "test_resolution.my_custom_schedule.v1"\nstart = "abc"\n'
-    with pytest.raises(ConfigError, match=r"\[training.batch_size\] start: 'abc' is not a valid int"):
+    with pytest.raises(ConfigError, match=r"\[training.batch_size\] start: expected a whole number, got the string 'abc'"):
         resolve(load_config_from_str(text))
 
 

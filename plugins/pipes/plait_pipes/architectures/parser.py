@@ -29,6 +29,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from pydantic import PositiveInt
 from thinc.api import Linear, Model, chain, list2array, zero_init
 from thinc.types import Floats2d
 
@@ -40,8 +41,8 @@ def build_tb_parser_model(
     tok2vec: Model[list[Any], list[Floats2d]],
     state_type: str,
     extra_state_tokens: bool,
-    hidden_width: int,
-    maxout_pieces: int,
+    hidden_width: PositiveInt,
+    maxout_pieces: PositiveInt,
     use_upper: bool = True,
     nO: int | None = None,
 ) -> Model:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from plait.tokens import docs_to_array
+from pydantic import PositiveInt
 from thinc.api import (
     Dropout,
     LayerNorm,
@@ -92,9 +93,9 @@ def _ngrams_forward(model: Model, docs: list[Any], is_train: bool) -> tuple[tupl
 
 def build_bow_text_classifier_v3(
     exclusive_classes: bool,
-    ngram_size: int,
+    ngram_size: PositiveInt,
     no_output_layer: bool,
-    length: int = 262144,
+    length: PositiveInt = 262144,
     nO: int | None = None,
 ) -> Model[list[Any], Floats2d]:
     """Bag of hashed n-grams into a sparse linear layer.

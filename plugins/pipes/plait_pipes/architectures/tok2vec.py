@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from plait.errors import ConfigError
+from pydantic import NonNegativeInt, PositiveInt
 from thinc.api import (
     HashEmbed,
     Maxout,
@@ -42,11 +43,11 @@ _FIRST_SEED = 8
 
 def build_hash_embed_cnn_tok2vec(
     *,
-    width: int,
-    depth: int,
-    embed_size: int,
-    window_size: int,
-    maxout_pieces: int,
+    width: PositiveInt,
+    depth: PositiveInt,
+    embed_size: PositiveInt,
+    window_size: NonNegativeInt,
+    maxout_pieces: PositiveInt,
     subword_features: bool,
     pretrained_vectors: bool | None,
 ) -> Model[list[Any], list[Floats2d]]:
@@ -95,9 +96,9 @@ def build_tok2vec_model(
 
 
 def build_multi_hash_embed(
-    width: int,
+    width: PositiveInt,
     attrs: list[str | int],
-    rows: list[int],
+    rows: list[PositiveInt],
     include_static_vectors: bool,
 ) -> Model[list[Any], list[Floats2d]]:
     """One hash embedding table per token attribute, mixed by a maxout layer.
@@ -133,7 +134,7 @@ def build_multi_hash_embed(
 
 
 def build_maxout_window_encoder(
-    width: int, window_size: int, maxout_pieces: int, depth: int
+    width: PositiveInt, window_size: NonNegativeInt, maxout_pieces: PositiveInt, depth: PositiveInt
 ) -> Model[list[Floats2d], list[Floats2d]]:
     """Residual window CNN with maxout units.
 
@@ -163,7 +164,7 @@ def build_maxout_window_encoder(
 
 
 def build_mish_window_encoder(
-    width: int, window_size: int, depth: int
+    width: PositiveInt, window_size: NonNegativeInt, depth: PositiveInt
 ) -> Model[list[Floats2d], list[Floats2d]]:
     """Residual window CNN with Mish activations.
 
