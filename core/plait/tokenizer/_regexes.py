@@ -8,6 +8,7 @@ list is its priority, exactly as in spaCy.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -205,8 +206,15 @@ def never_matches(func: Any, chars: str) -> bool:
         return False
     if pattern.flags & re.IGNORECASE:
         return False
+    return _never_matches_source(pattern.pattern, pattern.flags, chars)
+
+
+@functools.lru_cache(maxsize=256)
+def _never_matches_source(source: str, flags: int, chars: str) -> bool:
+    # Parsing a language's affix regexes takes ~1 s; every nlp of that
+    # language (each training run, each load) asks about the same patterns.
     try:
-        parsed = _P.parse(pattern.pattern, pattern.flags)
+        parsed = _P.parse(source, flags)
     except re.error:  # pragma: no cover - it compiled
         return False
     if parsed.state.flags & re.IGNORECASE:
