@@ -7,6 +7,14 @@ columns of a group of docs and the strings first used in them, so a reader
 can stream docs chunk by chunk; the end frame carries the counts, so a file
 cut at a frame boundary is still detected. See docs/binary-format.md.
 Writes go through ``plait.fs`` (temporary sibling + ``os.replace``).
+
+Reading is bounded: zlib can expand a payload about a thousandfold, so a
+small hostile file could otherwise need gigabytes before any check ran.
+Each payload is inflated incrementally with a limit: header and end frames
+are a few bytes, and a chunk starts with its declared ``n_docs`` and
+``n_tokens`` (the writer puts them first), which fix how much it may inflate
+to (:func:`chunk_limit`). A payload that inflates past its limit is refused
+as soon as it does, before msgpack sees it.
 """
 
 from __future__ import annotations
@@ -26,6 +34,18 @@ FORMAT_VERSION = 1
 HEADER = MAGIC + bytes([FORMAT_VERSION])
 _FRAME = struct.Struct("<cI")
 ZLIB_LEVEL = 6
+# Inflated size limits. A header or end frame holds an attribute list or two
+# counts. A chunk holds per token a few small codes plus the strings first
+# used in it (EWT: about 12 bytes per token); 1 KiB per token and per doc is
+# room for long tokens, cats and user data, and the absolute cap bounds a
+# chunk whose declared counts are themselves absurd.
+SMALL_FRAME_LIMIT = 1 << 20
+CHUNK_BASE_LIMIT = 1 << 20
+CHUNK_BYTES_PER_TOKEN = 1024
+CHUNK_BYTES_PER_DOC = 1024
+CHUNK_MAX_LIMIT = 256 << 20
+# Enough inflated bytes to read a chunk's declared n_docs and n_tokens.
+_COUNTS_PREFIX = 64
 
 
 def frame(kind: bytes, payload: dict[str, Any]) -> bytes:
@@ -121,12 +141,12 @@ def read_frames(stream: BinaryIO, name: str) -> Iterator[tuple[bytes, dict[str, 
                 f"{name}: truncated DocBin: frame {index} at byte {offset} needs {length} bytes, "
                 f"only {len(body)} remain"
             )
+        where = f"{name}: corrupt DocBin: frame {index} at byte {offset}"
+        raw = inflate(body, kind, where)
         try:
-            payload = srsly.msgpack_loads(zlib.decompress(body))
-        except Exception as err:  # zlib.error, msgpack errors: both mean corruption
-            raise SerializationError(
-                f"{name}: corrupt DocBin: frame {index} at byte {offset} ({err})"
-            ) from err
+            payload = srsly.msgpack_loads(raw)
+        except Exception as err:  # msgpack raises several types: all mean corruption
+            raise SerializationError(f"{where} ({err})") from err
         if not isinstance(payload, dict):
             raise SerializationError(
                 f"{name}: corrupt DocBin: frame {index} at byte {offset} is not a map"
@@ -136,3 +156,70 @@ def read_frames(stream: BinaryIO, name: str) -> Iterator[tuple[bytes, dict[str, 
             return
         offset += _FRAME.size + length
         index += 1
+
+
+def chunk_limit(n_docs: int, n_tokens: int) -> int:
+    """The most bytes a chunk declaring these counts may inflate to.
+
+    n_docs (int): the chunk's declared number of docs.
+    n_tokens (int): its declared number of tokens.
+    RETURNS (int): the limit in bytes.
+    """
+    wanted = CHUNK_BASE_LIMIT + CHUNK_BYTES_PER_TOKEN * n_tokens + CHUNK_BYTES_PER_DOC * n_docs
+    return min(wanted, CHUNK_MAX_LIMIT)
+
+
+def _declared_counts(prefix: bytes) -> tuple[int, int] | None:
+    # The chunk's first two map entries, n_docs and n_tokens (as written by
+    # Encoder.encode); None when the payload does not start that way (then
+    # only the base limit applies and decoding reports what is missing).
+    unpacker = srsly.msgpack.Unpacker(raw=False, max_buffer_size=len(prefix) + 1)
+    unpacker.feed(prefix)
+    try:
+        if unpacker.read_map_header() < 2:
+            return None
+        counts = {}
+        for _ in range(2):
+            key = unpacker.unpack()
+            value = unpacker.unpack()
+            if key not in ("n_docs", "n_tokens") or isinstance(value, bool) or not isinstance(value, int):
+                return None
+            counts[key] = value
+    except Exception:  # OutOfData, a non-map payload, malformed msgpack
+        return None
+    if len(counts) != 2 or min(counts.values()) < 0:
+        return None
+    return counts["n_docs"], counts["n_tokens"]
+
+
+def inflate(body: bytes, kind: bytes, where: str) -> bytes:
+    """Inflate one frame's payload, never past the limit its kind (and, for a
+    chunk, its declared counts) allows.
+
+    body (bytes): the compressed payload.
+    kind (bytes): the frame kind, b"H", b"C" or b"E".
+    where (str): "file: corrupt DocBin: frame i at byte n", for the errors.
+    RETURNS (bytes): the inflated payload.
+    """
+    inflater = zlib.decompressobj()
+    try:
+        out = inflater.decompress(body, _COUNTS_PREFIX)
+        if kind == b"C":
+            counts = _declared_counts(out)
+            limit = chunk_limit(*counts) if counts else CHUNK_BASE_LIMIT
+            declared = f"declares {counts[1]} tokens in {counts[0]} docs" if counts else "declares no counts"
+        else:
+            limit, declared = SMALL_FRAME_LIMIT, "is a header or end frame"
+        # One byte past the limit tells "exactly at the limit" from "more".
+        rest = inflater.decompress(inflater.unconsumed_tail, limit + 1 - len(out)) if len(out) <= limit else b""
+    except zlib.error as err:
+        raise SerializationError(f"{where} ({err})") from err
+    out += rest
+    if len(out) > limit:
+        raise SerializationError(
+            f"{where}: the frame inflates to more than {limit} bytes although it {declared}; "
+            f"the file is corrupt or built to exhaust memory (a zlib bomb), so it is not read further"
+        )
+    if not inflater.eof:
+        raise SerializationError(f"{where} (incomplete or truncated zlib stream)")
+    return out

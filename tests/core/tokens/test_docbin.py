@@ -217,3 +217,59 @@ def test_from_bytes_replaces_content(vocab: Vocab) -> None:
     two.from_bytes(one.to_bytes())
     assert len(two) == 1 and two.attrs == [A.ORTH, A.SPACY]
     assert [d.text for d in two.get_docs(vocab)] == ["c "]
+
+
+def _bomb_frame(kind: bytes, prefix: dict, filler_bytes: int) -> bytes:
+    # A frame whose payload is `prefix` (a msgpack map) plus one more entry:
+    # a string of `filler_bytes` zero bytes, compressed piece by piece so the
+    # test itself never holds it (about 1000:1, the zlib maximum).
+    import struct
+
+    head = bytearray(srsly.msgpack_dumps(prefix))
+    head[0] += 1  # one more entry in the fixmap
+    head += srsly.msgpack_dumps("strings") + b"\xdb" + struct.pack(">I", filler_bytes)
+    comp = zlib.compressobj(9)
+    body = comp.compress(bytes(head))
+    block = bytes(1 << 20)
+    for _ in range(filler_bytes >> 20):
+        body += comp.compress(block)
+    body += comp.flush()
+    return kind + len(body).to_bytes(4, "little") + body
+
+
+@pytest.mark.parametrize("kind", [b"C", b"H"])
+def test_zlib_bomb_is_refused_with_bounded_memory(tmp_path: Path, kind: bytes) -> None:
+    import tracemalloc
+
+    from plait.tokens import _docbin_io as io_
+
+    header = io_.frame(b"H", {"attrs": [A.ORTH, A.SPACY], "store_user_data": False})
+    prefix = {"n_docs": 1, "n_tokens": 2} if kind == b"C" else {"attrs": [A.ORTH, A.SPACY]}
+    bomb = _bomb_frame(kind, prefix, 96 << 20)
+    path = tmp_path / "bomb.plait"
+    path.write_bytes(io_.HEADER + (header if kind == b"C" else b"") + bomb)
+    assert path.stat().st_size < 200_000  # ~100 kB on disk, 96 MB inflated
+    tracemalloc.start()
+    try:
+        with pytest.raises(SerializationError, match="inflates to more than .* bytes although it") as info:
+            DocBin().from_disk(path)
+        with pytest.raises(SerializationError, match="zlib bomb"):
+            list(DocBin.iter_from_disk(path, Vocab()))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # Before the limit, the whole payload was inflated (96 MB) before any check.
+    assert peak < 8 << 20, peak
+    assert str(path) in str(info.value)
+    if kind == b"C":
+        assert "declares 2 tokens in 1 docs" in str(info.value)
+
+
+def test_limits_leave_room_for_highly_compressible_real_docs(vocab: Vocab) -> None:
+    # One long doc of a single repeated word compresses ~800:1, about what a
+    # bomb does; its declared token count makes it legitimate.
+    doc = Doc(vocab, ["the"] * 120_000, tags=["DT"] * 120_000)
+    data = DocBin(docs=[doc]).to_bytes()
+    assert len(data) < 4000
+    (back,) = DocBin().from_bytes(data).get_docs(vocab)
+    assert len(back) == 120_000 and back[-1].tag_ == "DT"
