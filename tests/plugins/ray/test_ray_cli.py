@@ -1,0 +1,84 @@
+"""`plait ray`: registered through the plugin hook, cheap to list, and clear
+errors (no traceback) for bad input — each in a subprocess, as a user runs it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("plait_ray")
+
+CONFIG = """
+[nlp]
+lang = "en"
+pipeline = []
+
+[training]
+"""
+
+
+def _plait(*args: str, cwd: Path, prelude: str = "") -> subprocess.CompletedProcess:
+    code = (f"{prelude}\nimport sys, runpy\nsys.argv = ['plait', *{list(args)!r}]\n"
+            "runpy.run_module('plait', run_name='__main__')\n")
+    env = dict(os.environ)
+    env.pop("PLAIT_CONFIG_OVERRIDES", None)
+    return subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "config.cfg"
+    path.write_text(CONFIG, encoding="utf8")
+    return path
+
+
+def test_ray_group_is_listed_and_its_help_does_not_import_ray(tmp_path):
+    listed = _plait("--help", cwd=tmp_path)
+    assert listed.returncode == 0 and "ray" in listed.stdout
+    probe = "import atexit, sys\natexit.register(lambda: print('RAY IMPORTED' if 'ray' in sys.modules else 'NO RAY'))"
+    helped = _plait("ray", "train", "--help", cwd=tmp_path, prelude=probe)
+    assert helped.returncode == 0, helped.stderr
+    assert "--n-workers" in helped.stdout and "--strategy" in helped.stdout
+    assert "NO RAY" in helped.stdout
+
+
+def test_zero_workers_is_a_clear_error(config, tmp_path):
+    done = _plait("ray", "train", str(config), "--n-workers", "0", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "--n-workers must be at least 1, got 0" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_unreachable_address_is_a_clear_error(config, tmp_path):
+    with socket.socket() as sock:  # a port nothing listens on once closed
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    done = _plait("ray", "train", str(config), "-n", "2", "--address", f"ray://127.0.0.1:{port}",
+                  cwd=tmp_path)
+    assert done.returncode == 1
+    assert f"--address 'ray://127.0.0.1:{port}': cannot reach a Ray cluster there" in done.stderr
+    assert "ray start --head" in done.stderr and "Traceback" not in done.stderr
+    bad = _plait("ray", "train", str(config), "--address", "not-an-address", cwd=tmp_path)
+    assert bad.returncode == 1 and "expected 'auto', 'ray://HOST:PORT'" in bad.stderr
+
+
+def test_ray_not_installed_says_how_to_install_it(config, tmp_path):
+    # Make `import ray` fail as it does where Ray is absent.
+    blocker = (
+        "import sys, importlib.abc\n"
+        "class _NoRay(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'ray' or name.startswith('ray.'):\n"
+        "            raise ModuleNotFoundError(\"No module named 'ray'\")\n"
+        "sys.meta_path.insert(0, _NoRay())\n"
+    )
+    done = _plait("ray", "train", str(config), "-n", "2", cwd=tmp_path, prelude=blocker)
+    assert done.returncode == 1
+    assert "Ray is not installed" in done.stderr and "pip install plait-ray" in done.stderr
+    assert "Traceback" not in done.stderr

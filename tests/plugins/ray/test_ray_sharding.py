@@ -1,0 +1,174 @@
+"""The sharded update without Ray: owners, versions, staleness, all-reduce.
+
+Workers are ``ShardedOptimizer``s over small thinc models, connected by the
+in-process ``SimHub`` (messages delivered after a tick), so these run in
+well under a second.
+"""
+
+from __future__ import annotations
+
+import threading
+from types import SimpleNamespace
+
+import numpy
+import pytest
+from thinc.api import Adam, Linear, Relu, chain
+
+pytest.importorskip("plait_ray")
+from plait_ray.ownership import assign_owners, iter_params  # noqa: E402
+from plait_ray.sharding import ShardedOptimizer  # noqa: E402
+from plait_ray.simulate import SimHub  # noqa: E402
+
+
+def _nlp(seed: int = 0) -> SimpleNamespace:
+    """A stand-in pipeline: one component holding a small two-layer model."""
+    model = chain(Relu(nO=8, nI=6), Linear(nO=3, nI=8))
+    model.initialize()
+    rng = numpy.random.default_rng(seed)
+    for node in model.walk():
+        for name in node.param_names:
+            node.set_param(name, rng.normal(size=node.get_param(name).shape).astype("f"))
+    return SimpleNamespace(pipeline=[("comp", SimpleNamespace(model=model))])
+
+
+def _step(nlp: SimpleNamespace, opt: ShardedOptimizer, X: numpy.ndarray, Y: numpy.ndarray) -> None:
+    model = nlp.pipeline[0][1].model
+    out, backprop = model(X, is_train=True)
+    backprop((out - Y) / len(X))
+    model.finish_update(opt)
+    opt.step_schedules()
+
+
+def _params(nlp: SimpleNamespace) -> dict:
+    return {key: node.get_param(name).copy() for key, node, name in iter_params(nlp)}
+
+
+def _workers(n: int, *, strategy: str = "async", max_staleness: int = 2, latency: int = 1):
+    hub = SimHub(latency=latency)
+    nlps = [_nlp() for _ in range(n)]
+    opts = [ShardedOptimizer(Adam(0.01), nlps[r], r, n, hub.transport(r), strategy=strategy,
+                             max_staleness=max_staleness, sync_timeout=20) for r in range(n)]
+    for r, opt in enumerate(opts):
+        hub.workers[r] = opt
+    return hub, nlps, opts
+
+
+def _batch(seed: int) -> tuple[numpy.ndarray, numpy.ndarray]:
+    rng = numpy.random.default_rng(seed)
+    return rng.normal(size=(5, 6)).astype("f"), rng.normal(size=(5, 3)).astype("f")
+
+
+def test_every_parameter_has_one_owner_and_loads_balance():
+    sizes = {("tagger", i, name): size for i, (name, size) in
+             enumerate([("W", 6000), ("b", 60), ("E", 5000), ("W2", 900), ("b2", 3), ("E2", 2500)])}
+    owners = assign_owners(sizes, 3)
+    assert set(owners) == set(sizes) and set(owners.values()) == {0, 1, 2}
+    # The mapping depends on names and sizes only, not on dict order.
+    assert assign_owners(dict(reversed(list(sizes.items()))), 3) == owners
+    loads = [sum(s for k, s in sizes.items() if owners[k] == r) for r in range(3)]
+    assert max(loads) - min(loads) <= max(sizes.values())
+    assert assign_owners(sizes, 1) == {k: 0 for k in sizes}
+
+
+def test_async_owner_applies_fresh_gradients_and_broadcasts():
+    hub, nlps, opts = _workers(2)
+    before = _params(nlps[1])
+    for r in range(2):
+        _step(nlps[r], opts[r], *_batch(r))
+    hub.flush()
+    for opt in opts:
+        opt.take_params()
+    # Each parameter moved once on its owner; every worker now holds version 1
+    # of the parameters it received, and the same arrays as their owner.
+    p0, p1 = _params(nlps[0]), _params(nlps[1])
+    for key in before:
+        assert not numpy.allclose(p1[key], before[key]), key
+    assert all(v == 1 for opt in opts for v in opt.versions.values())
+    _step(nlps[0], opts[0], *_batch(5))
+    _step(nlps[1], opts[1], *_batch(6))
+    hub.flush()
+    for opt in opts:
+        opt.take_params()
+    p0, p1 = _params(nlps[0]), _params(nlps[1])
+    assert all(numpy.array_equal(p0[k], p1[k]) for k in p0)
+    applied = sum(o.stats["grads_applied"] for o in opts)
+    assert applied >= 4 and sum(o.stats["grads_dropped"] for o in opts) == 0
+
+
+def test_stale_gradients_are_dropped_by_version():
+    hub, nlps, opts = _workers(2, max_staleness=0, latency=1)
+    owner = opts[0]
+    key = owner.owned[0]
+    owner.versions[key] = 5  # the owner moved on five versions
+    grad = numpy.ones_like(owner.nodes[key][0].get_param(owner.nodes[key][1]))
+    owner.receive_grads(1, {key: (3, grad)})
+    before = owner.nodes[key][0].get_param(owner.nodes[key][1]).copy()
+    owner.update_owned({})
+    assert owner.stats["grads_dropped"] == 1
+    assert numpy.array_equal(before, owner.nodes[key][0].get_param(owner.nodes[key][1]))
+    owner.receive_grads(1, {key: (5, grad)})
+    owner.update_owned({})
+    assert owner.stats["grads_applied"] == 1 and owner.versions[key] == 6
+    assert owner.stats["staleness"] == {0: 1}
+
+
+def test_sync_is_an_all_reduce():
+    """Two sync workers equal one optimizer stepping on the mean gradient."""
+    n = 2
+    hub, nlps, opts = _workers(n, strategy="sync", latency=0)
+    errors: list[BaseException] = []
+
+    def run(r: int) -> None:
+        try:
+            for step in range(3):
+                _step(nlps[r], opts[r], *_batch(10 * step + r))
+        except BaseException as err:  # surfaced in the main thread
+            errors.append(err)
+
+    lock = threading.Lock()
+    # The hub is not thread-safe: deliver under a lock, at once (latency 0).
+    original_post = hub.post
+
+    def post(deliver):
+        with lock:
+            original_post(deliver)
+            hub.advance(0)
+
+    hub.post = post  # type: ignore[method-assign]
+    threads = [threading.Thread(target=run, args=(r,)) for r in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors, errors
+    p0, p1 = _params(nlps[0]), _params(nlps[1])
+    assert all(numpy.array_equal(p0[k], p1[k]) for k in p0)
+    # Reference: one model, one Adam, the mean of both workers' gradients.
+    ref = _nlp()
+    model = ref.pipeline[0][1].model
+    adam = Adam(0.01)
+    for step in range(3):
+        for r in range(n):
+            X, Y = _batch(10 * step + r)
+            out, backprop = model(X, is_train=True)
+            backprop((out - Y) / len(X) / n)
+        model.finish_update(adam)
+    pr = _params(ref)
+    for key in pr:
+        numpy.testing.assert_allclose(p0[key], pr[key], rtol=1e-5, atol=1e-6)
+    assert all(o.stats["grads_dropped"] == 0 for o in opts)
+
+
+def test_rank0_gathers_the_whole_model_state():
+    hub, nlps, opts = _workers(3)
+    for r in range(3):
+        _step(nlps[r], opts[r], *_batch(r))
+    hub.flush()
+    averages = opts[0].averages  # pulls every owner's state
+    keys = {(node.id, name) for _, node, name in iter_params(nlps[0])}
+    assert set(averages) == keys
+    assert set(opts[0].mom1) == keys
+    for key, node, name in iter_params(nlps[0]):
+        owner = opts[0].owners[key]
+        other = dict((k, (n, nm)) for k, n, nm in iter_params(nlps[owner]))[key]
+        assert numpy.array_equal(node.get_param(name), other[0].get_param(other[1]))
