@@ -611,3 +611,66 @@ def test_mismatched_offsets_and_gold_are_usage_errors() -> None:
     gold = system.gold([eg], np.array([0]))
     with pytest.raises(UsageError, match="gold covers 1 tokens"):
         system.costs(states, np.array([0, 1]), gold)
+
+
+# The ner's greedy walk = the general system -------------------------------------------
+def _table_rows(feats: np.ndarray, n_tokens: int, slot_base: np.ndarray) -> np.ndarray:
+    return np.where(feats < 0, n_tokens, feats) + slot_base
+
+
+@pytest.mark.parametrize("n_features", [3, 6])
+@pytest.mark.parametrize("incorrect", [False, True])
+def test_walk_equals_system(n_features: int, incorrect: bool) -> None:
+    """BiluoWalk's feature rows, valid moves, costs and final states equal
+    BiluoNer.features / valid / costs / apply along random walks, from
+    states advanced to different tokens (as oracle cuts leave them), with
+    presets, blocked, missing and unknown-label tokens."""
+    from plait_pipes.transition._biluo_walk import BiluoWalk
+
+    rng = random.Random(3)
+    nrng = np.random.default_rng(3)
+    system = BiluoNer(LABELS, incorrect_spans_key="wrong" if incorrect else None)
+    checked = 0
+    for _ in range(25):
+        pairs = [make_example(rng, rng.randint(0, 12)) for _ in range(rng.randint(1, 8))]
+        examples = [p[0] for p in pairs]
+        if incorrect:
+            for eg in examples:
+                n = len(eg.reference)
+                spans = [(s, min(n, s + rng.randint(1, 2)), rng.choice(LABELS)) for s in range(0, n, 3)]
+                eg.reference.spans["wrong"] = [Span(eg.reference, s, e, label=lab) for s, e, lab in spans]
+        docs = [eg.predicted for eg in examples]
+        offsets = offsets_of(docs)
+        gold = system.gold(examples, offsets)
+        states = system.init_states(docs, offsets)
+        # Some docs get several states (as oracle cuts give them), advanced
+        # along random valid moves first to different tokens.
+        states = system.take(states, np.repeat(np.arange(len(docs)), [rng.randint(1, 2) for _ in docs]))
+        rows = np.arange(len(states))
+        for _ in range(rng.randint(0, 4)):
+            live = rows[~system.is_final(states)]
+            live = live[nrng.random(len(live)) < 0.6]
+            if len(live):
+                valid = system.valid(states, live)
+                system.apply(states, live, (nrng.random(valid.shape) + valid * 2).argmax(axis=1))
+        ref = system.take(states, rows)
+        n_tokens = int(sum(len(d) for d in docs))
+        base = np.arange(n_features, dtype=np.int64) * (n_tokens + 1)
+        walk = BiluoWalk(system, states, n_features, base, n_tokens, gold)
+        while walk.n_live:
+            live = rows[~system.is_final(ref)]
+            order = live[np.argsort((ref.length - ref.i)[live], kind="stable")]
+            assert walk.n_live == len(order)
+            feats = system.features(ref, order, n_features)
+            assert (walk.rows() == _table_rows(feats, n_tokens, base)).all()
+            valid = system.valid(ref, order)
+            assert (walk.valid() == valid).all()
+            assert (walk.costs() == system.costs(ref, order, gold)).all()
+            moves = (nrng.random(valid.shape) + valid * 2).argmax(axis=1)
+            walk.apply(moves)
+            system.apply(ref, order, moves)
+            checked += len(order)
+        walk.finish()
+        for name in ("i", "ent_start", "ent_label", "tag_iob", "tag_label"):
+            assert (getattr(states, name) == getattr(ref, name)).all(), name
+    assert checked > 500

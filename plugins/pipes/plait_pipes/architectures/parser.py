@@ -432,6 +432,12 @@ class ParserStepModel:
         return keep * np.float32(1.0 / (1.0 - self.drop))
 
     @property
+    def slot_base(self) -> np.ndarray:
+        """RETURNS (numpy.ndarray[int64]): per feature slot, the first row of
+        its slab in the flat table (row ``slot_base[f] + n_tokens`` is the padding)."""
+        return self._slot_base
+
+    @property
     def n_steps(self) -> int:
         """RETURNS (int): how many steps were scored (and recorded) so far."""
         return len(self._steps)
@@ -448,8 +454,16 @@ class ParserStepModel:
         ids (numpy.ndarray[int]): (n_states, nF) global token rows, -1 for empty slots.
         RETURNS (numpy.ndarray[float32]): (n_states, nO) scores, on the CPU.
         """
-        n = ids.shape[0]
-        rows = self.rows_for(ids)
+        return self.predict_rows(self.rows_for(ids))
+
+    def predict_rows(self, rows: np.ndarray) -> np.ndarray:
+        """``predict_step`` for feature rows already in the flat table's
+        numbering (``rows_for``): the ner's greedy loops keep them per token.
+
+        rows (numpy.ndarray[int32]): (n_states, nF) rows of the flat table.
+        RETURNS (numpy.ndarray[float32]): (n_states, nO) scores, on the CPU.
+        """
+        n = rows.shape[0]
         if self._gpu:
             rows = self.ops.asarray(rows)
         if self.is_train:
