@@ -38,7 +38,7 @@ def serve(
     host: str = "127.0.0.1",
     options: dict[str, Any] | None = None,
     block: bool = True,
-    stdout: IO = sys.stdout,
+    stdout: IO | None = None,
 ) -> ThreadingHTTPServer:
     """Serve the rendered Docs at ``http://127.0.0.1:<port>`` (loopback only).
 
@@ -50,7 +50,7 @@ def serve(
     options (Optional[dict]): passed to :func:`render`.
     block (bool): serve until Ctrl-C (True), or in a daemon thread and return
         at once (False): call ``server.shutdown()`` and ``server.server_close()``.
-    stdout (IO): where the address is printed.
+    stdout (Optional[IO]): where the address is printed (default: sys.stdout).
     RETURNS (ThreadingHTTPServer): the server (closed already when `block`).
     """
     if host not in LOOPBACK:
@@ -58,6 +58,7 @@ def serve(
             f"plait.visualize.serve: host '{host}' is not a loopback address; the server only "
             f"listens on 127.0.0.1 (or ::1). Forward the port (ssh -L) to view it elsewhere."
         )
+    stdout = stdout if stdout is not None else sys.stdout
     body = render(docs, style, page=True, options=options).encode("utf8")
     server_cls = ThreadingHTTPServer
     if ":" in host:
