@@ -2,9 +2,11 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-PLUGINS := $(wildcard plugins/*/pyproject.toml)
+# plugins/gpu needs CuPy (hundreds of MB, useless without an NVIDIA GPU):
+# only `make install-gpu` installs it.
+PLUGINS := $(filter-out plugins/gpu/pyproject.toml,$(wildcard plugins/*/pyproject.toml))
 
-.PHONY: install demo test test-fast lint bench clean
+.PHONY: install install-gpu demo test test-fast lint bench clean
 
 $(VENV)/.installed: core/pyproject.toml $(PLUGINS) requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,6 +16,11 @@ $(VENV)/.installed: core/pyproject.toml $(PLUGINS) requirements-dev.txt
 	touch $@
 
 install: $(VENV)/.installed
+
+# On a machine with an NVIDIA GPU (CUDA 12): the plait-gpu plugin and CuPy.
+install-gpu: install
+	$(PY) -m pip install -q -e plugins/gpu
+	$(PY) -m plait info
 
 demo: install
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH bash demo/run.sh

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import _parser_corpus as corpus
-from _pipes_run import _peak_rss_mib, _setup_gemm
+from _pipes_run import _peak_rss_mib, _setup_device
 
 # spaCy's efficiency batch schedule ([training.batcher] batch_by_words,
 # compounding 100 -> 1000 words by 1.001 per step), coded once so both sides
@@ -155,7 +155,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     from thinc.api import Config, fix_random_seed
 
     import_s = time.perf_counter() - t0
-    ops_name = _setup_gemm(args.lib, args.gemm)
+    ops_name = _setup_device(args.lib, args.gemm, args.gpu_id)
     fix_random_seed(args.seed)
     config = Config().from_disk(args.config)
     lang_cls = type(lib.blank(config["nlp"]["lang"]))
@@ -207,7 +207,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
 def infer(args: argparse.Namespace) -> dict[str, Any]:
     """Load the trained pipeline in a fresh process and time nlp.pipe over the test texts."""
     lib = importlib.import_module(args.lib)
-    ops_name = _setup_gemm(args.lib, args.gemm) if args.gemm != "load" else "as loaded"
+    ops_name = _setup_device(args.lib, args.gemm, args.gpu_id) if args.gemm != "load" else "as loaded"
     docs = read_docs(args.task, "test", args.eval_limit)
     texts = [d["text"] for d in docs]
     n_words = sum(len(d["words"]) for d in docs)
@@ -225,6 +225,16 @@ def infer(args: argparse.Namespace) -> dict[str, Any]:
     return {"lib": args.lib, "task": args.task, "gemm": args.gemm, "ops": ops_name, "infer_words": n_words,
             "infer_docs": len(texts), "infer_s": best, "infer_wps": n_words / best,
             "infer_wpcpus": n_words / best_cpu, "infer_peak_rss_mib": _peak_rss_mib()}
+
+
+def predict(args: argparse.Namespace) -> dict[str, Any]:
+    """Annotate the test texts with the saved pipeline on the chosen device and
+    write the predictions to --out (bench/gpu.py compares CPU and GPU)."""
+    from _predictions import write_predictions
+
+    _setup_device(args.lib, "default", args.gpu_id)
+    texts = [d["text"] for d in read_docs(args.task, "test", args.eval_limit)]
+    return write_predictions(args.lib, args.model_dir, texts, args.out)
 
 
 def docbin(args: argparse.Namespace) -> dict[str, Any]:
@@ -245,7 +255,7 @@ def docbin(args: argparse.Namespace) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", choices=("train", "infer", "docbin"))
+    parser.add_argument("mode", choices=("train", "infer", "docbin", "predict"))
     parser.add_argument("--lib", choices=("plait", "spacy"), required=True)
     parser.add_argument("--task", choices=TASKS, required=True)
     parser.add_argument("--config", type=Path)
@@ -256,8 +266,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--train-limit", type=int, default=0, help="first N training sentences (0: all)")
     parser.add_argument("--eval-limit", type=int, default=0, help="first N evaluation sentences (0: all)")
+    parser.add_argument("--gpu-id", type=int, default=-1, help="train/infer on this GPU (bench/gpu.py)")
+    parser.add_argument("--out", type=Path, help="predict: where to write the predictions (JSON)")
     args = parser.parse_args()
-    result = {"train": train, "infer": infer, "docbin": docbin}[args.mode](args)
+    result = {"train": train, "infer": infer, "docbin": docbin, "predict": predict}[args.mode](args)
     sys.stdout.write("\n" + json.dumps(result) + "\n")
 
 

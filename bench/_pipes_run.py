@@ -63,6 +63,17 @@ def _setup_gemm(lib: str, gemm: str) -> str:
     return f"{type(ops).__name__}" + (" (gemm=numpy.matmul)" if gemm == "matmul" and lib != "plait" else "")
 
 
+def _setup_device(lib: str, gemm: str, gpu_id: int) -> str:
+    """GPU `gpu_id` through the library's own require_gpu (bench/gpu.py), else
+    the CPU ops of `gemm` (see _setup_gemm); return what is in use."""
+    if gpu_id < 0:
+        return _setup_gemm(lib, gemm)
+    from thinc.api import get_current_ops
+
+    importlib.import_module(lib).require_gpu(gpu_id)
+    return f"GPU {gpu_id}: {type(get_current_ops()).__name__}"
+
+
 def _docs(lib: Any, vocab: Any, sents: list[dict[str, Any]], *, annotated: bool) -> list[Any]:
     Doc = lib.tokens.Doc
     if not annotated:
@@ -151,7 +162,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     lib = importlib.import_module(args.lib)
     from thinc.api import Config, fix_random_seed
 
-    ops_name = _setup_gemm(args.lib, args.gemm)
+    ops_name = _setup_device(args.lib, args.gemm, args.gpu_id)
     fix_random_seed(SEED)
     config = Config().from_disk(args.config)
     lang_cls = type(lib.blank(config["nlp"]["lang"]))
@@ -197,7 +208,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
 def infer(args: argparse.Namespace) -> dict[str, Any]:
     """Load the trained pipeline in a fresh process and time nlp.pipe over test texts."""
     lib = importlib.import_module(args.lib)
-    ops_name = _setup_gemm(args.lib, args.gemm) if args.gemm != "load" else "as loaded"
+    ops_name = _setup_device(args.lib, args.gemm, args.gpu_id) if args.gemm != "load" else "as loaded"
     sents = corpus.read_split("test")
     texts = [s["text"] for s in sents]
     n_words = sum(len(s["words"]) for s in sents)
@@ -221,7 +232,7 @@ def infer(args: argparse.Namespace) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("mode", choices=("train", "infer"))
+    parser.add_argument("mode", choices=("train", "infer", "predict"))
     parser.add_argument("--lib", choices=("plait", "spacy"), required=True)
     parser.add_argument("--task", choices=("tagmorph", "textcat"), required=True)
     parser.add_argument("--config", type=Path)
@@ -229,8 +240,17 @@ def main() -> None:
     parser.add_argument("--model-dir", type=Path, required=True)
     parser.add_argument("--gemm", choices=("default", "matmul", "load"), default="default")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--gpu-id", type=int, default=-1, help="train/infer on this GPU (bench/gpu.py)")
+    parser.add_argument("--out", type=Path, help="predict: where to write the predictions (JSON)")
     args = parser.parse_args()
-    result = train(args) if args.mode == "train" else infer(args)
+    if args.mode == "predict":
+        from _predictions import write_predictions
+
+        _setup_device(args.lib, "default", args.gpu_id)
+        result = write_predictions(args.lib, args.model_dir, [s["text"] for s in corpus.read_split("test")],
+                                   args.out)
+    else:
+        result = train(args) if args.mode == "train" else infer(args)
     sys.stdout.write("\n" + json.dumps(result) + "\n")
 
 

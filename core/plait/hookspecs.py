@@ -56,3 +56,18 @@ def init_config_listeners(
     component only where your recommended model for `optimize` would use the
     shared output. Return None when none of your components can listen.
     """
+
+
+@hookspec(firstresult=True)
+def setup_gpu(gpu_id: int) -> Any:
+    """Make GPU `gpu_id` the device for models built from now on and return
+    the ops now current (thinc ``Ops``); raise ``plait.errors.UsageError``
+    saying what is missing when that GPU cannot be used. Implemented by
+    plait-gpu; the first plugin that returns ops wins."""
+
+
+@hookspec
+def info_sections() -> dict[str, Any] | None:
+    """Extra sections for `plait info`, as ``{"section": value}`` (a value
+    is printed as JSON with ``--json`` and line by line otherwise). Keep it
+    fast and never raise: report problems inside the section."""

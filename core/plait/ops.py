@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy
 from thinc.api import NumpyOps, Ops, get_current_ops, get_ops, registry, set_current_ops
-from thinc.util import prefer_gpu as _thinc_prefer_gpu
 from thinc.util import require_gpu as _thinc_require_gpu
 
 from .errors import UsageError
@@ -102,28 +101,44 @@ def require_cpu() -> bool:
     return True
 
 
+GPU_PLUGIN_HINT = (
+    "GPU support is the plait-gpu plugin: run `make install-gpu` in your plait checkout "
+    "(it installs plugins/gpu with CuPy for CUDA 12)"
+)
+
+
 def prefer_gpu(gpu_id: int = 0) -> bool:
-    """Use the GPU `gpu_id` when one is usable (needs CuPy).
+    """Use the GPU `gpu_id` when one is usable (needs the plait-gpu plugin).
 
     gpu_id (int): the device index.
     RETURNS (bool): whether the GPU is now in use.
     """
-    return bool(_thinc_prefer_gpu(gpu_id))
+    try:
+        return require_gpu(gpu_id)
+    except UsageError:
+        return False
 
 
 def require_gpu(gpu_id: int = 0) -> bool:
-    """Use the GPU `gpu_id`, failing with a UsageError when none is usable.
+    """Use the GPU `gpu_id`, failing with a UsageError that says what is missing.
 
+    The installed plait-gpu plugin (hook ``setup_gpu``) sets the device up and
+    checks it; without the plugin, thinc's own CuPy support is tried, so a
+    machine that already has CuPy keeps working.
     gpu_id (int): the device index.
     RETURNS (bool): True.
+    RAISES (UsageError): no plugin and no usable CuPy, or the plugin's reason.
     """
+    from .plugins._hooks import plugin_manager
+
+    if plugin_manager().hook.setup_gpu(gpu_id=gpu_id) is not None:
+        return True
     try:
         return bool(_thinc_require_gpu(gpu_id))
     except ValueError as err:
         raise UsageError(
-            f"cannot use GPU {gpu_id}: {err}. On a machine with an NVIDIA GPU install "
-            f"CuPy for its CUDA version (e.g. `pip install cupy-cuda12x`), or leave out "
-            f"--gpu-id to train on the CPU."
+            f"cannot use GPU {gpu_id} ({err}). {GPU_PLUGIN_HINT}; or leave out --gpu-id "
+            f"to use the CPU."
         ) from err
 
 

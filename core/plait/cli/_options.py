@@ -22,7 +22,7 @@ verbose_option = click.option(
 )
 gpu_id_option = click.option(
     "--gpu-id", "-g", type=int, default=-1, show_default=True,
-    help="GPU id to use (needs CuPy); -1 for the CPU.",
+    help="GPU id to use (needs the plait-gpu plugin); -1 for the CPU.",
 )
 
 

@@ -45,6 +45,10 @@ def collect_info() -> dict[str, Any]:
         {"distribution": b.distribution, "entry_point": b.entry_point, "group": b.group, "error": b.error}
         for b in _entry_points.broken()
     ]
+    sections: dict[str, Any] = {}
+    for result in plugin_manager().hook.info_sections():
+        sections.update(result or {})
+    sections.setdefault("gpu", "no GPU support installed (the plait-gpu plugin: `make install-gpu`)")
     return {
         "plait": __version__,
         "location": str(Path(__file__).resolve().parents[1]),
@@ -54,7 +58,24 @@ def collect_info() -> dict[str, Any]:
         "numpy": version("numpy"),
         "plugins": plugins,
         "broken_plugins": broken,
+        "sections": sections,
     }
+
+
+def _echo_section(name: str, value: Any) -> None:
+    """Print one plugin-contributed section: a value, or a dict of them (a
+    list of dicts prints a line per item)."""
+    if not isinstance(value, dict):
+        click.echo(f"{name:<10} {value}")
+        return
+    click.echo(f"\n{name.upper() if len(name) <= 3 else name.capitalize()}")
+    for key, item in value.items():
+        if isinstance(item, list):
+            for entry in item:
+                text = ", ".join(f"{k} {v}" for k, v in entry.items()) if isinstance(entry, dict) else entry
+                click.echo(f"  {key:<12} {text}")
+        else:
+            click.echo(f"  {key:<12} {item}")
 
 
 def pipeline_info(path: str | Path) -> dict[str, Any]:
@@ -88,6 +109,8 @@ def info_cli(model: str | None, as_json: bool, verbose: bool) -> None:
         return
     for key in ("plait", "location", "python", "platform", "thinc", "numpy"):
         click.echo(f"{key:<10} {data[key]}")
+    for name, value in data["sections"].items():
+        _echo_section(name, value)
     click.echo("\nPlugins")
     for dist_name, plugin in data["plugins"].items():
         click.echo(f"  {dist_name} {plugin['version']}")
