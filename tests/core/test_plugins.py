@@ -114,3 +114,35 @@ def test_generated_config_for_plugin_component_trains_nothing_but_runs(plugin_si
     run = _run(plugin_site, code=code)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "['LOUD!!', 'NOISE!!']"
+
+
+def test_plugin_entry_points_extend_thincs_registries(plugin_site):
+    """plait_optimizers / plait_schedules entry points resolve from a config
+    (they are listed by `plait info` too) and are thinc's registry entries."""
+    code = (
+        "from plait.config import load_config_from_str, resolve\n"
+        "cfg = load_config_from_str('[training]\\n[training.optimizer]\\n@optimizers = \"good.SGD.v1\"\\n"
+        "[training.optimizer.learn_rate]\\n@schedules = \"good.constant.v1\"\\nrate = 0.125\\n')\n"
+        "opt = resolve(cfg)['training']['optimizer']\n"
+        "print(type(opt).__name__, opt.learn_rate)\n"
+        "from plait import registry\n"
+        "from thinc.api import registry as thinc_registry\n"
+        "print(registry.optimizers.get('good.SGD.v1') is thinc_registry.optimizers.get('good.SGD.v1'))\n"
+        "print('good.constant.v1' in registry.schedules.names())\n"
+    )
+    result = _run(plugin_site, code=code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["Optimizer", "0.125", "True", "True"]
+    info = _run(plugin_site, "info")
+    assert "good.SGD.v1" in info.stdout and "good.constant.v1" in info.stdout
+
+
+def test_unknown_thinc_registry_name_suggests(plugin_site):
+    code = (
+        "from plait.config import load_config_from_str, resolve\n"
+        "cfg = load_config_from_str('[training]\\n[training.optimizer]\\n@optimizers = \"good.SDG.v1\"\\n')\n"
+        "resolve(cfg)\n"
+    )
+    result = _run(plugin_site, code=code)
+    assert result.returncode != 0
+    assert "good.SGD.v1" in result.stderr

@@ -113,6 +113,56 @@ class Registry(catalogue.Registry):
         )
 
 
+class ThincRegistry(catalogue.Registry):
+    """One of thinc's own registries (optimizers, schedules, layers…) that also
+    reads the ``plait_<name>`` entry-point group.
+
+    The namespace stays thinc's (``("thinc", name)``), so a function
+    registered here or through ``thinc.api.registry`` is one and the same
+    entry; only the lookup of a missing name also tries plait plugins'
+    ``plait_<name>`` entry points (one name at a time, failures reported as
+    a PluginError like every plait registry) before thinc's
+    ``thinc_<name>`` group.
+    """
+
+    def __init__(self, name: str) -> None:
+        super().__init__(("thinc", name), entry_points=True)
+        self.name = name
+        self.plait_group = f"plait_{name}"
+
+    def get_entry_point(self, name: str, default: Any = None) -> Any:
+        for dist_name, ep in _entry_points.entry_points(self.plait_group):
+            if ep.name == name:
+                func = _entry_points.load(dist_name, ep)
+                catalogue._set(list(self.namespace) + [name], func)
+                return func
+        return super().get_entry_point(name, default)
+
+    def get_entry_points(self) -> dict[str, Any]:
+        result = super().get_entry_points()
+        for dist_name, ep in _entry_points.entry_points(self.plait_group):
+            try:
+                result[ep.name] = _entry_points.load(dist_name, ep)
+            except PluginError:
+                continue  # remembered in _entry_points.broken()
+        return result
+
+    def names(self) -> list[str]:
+        """All registered names, including plait entry points, without importing them."""
+        local = [keys[-1] for keys in catalogue.REGISTRY if tuple(keys[:-1]) == tuple(self.namespace)]
+        eps = [ep.name for _, ep in _entry_points.entry_points(self.plait_group)]
+        return sorted(set(local) | set(eps))
+
+
+# thinc's registries, rebuilt as ThincRegistry so that plugins can extend them
+# through plait_<name> entry points (what `plait info` lists).
+_THINC_REGISTRIES = {
+    name: ThincRegistry(name)
+    for name in dir(thinc_registry)
+    if isinstance(getattr(thinc_registry, name, None), catalogue.Registry)
+}
+
+
 class registry(thinc_registry):  # noqa: N801 - spaCy's name
     """thinc's registries (optimizers, schedules, layers, initializers…) plus
     plait's: architectures, factories, languages, tokenizers, readers,
@@ -130,6 +180,13 @@ class registry(thinc_registry):  # noqa: N801 - spaCy's name
     scorers = Registry("scorers")
     misc = Registry("misc")
     converters = Registry("converters")
+    datasets = _THINC_REGISTRIES["datasets"]
+    initializers = _THINC_REGISTRIES["initializers"]
+    layers = _THINC_REGISTRIES["layers"]
+    losses = _THINC_REGISTRIES["losses"]
+    ops = _THINC_REGISTRIES["ops"]
+    optimizers = _THINC_REGISTRIES["optimizers"]
+    schedules = _THINC_REGISTRIES["schedules"]
 
     @classmethod
     def get(cls, registry_name: str, func_name: str) -> Any:
@@ -142,9 +199,10 @@ class registry(thinc_registry):  # noqa: N801 - spaCy's name
         try:
             return reg.get(func_name)
         except catalogue.RegistryError as err:  # thinc's own registries
+            names = reg.names() if isinstance(reg, ThincRegistry) else list(reg.get_all())
             raise RegistryError(
                 f"no function '{func_name}' in registry '{registry_name}'."
-                f"{did_you_mean(func_name, reg.get_all())}"
+                f"{did_you_mean(func_name, names)}"
             ) from err
 
     @classmethod
