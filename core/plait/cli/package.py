@@ -60,6 +60,7 @@ def package(input_dir: str | Path, output_dir: str | Path, *, code_paths: Iterab
     input_dir, output_dir = Path(input_dir), Path(output_dir)
     builds = _parse_build(build)
     meta = _read_pipeline_meta(input_dir)
+    _refuse_links(input_dir)
     if meta_path is not None:
         meta.update(_read_meta_override(Path(meta_path)))
     if name is not None:
@@ -101,7 +102,10 @@ def package(input_dir: str | Path, output_dir: str | Path, *, code_paths: Iterab
     data_name = f"{pkg}-{version}"
     with fs.atomic_directory(target) as tmp:
         data_dir = tmp / pkg / data_name
-        shutil.copytree(input_dir, data_dir, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        # symlinks=True: a link made after the check above is copied as a
+        # link, never followed (its target's content stays out of the package).
+        shutil.copytree(input_dir, data_dir, symlinks=True,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         meta["code"] = _bundle_code(data_dir, meta.get("code"), code_files)
         if not meta["code"]:
             del meta["code"]
@@ -145,6 +149,37 @@ def _read_pipeline_meta(input_dir: Path) -> dict[str, Any]:
     if not isinstance(meta, dict):
         raise SerializationError(f"{input_dir / 'meta.json'}: expected a JSON object")
     return meta
+
+
+def _refuse_links(input_dir: Path) -> None:
+    """Refuse a pipeline folder containing symbolic links (or anything but
+    files and folders), naming each one.
+
+    Following a link would copy whatever it points to (a key file, a home
+    folder) into a package meant to be shared; copying the link itself
+    would ship a path of the building machine that is broken or means
+    something else where the package is installed. A saved pipeline never
+    contains links, so one is either a mistake or an attack.
+    """
+    import os
+
+    from ..errors import UsageError
+
+    odd: list[str] = []
+    for root, dirs, files in os.walk(input_dir, followlinks=False):
+        for entry in [*dirs, *files]:
+            path = Path(root) / entry
+            if path.is_symlink():
+                odd.append(f"{path} -> {os.readlink(path)}")
+            elif not (path.is_dir() or path.is_file()):
+                odd.append(f"{path} (not a regular file or folder)")
+    if odd:
+        shown = "; ".join(odd[:5]) + (f"; and {len(odd) - 5} more" if len(odd) > 5 else "")
+        raise UsageError(
+            f"'{input_dir}' contains symbolic links or special files, which plait package does not "
+            f"copy: {shown}. Replace each link by a copy of the file it points to (if it belongs in "
+            f"the package) or remove it, then package again."
+        )
 
 
 def _read_meta_override(path: Path) -> dict[str, Any]:

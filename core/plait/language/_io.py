@@ -161,15 +161,17 @@ def read_meta(path: Path) -> dict[str, Any]:
 
 
 def _copy_code(nlp: Any, dest: Path) -> None:
-    # A pipeline loaded with bundled code keeps it when saved again.
+    # A pipeline loaded with bundled code keeps it when saved again. The
+    # meta's list is checked like at load (files inside the source's code/
+    # folder, links resolved): a meta.json read by from_disk, or edited in
+    # memory, must not make saving read or write outside the two folders.
     src = nlp._path
-    code = nlp._meta.get("code") or []
-    if not code or src is None:
+    if not nlp._meta.get("code") or src is None:
         return
-    for rel in code:
-        file = Path(src) / rel
-        if file.is_file():
-            fs.write_bytes(dest / rel, file.read_bytes())
+    src = Path(src)
+    code_dir = (src / CODE_DIR).resolve()
+    for file in bundled_code_files(src, nlp._meta):
+        fs.write_bytes(dest / CODE_DIR / file.relative_to(code_dir), file.read_bytes())
 
 
 def bundled_code_files(path: Path, meta: dict[str, Any]) -> list[Path]:

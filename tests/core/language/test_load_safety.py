@@ -185,3 +185,21 @@ def test_saved_config_cannot_source_components(saved: Path, tmp_path: Path, own:
     with pytest.raises(SerializationError, match=r"\[components\.sentencizer\] source") as err:
         plait.load(saved)
     assert ("a cycle" in str(err.value)) == own
+
+
+def test_saving_keeps_only_code_inside_the_code_folder(saved: Path, tmp_path: Path) -> None:
+    (saved / "code").mkdir()
+    (saved / "code" / "funcs.py").write_text("X = 1\n")
+    outside = tmp_path / "outside.py"
+    outside.write_text("SECRET = 1\n")
+    nlp = plait.load(saved)
+    nlp._meta["code"] = ["code/funcs.py"]
+    nlp._path = saved
+    nlp.to_disk(tmp_path / "copy")
+    assert (tmp_path / "copy" / "code" / "funcs.py").read_text() == "X = 1\n"
+    # A code entry pointing outside (from a meta.json read by from_disk, or
+    # set in memory) is refused instead of being read and written out.
+    nlp._meta["code"] = ["../outside.py"]
+    with pytest.raises(SerializationError, match="'../outside.py' is not a .py file inside the pipeline's code/"):
+        nlp.to_disk(tmp_path / "copy2" / "deeper")
+    assert not (tmp_path / "copy2" / "outside.py").exists()
