@@ -37,16 +37,20 @@ def debug_data(
     code_paths (list[str]): Python files to import first.
     verbose (bool): show examples of each problem.
     """
-    from ..config import import_code, interpolate, load_config
-    from ..language import Language
+    from ..config import import_code, load_config, validate_config
+    from ..language import Language, get_lang_class
     from ..training import data_checks as checks
     from ..training.initialize import resolve_dot_names
 
     out = stdout or sys.stdout
     import_code(list(code_paths))
     config = load_config(config_path, overrides or {})
-    nlp = Language.from_config(config)
-    resolved = interpolate(config)
+    # The checks `plait train` runs first; like train, a partial config is
+    # completed from plait's defaults ([corpora], [training]...).
+    validate_config(config, source=getattr(config, "source", str(config_path)))
+    lang = (config.get("nlp") or {}).get("lang")
+    nlp = (get_lang_class(lang) if lang else Language).from_config(config, auto_fill=True)
+    resolved = nlp.config.interpolate()
     training = resolved.get("training", {})
     readers = {key: resolve_dot_names(resolved, key, training.get(key, f"corpora.{key[:-7]}"))
                for key in ("train_corpus", "dev_corpus")}

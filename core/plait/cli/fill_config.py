@@ -17,7 +17,7 @@ def fill_config(base_path: str | Path, *, overrides: dict[str, Any] | None = Non
     """Return ``(original text, filled text)`` for the config at ``base_path``."""
     import sys
 
-    from ..config import import_code, load_config
+    from ..config import import_code, load_config, validate_config
     from .init_config import fill_config_object
 
     import_code(code_paths)
@@ -27,9 +27,15 @@ def fill_config(base_path: str | Path, *, overrides: dict[str, Any] | None = Non
 
         config = load_config_from_str(original, overrides, source="<stdin>")
     else:
-        original = Path(base_path).read_text(encoding="utf8") if Path(base_path).is_file() else ""
         config = load_config(base_path, overrides, log=log)
-    return original, fill_config_object(config).to_str()
+        original = Path(base_path).read_text(encoding="utf8")
+    source = getattr(config, "source", str(base_path))
+    # The same checks as `plait train`, on the input and on what is written,
+    # so a filled config is never refused by train.
+    validate_config(config, source=source)
+    filled = fill_config_object(config)
+    validate_config(filled, source=f"{source} (filled)")
+    return original, filled.to_str()
 
 
 @click.command("fill-config", context_settings=CONFIG_COMMAND_SETTINGS,

@@ -34,7 +34,16 @@ def import_code(paths: Iterable[str | Path] | str | Path | None) -> list[ModuleT
             raise UsageError(f"--code file '{path}' not found.")
         if not path.is_file() or path.suffix != ".py":
             raise UsageError(f"--code file '{path}' is not a Python (.py) file.")
-        source = path.read_text(encoding="utf8")
+        try:
+            source = path.read_text(encoding="utf8")
+        except UnicodeDecodeError as err:
+            line = path.read_bytes()[: err.start].count(b"\n") + 1
+            raise UsageError(
+                f"--code file '{path}' is not UTF-8 text: byte {err.object[err.start]:#x} on line "
+                f"{line} cannot be decoded. Save the file as UTF-8."
+            ) from err
+        except OSError as err:
+            raise UsageError(f"--code file '{path}' cannot be read: {err.strerror}.") from err
         try:
             compile(source, str(path), "exec")
         except SyntaxError as err:
