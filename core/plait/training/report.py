@@ -163,6 +163,8 @@ def _json_for_html(data: Any) -> str:
 
 
 def _fmt(value: float, key: str) -> str:
+    if key == "score":  # the weighted main score, as the console table shows it
+        return f"{value:.4f}"
     if key == "speed":
         return f"{value:.0f}"
     if key.startswith("loss") or key.endswith("_loss"):
@@ -204,7 +206,7 @@ def _best_table(best: dict[str, Any] | None, weighted: list[str], components: li
     rows += [(key, best["scores"].get(key, 0.0)) for key in weighted]
     rows += [(f"{name}_loss", best["losses"][name]) for name in components if name in best["losses"]]
     body = "".join(
-        f'<tr data-key="{_esc(k)}" data-value="{v!r}"><th>{_esc(k)}</th><td>{_fmt(v, k if k != "score" else "")}'
+        f'<tr data-key="{_esc(k)}" data-value="{v!r}"><th>{_esc(k)}</th><td>{_fmt(v, k)}'
         f"</td></tr>"
         for k, v in rows
     )
@@ -282,7 +284,9 @@ def _chart(title: str, key: str, points: list[tuple[int, float]], best_step: int
         y = sy(tick)
         grid.append(f'<line class="grid" x1="{_LEFT}" x2="{_W - _RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>'
                     f'<text class="ytick" x="{_LEFT - 6}" y="{y + 4:.1f}">{label(tick)}</text>')
-    for tick in sorted({int(round(t)) for t in _ticks(x0, x1)}):
+    # Few evaluations: a tick at each; many: five evenly spaced.
+    x_ticks = sorted(set(steps)) if len(set(steps)) <= 8 else sorted({int(round(t)) for t in _ticks(x0, x1)})
+    for tick in x_ticks:
         grid.append(f'<text class="xtick" x="{sx(tick):.1f}" y="{_H - _BOTTOM + 16}">{tick}</text>')
     marks = []
     if best_step is not None and x0 <= best_step <= x1:
