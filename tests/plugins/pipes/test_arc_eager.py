@@ -6,6 +6,12 @@ sequences from random reachable states of short sentences; and, on longer
 ones, a greedy zero-cost continuation after each move loses exactly what the
 move's cost says. Random valid moves (an untrained parser) always give valid
 trees (a hypothesis property).
+
+The oracle's loss (see the module docstring of arc_eager.py): gold arcs
+missed (an ATTACH arc is never a gold arc), plus one for each REDUCE that
+makes a root of a headless s0 with a token below it whose gold head is a
+token (a false sentence start). That last term depends on the moves, not
+only on the tree, so the checks here count it per move (``_penalty``).
 """
 
 from __future__ import annotations
@@ -112,14 +118,27 @@ def _tree(states: ArcEagerStates, row: int) -> tuple[np.ndarray, np.ndarray]:
     return heads, states.labels[row, :n].copy()
 
 
-def _loss(states, row, gold, k) -> int:
-    """Gold arcs missed by the state's tree (a right head with a wrong label: 1)."""
+def _loss(states, row, gold, k, nl) -> int:
+    """Gold arcs missed by the state's tree (a right head with a wrong label:
+    1; an ATTACH arc, label index ``nl``: 1 whenever the gold head is known)."""
     heads, labels = _tree(states, row)
     g, gl = gold.heads[k, : len(heads)], gold.labels[k, : len(heads)]
     known = g != GOLD_MISSING
     wrong_head = known & (heads != g)
-    wrong_label = known & ~wrong_head & (gl >= 0) & (labels != gl)
+    wrong_label = known & ~wrong_head & ((gl >= 0) | (labels == nl)) & (labels != gl)
     return int(wrong_head.sum() + wrong_label.sum())
+
+
+def _penalty(states, rows, moves, gold) -> np.ndarray:
+    """The loss's move term, for ``moves`` about to be applied at ``rows``:
+    1 for a REDUCE that makes a root of a headless s0 with a token below it
+    (buffer empty) whose gold head is a token."""
+    depth = states.depth[rows]
+    s0 = states.stack[rows, depth + 2]
+    headless = states.heads[rows, s0] < 0
+    g = gold.heads[states.doc[rows], np.minimum(s0, gold.heads.shape[1] - 1)]
+    end = states.b0[rows] >= states.length[rows]
+    return ((moves == 1) & (depth > 1) & end & headless & (g >= 0)).astype(int)
 
 
 def _random_choice(rng):
@@ -147,9 +166,12 @@ def _cheapest(valid, costs, rows):
 
 def test_moves_features_and_labels():
     system = ArcEager(["nsubj", "obj", "nsubj||obj"])
-    assert system.move_names == ["S", "D", "L-nsubj", "L-obj", "L-nsubj||obj", "R-nsubj", "R-obj", "R-nsubj||obj"]
-    assert system.n_moves == 8
+    assert system.move_names == [
+        "S", "D", "L-nsubj", "L-obj", "L-nsubj||obj", "R-nsubj", "R-obj", "R-nsubj||obj", "A",
+    ]
+    assert system.n_moves == 9
     assert system.move_id("R-obj") == 6
+    assert system.move_id("A") == system.attach == 8
     assert system.n_features(False) == 8 and system.n_features(True) == 13
     with pytest.raises(DataError, match="unique"):
         ArcEager(["nsubj", "nsubj"])
@@ -183,23 +205,31 @@ def test_validity_rules():
     doc = Doc(Vocab(), words=["a", "b", "c"])
     states = system.init_states([doc], np.array([0]))
     rows = np.array([0])
-    S, D, R = 0, 1, 3  # L-dep is 2
-    assert system.valid(states, rows)[0].tolist() == [True, False, False, False]
+    S, D, R, A = 0, 1, 3, 4  # L-dep is 2
+    assert system.valid(states, rows)[0].tolist() == [True, False, False, False, False]
     system.apply(states, rows, np.array([S]))
     # A headless s0 alone on the stack may be popped (it becomes a root).
-    assert system.valid(states, rows)[0].tolist() == [True, True, True, True]
+    assert system.valid(states, rows)[0].tolist() == [True, True, True, True, False]
     system.apply(states, rows, np.array([S]))
     # Not with a token below it while the buffer lasts.
-    assert system.valid(states, rows)[0].tolist() == [True, False, True, True]
+    assert system.valid(states, rows)[0].tolist() == [True, False, True, True, False]
     system.apply(states, rows, np.array([R]))
-    # s0 has a head: no LEFT; REDUCE fine; buffer empty: no SHIFT/RIGHT.
-    assert system.valid(states, rows)[0].tolist() == [False, True, False, False]
+    # s0 has a head: no LEFT, no ATTACH; REDUCE fine; buffer empty: no SHIFT/RIGHT.
+    assert system.valid(states, rows)[0].tolist() == [False, True, False, False, False]
     system.apply(states, rows, np.array([D]))
-    assert system.valid(states, rows)[0].tolist() == [False, True, False, False]
-    system.apply(states, rows, np.array([D]))
+    # Buffer empty, s0 = b headless above a: a root (REDUCE) or a's dependent (ATTACH).
+    assert system.valid(states, rows)[0].tolist() == [False, True, False, False, True]
+    system.apply(states, rows, np.array([A]))
+    assert states.heads[0, :3].tolist() == [-1, 0, 1] and states.labels[0, 1] == 1
+    assert states.r1[0, 0] == 1
+    # a alone: only REDUCE (a root).
+    assert system.valid(states, rows)[0].tolist() == [False, True, False, False, False]
     system.apply(states, rows, np.array([D]))
     assert system.is_final(states).all()
     assert not system.valid(states, rows).any()
+    system.set_annotations([doc], states, rows)
+    assert _parse(doc) == ([0, 0, 1], ["ROOT", "dep", "dep"])
+    assert len(list(doc.sents)) == 1
 
 
 def test_zero_length_docs(vocab):
@@ -263,6 +293,8 @@ def _ref_moves(cfg, n, nl):
         if heads[stack[-1]] < 0:
             out += range(2, 2 + nl)
         out += range(2 + nl, 2 + 2 * nl)
+    if len(stack) > 1 and b0 >= n and heads[stack[-1]] < 0:
+        out.append(2 + 2 * nl)
     return out
 
 
@@ -275,6 +307,9 @@ def _ref_apply(cfg, m, nl):
         return stack[:-1], b0, tuple(heads), tuple(labels)
     if m < 2 + nl:
         heads[stack[-1]], labels[stack[-1]] = b0, m - 2
+        return stack[:-1], b0, tuple(heads), tuple(labels)
+    if m == 2 + 2 * nl:  # ATTACH: s1 -> s0, label index nl
+        heads[stack[-1]], labels[stack[-1]] = stack[-2], nl
         return stack[:-1], b0, tuple(heads), tuple(labels)
     heads[b0], labels[b0] = stack[-1], m - 2 - nl
     return stack + (b0,), b0 + 1, tuple(heads), tuple(labels)
@@ -292,17 +327,18 @@ def _cfg(states, row):
 
 
 def _brute_best(g, gl, nl):
-    """Fewest gold arcs missed from a configuration, over all move sequences.
+    """Least loss from a configuration on, over all move sequences: the gold
+    arcs missed plus the false sentence starts REDUCE makes from here.
 
     The arcs made so far are fixed; what follows depends only on the stack,
     the buffer front and which stack tokens have a head.
     """
     n = len(g)
 
-    def err(d, h, label):  # h: a token, or GOLD_ROOT
+    def err(d, h, label):  # h: a token, or GOLD_ROOT; label nl: an ATTACH arc
         if g[d] == GOLD_MISSING:
             return 0
-        return int(h != g[d] or (h != GOLD_ROOT and gl[d] >= 0 and label != gl[d]))
+        return int(h != g[d] or (h != GOLD_ROOT and (gl[d] >= 0 or label == nl) and label != gl[d]))
 
     def best_label(d, h):
         return gl[d] if g[d] == h and gl[d] >= 0 else 0
@@ -315,8 +351,11 @@ def _brute_best(g, gl, nl):
         if b0 < n:
             options.append(future(stack + (b0,), b0 + 1, headed + (False,)))
         if stack and (headed[-1] or len(stack) == 1 or b0 >= n):
-            options.append((0 if headed[-1] else err(stack[-1], GOLD_ROOT, -1))
+            false_start = not headed[-1] and len(stack) > 1 and g[stack[-1]] >= 0
+            options.append((0 if headed[-1] else err(stack[-1], GOLD_ROOT, -1) + false_start)
                            + future(stack[:-1], b0, headed[:-1]))
+        if len(stack) > 1 and b0 >= n and not headed[-1]:
+            options.append(err(stack[-1], stack[-2], nl) + future(stack[:-1], b0, headed[:-1]))
         if stack and b0 < n:
             s0 = stack[-1]
             if not headed[-1]:
@@ -355,7 +394,7 @@ def test_costs_match_exhaustive_search_on_short_sentences(ewt_refs, vocab):
     system = ArcEager(sorted(ArcEager.label_counts(examples)))
     nl = len(system.labels)
     states, gold = _start(system, examples)
-    n_checked = 0
+    n_checked = n_attach = 0
     for k, eg in enumerate(examples):
         n = len(eg.predicted)
         g = tuple(gold.heads[k, :n].tolist())
@@ -367,6 +406,12 @@ def test_costs_match_exhaustive_search_on_short_sentences(ewt_refs, vocab):
             system.costs(one, row, gold)
         for _ in range(rng.randrange(2 * n)):  # a random reachable state
             system.apply(one, row, _random_choice(nrng)(system.valid(one, row), None, row))
+        # Or one with the buffer empty, SHIFT drawn half the time, so that
+        # headless tokens are left for ATTACH (random moves mostly draw a RIGHT).
+        while k % 3 == 2 and one.b0[0] < n:
+            valid = system.valid(one, row)
+            shift = valid[0, 0] and nrng.random() < 0.5
+            system.apply(one, row, np.array([0]) if shift else _random_choice(nrng)(valid, None, row))
         for _ in range(3):
             if system.is_final(one)[0]:
                 break
@@ -376,16 +421,20 @@ def test_costs_match_exhaustive_search_on_short_sentences(ewt_refs, vocab):
             costs = system.costs(one, row, gold)[0]
             assert (costs[~valid] == INVALID_COST).all()
             here = best(cfg)
-            moves = [m for m in np.flatnonzero(valid).tolist() if m < 2 or m % 7 == 0 or costs[m] == 0]
+            moves = [m for m in np.flatnonzero(valid).tolist()
+                     if m < 2 or m % 7 == 0 or m == system.attach or costs[m] == 0]
             for m in moves:
                 after = system.take(one, row)
+                penalty = _penalty(after, row, np.array([m]), gold)[0]
                 system.apply(after, row, np.array([m]))
                 assert _cfg(after, 0) == _ref_apply(cfg, m, nl)
-                assert costs[m] == best(_cfg(after, 0)) - here, (eg.text, cfg, system.move_names[m])
+                expected = best(_cfg(after, 0)) + penalty - here
+                assert costs[m] == expected, (eg.text, cfg, system.move_names[m])
                 n_checked += 1
+                n_attach += m == system.attach
             assert (costs[valid] == 0).any()
             system.apply(one, row, np.array([int(nrng.choice(np.flatnonzero(valid)))]))
-    assert n_checked > 1000
+    assert n_checked > 1000 and n_attach > 30
 
 
 def test_greedy_continuation_loses_what_the_cost_says(system, ewt_examples):
@@ -393,9 +442,18 @@ def test_greedy_continuation_loses_what_the_cost_says(system, ewt_examples):
     examples = ewt_examples[::20]
     states, gold = _start(system, examples)
 
+    nl = len(system.labels)
+
     def final_loss(one, k):
-        _run(system, one, np.array([0]), _cheapest, gold)
-        return _loss(one, 0, gold, k)
+        penalties = []
+
+        def cheapest(valid, costs, rows):
+            moves = _cheapest(valid, costs, rows)
+            penalties.append(int(_penalty(one, rows, moves, gold).sum()))
+            return moves
+
+        _run(system, one, np.array([0]), cheapest, gold)
+        return _loss(one, 0, gold, k, nl) + sum(penalties)
 
     n_checked = 0
     for k, eg in enumerate(examples):
@@ -411,8 +469,9 @@ def test_greedy_continuation_loses_what_the_cost_says(system, ewt_examples):
         candidates = np.flatnonzero(valid)
         for m in rng.choice(candidates, size=min(6, len(candidates)), replace=False).tolist():
             after = system.take(one, row)
+            penalty = _penalty(after, row, np.array([m]), gold)[0]
             system.apply(after, row, np.array([m]))
-            assert final_loss(after, k) - base == costs[m], (eg.text, system.move_names[m])
+            assert final_loss(after, k) + penalty - base == costs[m], (eg.text, system.move_names[m])
             n_checked += 1
     assert n_checked > 250
 

@@ -15,8 +15,8 @@ Conventions shared by all systems and by the component that drives them:
   the model looks at, shape ``(len(rows), n_features)``, ``-1`` where the
   slot is empty (the model then uses a learned padding vector).
 - Moves are integers ``0 .. n_moves - 1``; ``move_names[i]`` names move ``i``
-  as spaCy does ("S", "D", "L-nsubj", "R-obj"; "O", "B-PER", "I-PER",
-  "L-PER", "U-PER").
+  as spaCy does ("S", "D", "L-nsubj", "R-obj", plus the parser's own "A";
+  "O", "B-PER", "I-PER", "L-PER", "U-PER").
 - ``valid`` gives a bool mask ``(len(rows), n_moves)``; at least one move is
   valid in every state that is not final, and applying valid moves always
   ends in a final state after a bounded number of steps (arc-eager: exactly

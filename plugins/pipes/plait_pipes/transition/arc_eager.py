@@ -4,16 +4,39 @@ dynamic oracle.
 Moves: ``0 = "S"`` (SHIFT: push the buffer front ``b0``), ``1 = "D"``
 (REDUCE: pop ``s0``), then ``"L-<label>"`` for every label (LEFT: ``s0``
 becomes a dependent of ``b0`` and is popped), then ``"R-<label>"`` (RIGHT:
-``b0`` becomes a dependent of ``s0`` and is pushed). There is no root move: a
-token that never gets a head is a root (its own head, label ``"ROOT"``).
+``b0`` becomes a dependent of ``s0`` and is pushed), and last ``"A"``
+(ATTACH: once the buffer is empty, a headless ``s0`` becomes a dependent of
+``s1``, label ``"dep"``, and is popped). There is no root move: a token that
+never gets a head is a root (its own head, label ``"ROOT"``).
 
 Preconditions (``valid``): SHIFT needs a buffer; LEFT and RIGHT need a stack
 and a buffer, LEFT a headless ``s0``; REDUCE needs a stack, and a headless
 ``s0`` (which becomes a root) may only be popped when it is alone on the
-stack or the buffer is empty. That rule keeps every arc projective and so
+stack or the buffer is empty; ATTACH needs an empty buffer and a headless
+``s0`` with a token below it. That rule keeps every arc projective and so
 every root's subtree a contiguous span: the trees are the sentences. Each
 token is pushed once and popped once: a doc of ``n`` tokens takes exactly
 ``2 * n`` moves, and every non-final state has a valid move.
+
+Why ATTACH (sentence boundaries): a token a parser mistake leaves without a
+head (a SHIFT where a RIGHT was due) is still on the stack when the buffer
+runs out. Without ATTACH it could only become a root, i.e. start a sentence
+of its own, so every such mistake split a sentence. With ATTACH the model
+chooses, for each headless token left with another token below it, between
+"new sentence" (REDUCE) and "same sentence" (ATTACH). spaCy gets that choice
+with a non-monotonic REDUCE that "unshifts" ``s0`` back onto the buffer, so
+``s1`` or a token below can still take it as a right dependent. Unshifting
+(or a labelled ATTACH) would make arcs reachable again that the arc-eager
+oracle counts as lost, and the reachable arcs would no longer be
+decomposable (keeping such a token for its head freezes the stack below it
+while the buffer lasts), so no O(1) oracle is exact for it. ATTACH keeps
+the arc-eager oracle exact: its arc (label ``"dep"``, a guess) never counts
+as a gold arc, and the oracle's loss adds one for each REDUCE that makes a
+root of a headless token with a token below it whose gold head is a token
+(a false sentence start that ATTACH would have avoided). Then, once the
+buffer is empty, REDUCE costs 1 for a gold non-root, ATTACH costs 1 for a
+gold root, and every other cost is the plain arc-eager one (the extra loss
+is always avoidable there at no cost).
 
 The oracle (Goldberg & Nivre 2012/2013) counts the gold arcs a move makes
 unreachable. Gold roots hang from a virtual root that sits beyond the end of
@@ -53,6 +76,10 @@ __all__ = ["GOLD_MISSING", "GOLD_ROOT", "INVALID_COST", "ArcEager", "ArcEagerGol
 
 SHIFT, REDUCE = 0, 1
 ROOT_LABEL = "ROOT"
+# The label ATTACH's arcs get (a guess: the move is trained as "same
+# sentence", not for the label; spaCy's label for rare arcs too).
+ATTACH_LABEL = "dep"
+ATTACH_NAME = "A"
 # Cost given to invalid moves, as spaCy does: never mistaken for a gold move.
 INVALID_COST = 9000.0
 # Bottom-of-stack padding: s0, s1, s2 of a state of depth d are the stack
@@ -86,7 +113,8 @@ class ArcEagerStates:
     stack (int64, S × width + 4): ``stack[s, 3 + j]`` is the j-th token from
         the bottom; columns 0..2 hold ``width``, the last is scratch.
     heads, labels (int64, S × width + 1): head (local) and label index of each
-        token, -1 while it has none.
+        token, -1 while it has none (an ATTACH arc's label index is
+        ``len(labels)``, never a gold label).
     children (int64, S × width + 1 × 4): per token its leftmost, second
         leftmost, rightmost and second rightmost child, -1 if none (also as
         the views ``l1``, ``l2``, ``r1``, ``r2``).
@@ -157,14 +185,22 @@ class ArcEager:
         ):
             raise DataError(f"ArcEager: labels must be unique non-empty strings, got {self.labels!r}")
         self._label_index = {label: k for k, label in enumerate(self.labels)}
-        self._move_names = ["S", "D"] + [f"L-{lab}" for lab in self.labels] + [f"R-{lab}" for lab in self.labels]
-        # Label index -> name / decorated flag; index -1 (roots) reads the end.
-        self._names = np.array(self.labels + [ROOT_LABEL], dtype=object)
-        self._decorated = np.array([DELIMITER in lab for lab in self.labels] + [False])
+        self._move_names = (
+            ["S", "D"] + [f"L-{lab}" for lab in self.labels] + [f"R-{lab}" for lab in self.labels] + [ATTACH_NAME]
+        )
+        # Label index -> name / decorated flag; index len(labels) is ATTACH's
+        # label, index -1 (roots) reads the end.
+        self._names = np.array(self.labels + [ATTACH_LABEL, ROOT_LABEL], dtype=object)
+        self._decorated = np.array([DELIMITER in lab for lab in self.labels] + [False, False])
 
     # Moves ---------------------------------------------------------------------
     @property
     def n_moves(self) -> int:
+        return 3 + 2 * len(self.labels)
+
+    @property
+    def attach(self) -> int:
+        """The index of the ATTACH move (the last one)."""
         return 2 + 2 * len(self.labels)
 
     @property
@@ -172,7 +208,7 @@ class ArcEager:
         return list(self._move_names)
 
     def move_id(self, name: str) -> int:
-        """The move called `name` ("S", "D", "L-nsubj", "R-obj")."""
+        """The move called `name` ("S", "D", "L-nsubj", "R-obj", "A")."""
         return self._move_names.index(name)
 
     def n_features(self, extra_state_tokens: bool) -> int:
@@ -323,7 +359,8 @@ class ArcEager:
         out[:, SHIFT] = has_buffer
         out[:, REDUCE] = has_stack & (s0_headed | (depth == 1) | ~has_buffer)
         out[:, 2 : 2 + nl] = (both & ~s0_headed)[:, None]
-        out[:, 2 + nl :] = both[:, None]
+        out[:, 2 + nl : 2 + 2 * nl] = both[:, None]
+        out[:, 2 + 2 * nl] = (depth > 1) & ~has_buffer & ~s0_headed
         return out
 
     def apply(self, states: ArcEagerStates, rows: np.ndarray, moves: np.ndarray) -> None:
@@ -342,20 +379,23 @@ class ArcEager:
         # Every row is written whatever its move, so no row subsets are
         # needed: a move without an arc writes "none" into the padding
         # column, a pop writes above the top of its stack.
-        right = moves >= 2 + nl
+        attach = moves == 2 + 2 * nl
+        right = (moves >= 2 + nl) & ~attach
         arc = moves >= 2
         push = right | (moves == SHIFT)
         d = np.where(right, b0, np.where(arc, s0, width))
-        h = np.where(right, s0, np.where(arc, b0, width))
+        h = np.where(right, s0, np.where(attach, stack[stack_at + 1], np.where(arc, b0, width)))
         token_row = rows * (width + 1)
         at_d = token_row + d
         _flat(states.heads)[at_d] = np.where(arc, h, -1)
-        _flat(states.labels)[at_d] = np.where(arc, moves - 2 - nl * right, -1)
+        # ATTACH's label index is nl (moves - 2 - nl for it).
+        _flat(states.labels)[at_d] = np.where(arc, moves - 2 - nl * (right | attach), -1)
         # LEFT: b0 takes its left children nearest first, so the new one is
         # its leftmost; RIGHT: s0 takes its right children left to right, so
-        # the new one is its rightmost.
+        # the new one is its rightmost; ATTACH: s0 lies right of all of s1's
+        # children, so it is s1's rightmost.
         kids = _flat(states.children)
-        at_slot = 4 * (token_row + h) + np.where(right, _R1, _L1)
+        at_slot = 4 * (token_row + h) + np.where(right | attach, _R1, _L1)
         kids[at_slot + 1] = kids[at_slot]
         kids[at_slot] = np.where(arc, d, -1)
         stack[stack_at + _PAD] = b0
@@ -372,15 +412,15 @@ class ArcEager:
         trash = states.width + 2  # a column nothing reads: the target of no-op writes
         nl = len(self.labels)
         shift = moves == SHIFT
-        push = shift | (moves >= 2 + nl)
+        push = shift | ((moves >= 2 + nl) & (moves < 2 + 2 * nl))
         g_b = gh[rows, b0]
         # b0 leaves the buffer (SHIFT, RIGHT): one dependent fewer in the
         # buffer for its gold head (the virtual-root and missing columns
         # absorb the others); it goes on the stack, headless after SHIFT.
         dib[rows, np.where(push, g_b, trash)] -= 1
         in_stack[rows, np.where(push, b0, trash)] = True
-        # s0 leaves the stack (REDUCE, LEFT); if it had no head, its gold
-        # head has one headless dependent fewer on the stack.
+        # s0 leaves the stack (REDUCE, LEFT, ATTACH); if it had no head, its
+        # gold head has one headless dependent fewer on the stack.
         in_stack[rows, np.where(push, trash, s0)] = False
         headless_pop = ~push & (states.heads[rows, s0] < 0)
         hsd[rows, np.where(shift, g_b, np.where(headless_pop, gh[rows, s0], trash))] += np.where(shift, 1, -1)
@@ -412,7 +452,11 @@ class ArcEager:
 
         A labelled arc counts once: a right head with a wrong label costs 1.
         Arcs with a missing gold head cost nothing; with a known head but an
-        unknown label, only the head counts. Invalid moves get
+        unknown label, only the head counts. ATTACH's arcs never count as
+        gold; a REDUCE that makes a root of a headless ``s0`` with a token
+        below it (the buffer empty) costs one more when ``s0``'s gold head is
+        a token (a false sentence start; ATTACH was the zero-cost move).
+        Invalid moves get
         ``INVALID_COST``. Every non-final state has a valid move of cost 0:
         when partial gold cannot be completed into a projective tree, costs
         are counted from the cheapest valid move. The first call with a gold
@@ -442,24 +486,29 @@ class ArcEager:
         hsd_b = hsd[rows, b0]
         dib_s = dib[rows, s0]
         b_head_on_stack = in_stack[rows, g_b]
-        # Per move kind: validity and cost with the best label (columns S, D, L, R).
-        ok = np.empty((len(rows), 4), dtype=bool)
+        # Per move kind: validity and cost with the best label (columns S, D, L, R, A).
+        ok = np.empty((len(rows), 5), dtype=bool)
         ok[:, 0] = has_buffer
         ok[:, 1] = has_stack & (~s0_headless | (depth == 1) | ~has_buffer)
         ok[:, 3] = has_stack & has_buffer
         ok[:, 2] = ok[:, 3] & s0_headless
-        kind = np.empty((len(rows), 4), dtype=np.float32)
+        ok[:, 4] = (depth > 1) & ~has_buffer & s0_headless
+        kind = np.empty((len(rows), 5), dtype=np.float32)
         # SHIFT: b0 can no longer take a head or dependents from the stack.
         kind[:, 0] = hsd_b + b_head_on_stack
         # REDUCE: s0 loses its dependents in the buffer; a headless s0 becomes
-        # a root and loses a real gold head in the buffer.
-        kind[:, 1] = dib_s + (s0_headless & has_buffer & (g_s >= b0) & (g_s < vroot))
+        # a root and loses a real gold head in the buffer, or (buffer empty,
+        # ATTACH valid) is a false sentence start if its gold head is a token.
+        kind[:, 1] = dib_s + (s0_headless & ((has_buffer & (g_s >= b0)) | ok[:, 4]) & (g_s < vroot))
         # LEFT: s0 loses its dependents in the buffer and a gold head beyond
         # b0 (the virtual root included).
         kind[:, 2] = dib_s + ((g_s > b0) & (g_s != missing))
         # RIGHT: b0 loses a gold head other than s0 still on the stack, in the
         # buffer or the virtual root, and its headless dependents on the stack.
         kind[:, 3] = hsd_b + ((g_b != s0) & (g_b != missing) & (b_head_on_stack | (g_b > b0)))
+        # ATTACH: its arc is never gold, so it only loses a gold root (the
+        # arc of a gold non-root with the buffer empty is lost already).
+        kind[:, 4] = g_s == vroot
         # Gold that no projective tree completes (a non-projective arc left
         # unliftable by missing heads, e.g. after a bad tokenization) can
         # leave every valid move losing an arc: the cheapest are gold then.
@@ -471,7 +520,8 @@ class ArcEager:
         out = np.empty((len(rows), self.n_moves), dtype=np.float32)
         out[:, :2] = kind[:, :2]
         out[:, 2 : 2 + nl] = kind[:, 2:3]
-        out[:, 2 + nl :] = kind[:, 3:4]
+        out[:, 2 + nl : 2 + 2 * nl] = kind[:, 3:4]
+        out[:, 2 + 2 * nl] = kind[:, 4]
         # A gold arc with a known label: the other labels cost one more.
         for first, col, gold_arc, gold_label in (
             (2, 2, g_s == b0, gl[rows, s0]),
@@ -520,8 +570,8 @@ class ArcEager:
     def set_annotations(self, docs: Sequence[Any], states: ArcEagerStates, rows: np.ndarray) -> None:
         """Write the trees of the final states at ``rows`` into ``docs``.
 
-        Sets HEAD and DEP (roots: their own head, label ``"ROOT"``); the docs
-        derive their sentence starts from the trees. Arcs with decorated
+        Sets HEAD and DEP (roots: their own head, label ``"ROOT"``; ATTACH
+        arcs: ``"dep"``); the docs derive their sentence starts from the trees. Arcs with decorated
         labels are first restored by ``deprojectivize``.
         """
         rows = np.asarray(rows, dtype=np.int64)
