@@ -306,7 +306,8 @@ class TrainablePipe(Pipe):
                          msg.get("vocab") if "vocab" not in exclude else None)
         return self
 
-    def _load_state(self, cfg: dict[str, Any], model_bytes: bytes | None, vocab_bytes: bytes | None) -> None:
+    def _load_state(self, cfg: dict[str, Any], model_bytes: bytes | None, vocab_bytes: bytes | None,
+                    source: Path | None = None) -> None:
         if vocab_bytes is not None:
             self.vocab.from_bytes(vocab_bytes)
         self.cfg.update(cfg)
@@ -315,10 +316,17 @@ class TrainablePipe(Pipe):
         if model_bytes is not None:
             try:
                 self.model.from_bytes(model_bytes)
-            except (ValueError, KeyError) as err:
+            except (ValueError, KeyError, TypeError) as err:
+                where = f"{source}: " if source is not None else ""
+                if "unpack" in str(err).lower() or isinstance(err, TypeError):
+                    # msgpack could not read the bytes: the file, not the config, is wrong.
+                    raise SerializationError(
+                        f"{where}the weights of component '{self.name}' are damaged (truncated or "
+                        f"corrupt: {err}). Save the pipeline again or restore this file."
+                    ) from err
                 raise SerializationError(
-                    f"component '{self.name}': saved weights do not fit the model built from the "
-                    f"config ({err}). Was the component saved with a different architecture?"
+                    f"{where}component '{self.name}': saved weights do not fit the model built from "
+                    f"the config ({err}). Was the component saved with a different architecture?"
                 ) from err
 
     def _after_cfg_loaded(self) -> None:
@@ -348,5 +356,5 @@ class TrainablePipe(Pipe):
         vocab_bytes = None
         if "vocab" not in exclude and (path / "vocab").exists():
             self.vocab.from_disk(path / "vocab")
-        self._load_state(cfg, model_bytes, vocab_bytes)
+        self._load_state(cfg, model_bytes, vocab_bytes, source=path / "model")
         return self

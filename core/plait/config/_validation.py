@@ -85,6 +85,24 @@ def section_problems(config: Mapping[str, Any]) -> list[tuple[tuple[str, ...], s
     return problems
 
 
+def pipeline_problems(config: Mapping[str, Any]) -> list[tuple[tuple[str, ...], str, str]]:
+    """A name listed twice in [nlp] pipeline (two components cannot share a
+    name: each is one [components.NAME] block and one folder when saved)."""
+    pipeline = (config.get("nlp") or {}).get("pipeline")
+    if not isinstance(pipeline, list):
+        return []
+    seen: set[str] = set()
+    problems = []
+    for name in pipeline:
+        if name in seen:
+            problems.append((("nlp",), "pipeline",
+                             f"'{name}' is listed twice ({pipeline}). Each entry names its own "
+                             f"[components.NAME] block: to run a second {name}, add a block such as "
+                             f"[components.{name}2] (factory = \"...\") and list '{name}2'"))
+        seen.add(str(name))
+    return problems
+
+
 def score_weight_problems(config: Mapping[str, Any]) -> list[tuple[tuple[str, ...], str, str]]:
     """Names in [training] score_weights that no component reports.
 
@@ -135,6 +153,7 @@ def validate_config(config: Mapping[str, Any], *, source: str = "config") -> Any
     interpolated = interpolate(Config(merged), source=source)
     check_function_names(interpolated)
     problems = section_problems(interpolated)
+    problems += pipeline_problems(interpolated)
     found, _ = argument_problems(interpolated)
     problems += found
     problems += score_weight_problems(interpolated)

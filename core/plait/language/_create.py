@@ -230,7 +230,7 @@ def load_pipeline(
     except RegistryError as err:
         if not bundled or trust_code:
             raise
-        names = ", ".join(str(f.relative_to(path)) for f in bundled)
+        names = ", ".join(str(f.relative_to(path.resolve())) for f in bundled)
         raise RegistryError(
             f"{err} The pipeline '{path}' bundles code ({names}) that probably registers it. "
             "plait.load never runs code by itself: if you trust this pipeline, load it with "

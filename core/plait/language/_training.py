@@ -189,6 +189,9 @@ class TrainingPart(LanguageState):
             sgd = self._optimizer
         component_cfg = component_cfg or {}
         for name, proc in self.pipeline:
+            if name not in exclude and hasattr(proc, "update"):
+                _require_initialized(name, proc)
+        for name, proc in self.pipeline:
             cfg = dict(component_cfg.get(name, {}))
             if name not in exclude and hasattr(proc, "update"):
                 cfg.setdefault("drop", drop)
@@ -347,3 +350,17 @@ def _annotate(proc: Any, docs: list[Any], batch_size: int) -> list[Any]:
         return list(proc.pipe(docs, batch_size=batch_size))
     return [proc(doc) for doc in docs]
 
+
+def _require_initialized(name: str, proc: Any) -> None:
+    """Refuse to update a component whose weights were never allocated
+    (thinc failed deep inside with "Parameter 'E' ... not allocated")."""
+    model = getattr(proc, "model", None)
+    if model in (None, True, False) or not hasattr(model, "walk"):
+        return
+    for node in model.walk():
+        for param in node.param_names:
+            if node.has_param(param) is None:
+                raise UsageError(
+                    f"nlp.update: component '{name}' is not initialized (its model has no weights "
+                    "yet). Call nlp.initialize(lambda: examples) first; plait train does this for you."
+                )
