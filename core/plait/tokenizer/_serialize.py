@@ -15,10 +15,13 @@ from typing import TYPE_CHECKING, Any
 import srsly
 
 from ..errors import SerializationError
+from ._vet import vet_pattern
 
 if TYPE_CHECKING:
     from .tokenizer import Tokenizer
 
+# The re flags a saved regex may carry (not DEBUG, which prints, nor LOCALE).
+_ALLOWED_FLAGS = re.IGNORECASE | re.MULTILINE | re.DOTALL | re.UNICODE | re.VERBOSE | re.ASCII
 SERIAL_KEYS = ("prefix_search", "suffix_search", "infix_finditer", "token_match", "url_match")
 # The regex method each setting is a bound method of.
 _METHODS = {"prefix_search": "search", "suffix_search": "search", "infix_finditer": "finditer",
@@ -92,8 +95,15 @@ def from_bytes(tokenizer: Tokenizer, bytes_data: bytes, exclude: Iterable[str] =
         if name in data and name not in exclude:
             pattern = data[name]
             flag = flags.get(name, 0)
-            if not isinstance(flag, int):
-                raise SerializationError(f"tokenizer data: regex_flags[{name!r}] must be an integer")
+            if not isinstance(flag, int) or isinstance(flag, bool) or flag & ~_ALLOWED_FLAGS:
+                raise SerializationError(
+                    f"tokenizer data: regex_flags[{name!r}] must be an integer made of re.IGNORECASE, "
+                    f"MULTILINE, DOTALL, UNICODE, VERBOSE and ASCII, got {flag!r}"
+                )
+            if pattern and not _is_current(tokenizer, name, pattern, flag):
+                # A pattern the installed code did not build comes from the
+                # file: vetted against catastrophic backtracking first.
+                vet_pattern(pattern, flag, f"tokenizer data: {name}")
             # The private attribute: one cache reset at the end, not one per key.
             setattr(tokenizer, "_" + name, getattr(re.compile(pattern, flag), method) if pattern else None)
     if "faster_heuristics" in data and "faster_heuristics" not in exclude:
@@ -103,6 +113,14 @@ def from_bytes(tokenizer: Tokenizer, bytes_data: bytes, exclude: Iterable[str] =
     else:
         tokenizer._changed()
     return tokenizer
+
+
+def _is_current(tokenizer: Tokenizer, name: str, pattern: Any, flags: int) -> bool:
+    # Whether the tokenizer being loaded into (built by installed code, e.g.
+    # from the language's defaults) already has this exact regex.
+    func = getattr(tokenizer, name, None)
+    regex = getattr(func, "__self__", None)
+    return getattr(regex, "pattern", None) == pattern and getattr(regex, "flags", None) in (flags, flags | re.UNICODE)
 
 
 def to_disk(tokenizer: Tokenizer, path: str | Path, exclude: Iterable[str] = ()) -> None:
