@@ -88,9 +88,14 @@ def evaluate(model: str | Path, data_path: str | Path, *, output: str | Path | N
         fs.write_json(output, scores)
         stdout.write(f"Saved results to {output}\n")
     if html is not None:
-        from ..visualize import write_comparison
+        from ..training import Example
+        from ..visualize import sample_indices, write_comparison
 
-        page = write_comparison(examples, html, limit=html_limit)
+        # nlp.evaluate annotated copies; the sample is annotated again to be shown.
+        indices = sample_indices(len(examples), html_limit)
+        docs = nlp.pipe(examples[i].predicted.copy() for i in indices)
+        sample = [Example(doc, examples[i].reference) for i, doc in zip(indices, docs, strict=True)]
+        page = write_comparison(sample, html, indices=indices, total=len(examples))
         stdout.write(f"Saved predictions beside the gold to {page}\n")
     return scores
 

@@ -13,8 +13,8 @@ network. All document text is escaped, so a token ``<script>`` stays text.
 
 from __future__ import annotations
 
-from ._compare import render_comparison, write_comparison
+from ._compare import render_comparison, sample_indices, write_comparison
 from ._render import render
 from ._serve import serve
 
-__all__ = ["render", "render_comparison", "serve", "write_comparison"]
+__all__ = ["render", "render_comparison", "sample_indices", "serve", "write_comparison"]

@@ -129,23 +129,28 @@ def render_comparison(
     return page(intro + "\n".join(sections), title=title)
 
 
-def write_comparison(examples: Sequence[Any], out_dir: str | Path, *, limit: int = 25,
-                     options: dict[str, Any] | None = None) -> Path:
-    """Write ``<out_dir>/index.html`` for an even sample of `limit` Examples.
+def sample_indices(n: int, limit: int) -> list[int]:
+    """RETURNS (list[int]): up to `limit` indices spread evenly over ``range(n)``,
+    the first and the last included (deterministic)."""
+    count = max(0, min(limit, n))
+    if count <= 1:
+        return list(range(count))
+    return sorted({round(k * (n - 1) / (count - 1)) for k in range(count)})
 
-    examples (Sequence[Example]): the evaluated corpus.
+
+def write_comparison(examples: Sequence[Any], out_dir: str | Path, *, indices: Sequence[int] | None = None,
+                     total: int | None = None, options: dict[str, Any] | None = None) -> Path:
+    """Write ``<out_dir>/index.html`` comparing each Example's prediction with its gold.
+
+    examples (Sequence[Example]): Examples whose ``predicted`` the pipeline annotated.
     out_dir (str | Path): the folder (created).
-    limit (int): how many documents to show, spread evenly over the corpus.
+    indices (Optional[Sequence[int]]): each Example's index in its corpus.
+    total (Optional[int]): the corpus size, when the Examples are a sample.
     options (Optional[dict]): passed to the renderers.
     RETURNS (Path): the page's path.
     """
-    n = len(examples)
-    count = max(0, min(limit, n))
-    # Evenly spread, deterministic: the first, the last and between.
-    indices = sorted({round(k * (n - 1) / (count - 1)) for k in range(count)}) if count > 1 else list(range(count))
-    html = render_comparison([examples[i] for i in indices], indices=indices,
-                             styles=styles_of(examples[i] for i in indices), options=options, total=n)
+    html = render_comparison(examples, indices=indices, options=options, total=total)
     path = Path(out_dir) / REPORT_FILE
-    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fs.write_text(path, html)
     return path
