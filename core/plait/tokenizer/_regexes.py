@@ -67,7 +67,8 @@ def _esc(cp: int) -> str:
     return f"\\U{cp:08X}" if cp > 0xFFFF else f"\\u{cp:04X}"
 
 
-def _first_char_guard(entries: list[str]) -> str:
+@functools.lru_cache(maxsize=64)  # the same language's rules for every nlp built
+def _first_char_guard(entries: tuple[str, ...]) -> str:
     """A lookahead ``(?=[…])`` of every character a match can start with.
 
     ``re`` tries every alternative at every position of a search; the guard
@@ -106,7 +107,7 @@ def _compile(pieces: Iterable[str], kind: str, wrap: str) -> re.Pattern:
         # One anchor before the group lets re try position 0 only.
         expression = "^(?:" + "|".join(f"(?:{piece})" for piece in entries) + ")" if entries else ""
     else:
-        guard = _first_char_guard(entries)
+        guard = _first_char_guard(tuple(entries))
         expression = "|".join(wrap.format(piece) for piece in entries)
         if guard:
             expression = guard + "(?:" + expression + ")"
