@@ -18,6 +18,7 @@ from typing import Any, Union
 
 from ..errors import DataError
 from ..plugins.protocols import Augmenter, Reader
+from .augmentation import GuardedAugmenter
 from .data_checks import located, where
 from .example import Example
 
@@ -85,7 +86,9 @@ class Corpus:
         self.limit = limit
         self.gold_preproc = gold_preproc
         self.max_length = max_length
-        self.augmenter = augmenter if augmenter is not None else _no_augment
+        # Guarded: an augmented example that no longer matches its annotation
+        # is re-aligned or skipped with one warning, never a fatal error.
+        self.augmenter = GuardedAugmenter(augmenter) if augmenter is not None else _no_augment
         self.shuffle = shuffle
 
     def __call__(self, nlp: Any) -> Iterator[Example]:
@@ -111,6 +114,9 @@ class Corpus:
                         yield aug
         except Exception as err:
             raise located(err, where(None, loc, index, ref.text if ref is not None else None))  # noqa: B904
+        finally:
+            if isinstance(self.augmenter, GuardedAugmenter):
+                self.augmenter.warn_once()
 
     def _read_docs(self, vocab: Any) -> Iterator[tuple[int, Path, Any]]:
         from ..tokens import DocBin
