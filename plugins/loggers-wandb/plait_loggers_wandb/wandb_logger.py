@@ -22,7 +22,12 @@ from typing import IO, Any
 from plait.errors import ConfigError
 from plait.training import console_logger
 
-INSTALL_HINT = "pip install plait-loggers-wandb (it installs wandb)"
+# plait-loggers-wandb declares wandb as its dependency: installing the
+# distribution again (make install does) brings a working wandb.
+INSTALL_HINT = (
+    "reinstall plait-loggers-wandb, which brings wandb: `make install` in the plait "
+    "repository, or pip install -e plugins/loggers-wandb (pip install 'wandb>=0.19' alone also works)"
+)
 
 
 def _import_wandb() -> Any:
@@ -31,18 +36,17 @@ def _import_wandb() -> Any:
     except ImportError as err:
         raise ConfigError(
             f"[training.logger] plait.WandbLogger.v1 needs the wandb package, which is not "
-            f"importable ({err}). Install it with: {INSTALL_HINT}."
+            f"importable ({err}); {INSTALL_HINT}."
         ) from err
     except Exception as err:  # a half-installed wandb fails with anything
         raise ConfigError(
             f"[training.logger] plait.WandbLogger.v1: importing wandb failed "
-            f"({type(err).__name__}: {err}). Reinstall it with: {INSTALL_HINT}."
+            f"({type(err).__name__}: {err}); {INSTALL_HINT}."
         ) from err
     if not hasattr(wandb, "init") or not hasattr(wandb, "Artifact"):
         raise ConfigError(
             f"[training.logger] plait.WandbLogger.v1: the installed wandb ("
-            f"{getattr(wandb, '__file__', '?')}) has no wandb.init/wandb.Artifact; "
-            f"reinstall it with: {INSTALL_HINT}."
+            f"{getattr(wandb, '__file__', '?')}) has no wandb.init/wandb.Artifact; {INSTALL_HINT}."
         )
     return wandb
 

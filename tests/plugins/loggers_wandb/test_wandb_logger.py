@@ -117,7 +117,7 @@ def test_step_metrics_keep_numbers_and_per_label_tables():
 def test_absent_or_broken_wandb_names_the_distribution(monkeypatch, broken):
     # None in sys.modules makes `import wandb` raise ImportError, as when absent.
     monkeypatch.setitem(sys.modules, "wandb", broken)
-    with pytest.raises(ConfigError, match="pip install plait-loggers-wandb") as err:
+    with pytest.raises(ConfigError, match="reinstall plait-loggers-wandb, which brings wandb") as err:
         wandb_logger_mod.wandb_logger(project_name="x")
     assert "plait.WandbLogger.v1" in str(err.value)
 
