@@ -161,18 +161,10 @@ def _refuse_links(input_dir: Path) -> None:
     something else where the package is installed. A saved pipeline never
     contains links, so one is either a mistake or an attack.
     """
-    import os
-
     from ..errors import UsageError
+    from ..language._io import find_links
 
-    odd: list[str] = []
-    for root, dirs, files in os.walk(input_dir, followlinks=False):
-        for entry in [*dirs, *files]:
-            path = Path(root) / entry
-            if path.is_symlink():
-                odd.append(f"{path} -> {os.readlink(path)}")
-            elif not (path.is_dir() or path.is_file()):
-                odd.append(f"{path} (not a regular file or folder)")
+    odd = find_links(input_dir)
     if odd:
         shown = "; ".join(odd[:5]) + (f"; and {len(odd) - 5} more" if len(odd) > 5 else "")
         raise UsageError(

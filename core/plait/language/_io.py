@@ -77,6 +77,7 @@ class SerializationPart(LanguageState):
         path = Path(path)
         if not path.is_dir():
             raise SerializationError(f"{path}: not a pipeline folder")
+        _refuse_links(path)
         if "config.cfg" not in exclude and (path / "config.cfg").exists():
             self._config = Config().from_disk(path / "config.cfg", interpolate=False)
         if "meta.json" not in exclude and (path / "meta.json").exists():
@@ -136,6 +137,37 @@ class SerializationPart(LanguageState):
             proc.from_bytes(msg["components"][name], exclude=["vocab"])
         self._link_components()
         return self
+
+
+def find_links(folder: Path) -> list[str]:
+    """Symbolic links and special files (FIFOs, devices…) under ``folder``.
+
+    folder (Path): the folder (itself possibly a link: the caller chose it).
+    RETURNS (list[str]): "path -> target" or "path (not a regular file or folder)".
+    """
+    import os
+
+    found = []
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        for entry in [*dirs, *files]:
+            item = Path(root) / entry
+            if item.is_symlink():
+                found.append(f"{item} -> {os.readlink(item)}")
+            elif not (item.is_dir() or item.is_file()):
+                found.append(f"{item} (not a regular file or folder)")
+    return found
+
+
+def _refuse_links(path: Path) -> None:
+    # nlp.to_disk never writes links; one inside a pipeline folder would
+    # make loading read outside it (a `model` linked to /dev/zero or a key).
+    odd = find_links(path)
+    if odd:
+        shown = "; ".join(odd[:5]) + (f"; and {len(odd) - 5} more" if len(odd) > 5 else "")
+        raise SerializationError(
+            f"{path}: the pipeline folder contains symbolic links or special files, which loading "
+            f"does not follow: {shown}. Replace each link by the file it points to, or remove it."
+        )
 
 
 def read_meta(path: Path) -> dict[str, Any]:

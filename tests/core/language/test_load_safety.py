@@ -203,3 +203,26 @@ def test_saving_keeps_only_code_inside_the_code_folder(saved: Path, tmp_path: Pa
     with pytest.raises(SerializationError, match="'../outside.py' is not a .py file inside the pipeline's code/"):
         nlp.to_disk(tmp_path / "copy2" / "deeper")
     assert not (tmp_path / "copy2" / "outside.py").exists()
+
+
+def test_links_inside_a_pipeline_folder_are_refused(saved: Path, tmp_path: Path) -> None:
+    import os
+
+    outside = tmp_path / "outside-tokenizer"
+    (saved / "tokenizer").rename(outside)
+    os.symlink(outside, saved / "tokenizer")
+    with pytest.raises(SerializationError, match=r"contains symbolic links .*tokenizer -> .*outside-tokenizer"):
+        plait.load(saved)
+    # A FIFO would block a reader forever: refused without being opened.
+    (saved / "tokenizer").unlink()
+    os.mkfifo(saved / "tokenizer")
+    with pytest.raises(SerializationError, match=r"tokenizer \(not a regular file or folder\)"):
+        plait.load(saved)
+
+
+def test_the_pipeline_folder_itself_may_be_a_link(saved: Path, tmp_path: Path) -> None:
+    import os
+
+    link = tmp_path / "model-best"
+    os.symlink(saved, link)
+    assert plait.load(link).pipe_names == ["sentencizer"]
