@@ -25,12 +25,14 @@ nothing is paid per example beyond one text comparison for each new one.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import DataError, DataWarning
 
-Augment = Callable[[Any, Any], Iterator[Any]]
+if TYPE_CHECKING:
+    from ..plugins.protocols import Augmenter
+    from .example import Example
 
 
 class _TextRecorder:
@@ -104,7 +106,7 @@ class GuardedAugmenter:
     augmenter (Callable[[Language, Example], Iterator[Example]]): the augmenter.
     """
 
-    def __init__(self, augmenter: Augment) -> None:
+    def __init__(self, augmenter: Augmenter) -> None:
         self.augmenter = augmenter
         self.name = augmenter_name(augmenter)
         self.n_realigned = 0
@@ -112,12 +114,12 @@ class GuardedAugmenter:
         self.first_problem: str | None = None
         self._warned = False
 
-    def __call__(self, nlp: Any, example: Any) -> Iterator[Any]:
+    def __call__(self, nlp: Any, example: Example) -> Iterator[Example]:
         """Yield what the augmenter yields for ``example``, repaired or without
         the examples that cannot be repaired."""
         recorder = _TextRecorder(nlp)
         try:
-            for aug in self.augmenter(recorder, example):
+            for aug in self.augmenter(cast(Any, recorder), example):
                 if aug is example or aug.reference is example.reference:
                     yield aug
                     continue
