@@ -15,6 +15,7 @@ import shutil
 import socket
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -181,11 +182,14 @@ def _drive(ray: Any, spec: RunSpec, settings: RaySettings, out: Path | None, std
     n = settings.n_workers
     threads = str(settings.threads_per_worker)
     env = {"OMP_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
-    actor_cls = ray.remote(Worker).options(
-        num_cpus=settings.threads_per_worker, num_gpus=1 if spec.use_gpu >= 0 else 0,
-        max_restarts=settings.max_restarts, max_concurrency=8, runtime_env={"env_vars": env},
-    )
-    actors = [actor_cls.remote(rank, spec) for rank in range(n)]
+    actor_cls = ray.remote(Worker)
+    options = {"num_cpus": settings.threads_per_worker, "num_gpus": 1 if spec.use_gpu >= 0 else 0,
+               "max_restarts": settings.max_restarts, "max_concurrency": 8,
+               "runtime_env": {"env_vars": env}}
+    # Named so a user (or a test) can find a worker: `ray.util.list_named_actors()`.
+    run_id = uuid.uuid4().hex[:8]
+    actors = [actor_cls.options(name=f"plait-ray-{run_id}-w{rank}", **options).remote(rank, spec)
+              for rank in range(n)]
     began = time.monotonic()
     try:
         infos = ray.get([a.setup.remote(actors) for a in actors])

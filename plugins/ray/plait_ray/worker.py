@@ -286,15 +286,13 @@ class Worker:
         return self.stats()
 
     def _counting(self, batcher: Any, replay: int) -> Any:
-        """Wrap the batcher: count words and steps, end when stopped."""
+        """Wrap the batcher: count words and steps (not those a resume replays)."""
 
         seen = 0  # batches over all epochs; the first `replay` are a resume's replay
 
         def batches(stream: Any) -> Any:
             nonlocal seen
             for batch in batcher(stream):
-                if self.stop_event.is_set():
-                    return
                 if seen >= replay:
                     self.words += sum(len(eg) for eg in batch)
                     self.steps += 1
@@ -324,7 +322,8 @@ class Worker:
             annotating_components=list(T["annotating_components"]), before_update=T["before_update"],
             resume=resume)
         for _ in steps:
-            pass
+            if self.stop_event.is_set():  # rank 0 has finished
+                break
 
     def stop(self) -> None:
         """End training and serving (rank 0 has finished)."""
