@@ -7,6 +7,7 @@ once and drives the loop in ``plait.training.loop``. Tests call it directly.
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 from typing import IO, Any
@@ -44,6 +45,12 @@ def recover_output(output_path: Path, stdout: IO) -> None:
         elif done == "restored":
             notes.append(f"restored {name} from the copy an interrupted save had moved aside")
     notes.extend(ckpt.recover_checkpoints(output_path, clean=True))
+    # Temporary files of other killed writes (a report, a log) beside them.
+    for leftover in output_path.glob(".*.tmp-*"):
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
     for note in notes:
         stdout.write(f"{output_path}: {note}\n")
 
