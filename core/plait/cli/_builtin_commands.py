@@ -16,11 +16,19 @@ TOP_LEVEL = {
     "convert": ("plait.cli.convert:convert_cli", "Convert CoNLL-U, IOB or JSONL files to .plait."),
     "info": ("plait.cli.info:info_cli", "Show versions, installed plugins and what they register."),
     "package": ("plait.cli.package:package_cli", "Turn a trained pipeline into an installable Python package."),
+    "apply": ("plait.cli.apply:apply_cli", "Annotate files with a trained pipeline; save the Docs as .plait."),
+    "assemble": ("plait.cli.assemble:assemble_cli", "Build a pipeline from a config without training."),
+    "find-threshold": ("plait.cli.find_threshold:find_threshold_cli",
+                       "The threshold of a component that maximises a score."),
 }
 INIT = {
     "config": ("plait.cli.init_config:init_config_cli", "Generate a starter config for a pipeline."),
     "fill-config": ("plait.cli.fill_config:fill_config_cli", "Fill every default into a partial config."),
     "labels": ("plait.cli.init_labels:init_labels_cli", "Write the label files of a config's components."),
+}
+BENCHMARK = {
+    "speed": ("plait.cli.benchmark:speed_cli", "Words/s of a trained pipeline, with a confidence interval."),
+    "accuracy": ("plait.cli.evaluate:evaluate_cli", "Evaluate a trained pipeline on a corpus (= evaluate)."),
 }
 DEBUG = {
     "data": ("plait.cli.debug_data:debug_data_cli", "Check training and dev data for problems."),
@@ -32,7 +40,7 @@ DEBUG = {
 def register_commands(cli: click.Group) -> None:
     for name, (path, help_text) in TOP_LEVEL.items():
         cli.add_lazy_command(name, path, help_text)  # type: ignore[attr-defined]
-    groups = {"init": INIT, "debug": DEBUG}
+    groups = {"init": INIT, "debug": DEBUG, "benchmark": BENCHMARK}
     for group_name, table in groups.items():
         group = cli.commands[group_name]
         for name, (path, help_text) in table.items():

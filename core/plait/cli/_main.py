@@ -30,6 +30,11 @@ def debug() -> None:
     """Analyse and validate data and configs."""
 
 
+@cli.group(cls=_SubGroup)
+def benchmark() -> None:
+    """Measure a trained pipeline: speed and accuracy."""
+
+
 _commands_registered = False
 
 
