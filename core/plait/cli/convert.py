@@ -172,7 +172,7 @@ def convert(
         out_dir / (path.relative_to(input_path) if input_path.is_dir() else Path(path.name)).with_suffix(suffix)
         for path, _ in plan
     ]
-    _check_targets(out_dir, targets)
+    _check_targets(out_dir, targets, [path for path, _ in plan])
     # All or nothing: every output is written into a staging folder inside
     # OUTPUT_DIR and moved into place (os.replace, same filesystem) only once
     # every input converted; any error removes the staging folder (and
@@ -245,9 +245,10 @@ def _missing_ancestor(path: Path) -> Path | None:
     return missing
 
 
-def _check_targets(out_dir: Path, targets: list[Path]) -> None:
+def _check_targets(out_dir: Path, targets: list[Path], inputs: list[Path]) -> None:
     """Refuse an OUTPUT_DIR that is a file, lies under a file or cannot be
-    written, and an output path taken by a folder, before anything is read."""
+    written, an output path taken by a folder or by an input, before anything
+    is read."""
     for p in (out_dir, *out_dir.parents):
         if p.exists():
             if not p.is_dir():
@@ -262,8 +263,14 @@ def _check_targets(out_dir: Path, targets: list[Path]) -> None:
                     f"folder you can write to."
                 )
             break
+    sources = {p.resolve() for p in inputs}
     seen: set[Path] = set()
     for target in targets:
+        if target.resolve() in sources:
+            raise UsageError(
+                f"output {target} is one of the inputs: converting would overwrite it. Pass another "
+                f"OUTPUT_DIR."
+            )
         if target in seen:
             raise UsageError(
                 f"two inputs would both be written to {target} (same name, different extension); "

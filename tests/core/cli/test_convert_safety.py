@@ -126,3 +126,12 @@ def test_non_utf8_input_names_file_and_line(tmp_path: Path, plait_cli) -> None:
     res = plait_cli("convert", str(src), str(tmp_path / "out"))
     assert res.returncode != 0
     assert "line 5 of" in res.stderr and "not UTF-8" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_output_never_overwrites_an_input(tmp_path: Path) -> None:
+    src = tmp_path / "a.json"
+    src.write_text('[{"tokens": ["x", "y"]}]', encoding="utf8")
+    before = src.read_bytes()
+    with pytest.raises(UsageError, match=r"output .*a\.json is one of the inputs"):
+        convert(src, tmp_path, file_type="json")
+    assert src.read_bytes() == before
