@@ -19,6 +19,7 @@ string), and ``0``/``1`` for a plain ``bool`` become ``False``/``True``
 from __future__ import annotations
 
 import collections.abc
+import json
 import typing
 from collections.abc import Callable, Iterator, Mapping
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -30,16 +31,26 @@ from ..errors import ConfigError
 _NON_NEGATIVE = Annotated[float, Field(ge=0)]
 _POSITIVE = Annotated[float, Field(gt=0)]
 _UNIT = Annotated[float, Field(ge=0, lt=1)]
-_ADAM = {"learn_rate": _NON_NEGATIVE, "L2": _NON_NEGATIVE, "beta1": _UNIT, "beta2": _UNIT,
-         "eps": _POSITIVE, "grad_clip": _NON_NEGATIVE}
+
+
+def _or_list(annotation: Any) -> Any:
+    # thinc's optimizer settings take a number, a list of numbers (one per
+    # step) or a schedule block (checked once built, so not seen here).
+    return Union[annotation, list[annotation]]
+
+
+_ADAM = {"learn_rate": _or_list(_NON_NEGATIVE), "L2": _or_list(_NON_NEGATIVE),
+         "beta1": _or_list(_UNIT), "beta2": _or_list(_UNIT), "eps": _or_list(_POSITIVE),
+         "grad_clip": _or_list(_NON_NEGATIVE)}
 
 # (registry, function) -> {argument: annotation} for registered functions
-# plait does not own. Checked only when the value is a single number: these
-# arguments also take a list or a schedule.
+# plait does not own. Their own annotations (thinc's FloatOrSeq) let
+# confection crash with a TypeError on a string or null.
 EXTRA_CONSTRAINTS: dict[tuple[str, str], dict[str, Any]] = {
     ("optimizers", "Adam.v1"): _ADAM,
     ("optimizers", "RAdam.v1"): _ADAM,
-    ("optimizers", "SGD.v1"): {"learn_rate": _NON_NEGATIVE, "L2": _NON_NEGATIVE, "grad_clip": _NON_NEGATIVE},
+    ("optimizers", "SGD.v1"): {"learn_rate": _or_list(_NON_NEGATIVE), "L2": _or_list(_NON_NEGATIVE),
+                               "grad_clip": _or_list(_NON_NEGATIVE)},
     ("schedules", "compounding.v1"): {"start": _POSITIVE, "stop": _POSITIVE, "compound": _POSITIVE},
     ("schedules", "constant.v1"): {"rate": _NON_NEGATIVE},
     ("schedules", "warmup_linear.v1"): {"initial_rate": _NON_NEGATIVE},
@@ -101,6 +112,8 @@ def _accepts_str(annotation: Any) -> bool:
         if base in _SCALARS or base is type(None):
             continue
         if get_origin(base) is typing.Literal and not any(isinstance(a, str) for a in get_args(base)):
+            continue
+        if get_origin(base) in (list, tuple, dict) or base in (list, tuple, dict):
             continue
         return True
     return False
@@ -182,7 +195,15 @@ def check_value(value: Any, annotation: Any) -> tuple[Any, str | None]:
                   for p in first.get("loc", ()) if isinstance(p, int) or isinstance(value, Mapping))
     msg = str(first.get("msg", "invalid value"))
     msg = msg[0].lower() + msg[1:]
-    return value, f"{value!r} is not valid{' at ' + loc if loc else ''}: {msg} (expected {expected})"
+    return value, f"{_show(value)} is not valid{' at ' + loc if loc else ''}: {msg} (expected {expected})"
+
+
+def _show(value: Any) -> str:
+    """A value as the config writes it (null, true, [1, 2])."""
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
 
 
 def _type_hints(func: Callable) -> dict[str, Any]:
@@ -255,7 +276,7 @@ def argument_problems(config: Mapping[str, Any]) -> tuple[list[tuple[tuple[str, 
                 continue
             if _holds_unresolved(value):
                 continue
-            annotation = extra.get(key) if key in extra and isinstance(value, (int, float)) else hints.get(key)
+            annotation = extra.get(key, hints.get(key))
             if annotation is None or not worth_checking(annotation):
                 continue
             new, problem = check_value(value, annotation)

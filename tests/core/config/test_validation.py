@@ -115,6 +115,19 @@ def test_thinc_optimizer_values_refused():
     assert "[training.optimizer] beta1: 2.0 is not valid" in message
 
 
+@pytest.mark.parametrize("value,fragment", [
+    ('"abc"', "learn_rate: expected a number >= 0 or a list whose items are each a number >= 0, got the string 'abc'"),
+    ("null", "learn_rate: null is not valid"),
+    ("[0.1, -0.2]", "learn_rate: [0.1, -0.2] is not valid at [1]"),
+])
+def test_thinc_optimizer_bad_type_refused(value, fragment):
+    # thinc's FloatOrSeq made confection raise a TypeError on these.
+    text = CONFIG + f"\n[training.optimizer]\n@optimizers = \"Adam.v1\"\nlearn_rate = {value}\n"
+    with pytest.raises(ConfigError) as info:
+        validate_config(_config(text))
+    assert fragment in str(info.value)
+
+
 def test_a_list_of_sizes_names_the_bad_item():
     text = CONFIG.replace("""[components.tagger.model.tok2vec]
 @architectures = "plait.HashEmbedCNN.v2"
@@ -150,7 +163,7 @@ maxout_pieces = 3
 def test_unknown_score_weight_refused():
     message = _refused({"training.score_weights": {"tag_acc": 1.0, "tagg_acc": 1.0}},
                        "[training.score_weights] tagg_acc", "Did you mean 'tag_acc'?")
-    assert "Scores of this pipeline: tag_acc" in message
+    assert "Scores of this pipeline: speed, tag_acc." in message
 
 
 def test_known_score_weights_pass():
