@@ -266,10 +266,14 @@ def _chart(title: str, key: str, points: list[tuple[int, float]], best_step: int
     values = [v for _, v in points] or [0.0]
     x0, x1 = min(steps), max(steps)
     y0, y1 = min(values), max(values)
+    nonnegative = y0 >= 0  # scores and losses: the axis never dips below 0
     if y1 - y0 < 1e-12:  # a flat series still gets a visible band
-        y0, y1 = y0 - 0.5 if y0 else 0.0, y1 + 0.5 if y1 else 1.0
+        half = max(abs(y0) * 0.1, 0.01)
+        y0, y1 = y0 - half, y1 + half
     pad = (y1 - y0) * 0.05
     y0, y1 = y0 - pad, y1 + pad
+    if nonnegative:
+        y0 = max(y0, 0.0)
     inner_w, inner_h = _W - _LEFT - _RIGHT, _H - _TOP - _BOTTOM
 
     def sx(step: float) -> float:

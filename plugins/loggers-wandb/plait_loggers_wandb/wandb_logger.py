@@ -26,7 +26,7 @@ from plait.training import console_logger
 # distribution again (make install does) brings a working wandb.
 INSTALL_HINT = (
     "reinstall plait-loggers-wandb, which brings wandb: `make install` in the plait "
-    "repository, or pip install -e plugins/loggers-wandb (pip install 'wandb>=0.19' alone also works)"
+    "repository, or pip install -e plugins/loggers-wandb (pip install 'wandb>=0.20' alone also works)"
 )
 
 

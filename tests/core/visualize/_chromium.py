@@ -47,7 +47,7 @@ def _run(args: list[str], tmp: Path, timeout: float = 90) -> subprocess.Complete
     browser = require_browser()
     profile = tmp / "chromium-profile"
     profile.mkdir(parents=True, exist_ok=True)
-    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
            "--disable-extensions", "--disable-background-networking", "--hide-scrollbars",
            f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0", *args]
     env = dict(os.environ, HOME=str(tmp))
