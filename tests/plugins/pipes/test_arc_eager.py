@@ -232,6 +232,28 @@ def test_validity_rules():
     assert len(list(doc.sents)) == 1
 
 
+def test_features_once_the_buffer_is_empty(vocab):
+    # x y z w: y <-dep- z (z's subtree now starts at y), z -dep-> w; then the
+    # buffer is empty with z headless above x: B0, B1 show the tokens around
+    # the start of z's subtree (x | y), where a sentence would start.
+    system = ArcEager(["dep"])
+    doc = Doc(vocab, words=["x", "y", "z", "w"])
+    states = system.init_states([doc], np.array([10]))
+    rows = np.array([0])
+    for name in ["S", "S", "L-dep", "S", "R-dep", "D"]:
+        system.apply(states, rows, np.array([system.move_id(name)]))
+    assert states.ledge[0, :4].tolist() == [0, 1, 1, 3]
+    feats = system.features(states, rows, 8)[0].tolist()
+    assert feats == [12, 10, -1, 10, 11, 11, 13, -1]
+    assert system.valid(states, rows)[0, system.attach]
+    system.apply(states, rows, np.array([system.attach]))
+    # x alone, its subtree starting the doc: B0 reads none, B1 = x.
+    assert system.features(states, rows, 8)[0, 3:5].tolist() == [-1, 10]
+    system.apply(states, rows, np.array([1]))
+    assert system.is_final(states).all()
+    assert (system.features(states, rows, 8) == -1).all()
+
+
 def test_zero_length_docs(vocab):
     system = ArcEager(["dep"])
     docs = [Doc(vocab, words=[]), Doc(vocab, words=["x"]), Doc(vocab, words=[])]

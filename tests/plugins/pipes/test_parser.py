@@ -151,7 +151,7 @@ def test_labels_from_data_with_min_action_freq(make_ewt_examples):
     assert "dep" in parser.labels
     rare = {lab for lab, n in counts.items() if n < 30}
     assert rare and not (rare - {"dep"}) & set(parser.labels)
-    assert parser.model.get_dim("nO") == len(parser.move_names) == 2 + 2 * len(parser.label_data)
+    assert parser.model.get_dim("nO") == len(parser.move_names) == 3 + 2 * len(parser.label_data)
     # A rare label reads "dep" for the frozen-component check.
     assert set(parser.labels_from_examples(examples)) <= set(parser.labels)
 
@@ -176,7 +176,7 @@ def test_add_label_before_and_after_initialization(make_ewt_examples):
     assert parser.add_label("nsubj") == 1
     assert parser.add_label("nsubj") == 0
     parser.add_label("obj")
-    assert parser.model.get_dim("nO") == 6
+    assert parser.model.get_dim("nO") == 7
     examples = make_ewt_examples(nlp, "train", 20)
     parser.initialize(lambda: examples)
     n = parser.model.get_dim("nO")

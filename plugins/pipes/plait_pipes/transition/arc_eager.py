@@ -118,6 +118,8 @@ class ArcEagerStates:
     children (int64, S × width + 1 × 4): per token its leftmost, second
         leftmost, rightmost and second rightmost child, -1 if none (also as
         the views ``l1``, ``l2``, ``r1``, ``r2``).
+    ledge (int64, S × width + 1): per token the first token of its subtree so
+        far (itself until it takes a left child).
     The oracle's arrays (None until ``costs`` first sees a gold; width + 3
     columns, ``width`` standing for the virtual root, ``width + 1`` for a
     missing head, ``width + 2`` scratch): ``gold_heads``, ``gold_labels``, ``in_stack``,
@@ -134,6 +136,7 @@ class ArcEagerStates:
     heads: np.ndarray
     labels: np.ndarray
     children: np.ndarray
+    ledge: np.ndarray
     gold_heads: np.ndarray | None = None
     gold_labels: np.ndarray | None = None
     in_stack: np.ndarray | None = None
@@ -213,7 +216,10 @@ class ArcEager:
 
     def n_features(self, extra_state_tokens: bool) -> int:
         """S0, S1, S2, B0, B1, L1(S0), R1(S0), L1(B0); with extra tokens also
-        L2(S0), R2(S0), L2(B0), L1(S1), R1(S1)."""
+        L2(S0), R2(S0), L2(B0), L1(S1), R1(S1). Once the buffer is empty the
+        B0 and B1 slots show the two tokens around the start of s0's subtree
+        (the last token before it and its first), where REDUCE (a root: a
+        sentence starts there) and ATTACH (no sentence start) differ."""
         return 13 if extra_state_tokens else 8
 
     # Labels --------------------------------------------------------------------
@@ -290,6 +296,7 @@ class ArcEager:
             heads=none(),
             labels=none(),
             children=none(4),
+            ledge=np.tile(np.arange(width + 1, dtype=np.int64), (n, 1)),
         )
 
     def take(self, states: ArcEagerStates, rows: np.ndarray) -> ArcEagerStates:
@@ -328,8 +335,12 @@ class ArcEager:
         local[:, 0] = s0
         local[:, 1] = s1
         local[:, 2] = stack[at]
-        local[:, 3] = b0
-        local[:, 4] = b0 + 1
+        # Buffer empty: B0, B1 = the tokens before and at s0's left edge (-1
+        # when s0's subtree starts the doc); a final state reads none.
+        end = (b0 >= states.length[rows]) & (depth > 0)
+        edge = _flat(states.ledge)[rows * states.ledge.shape[1] + s0]
+        local[:, 3] = np.where(end, edge - 1, b0)
+        local[:, 4] = np.where(end, edge, b0 + 1)
         local[:, 5] = kids[s0_kids + _L1]
         local[:, 6] = kids[s0_kids + _R1]
         local[:, 7] = kids[b0_kids + _L1]
@@ -398,6 +409,11 @@ class ArcEager:
         at_slot = 4 * (token_row + h) + np.where(right | attach, _R1, _L1)
         kids[at_slot + 1] = kids[at_slot]
         kids[at_slot] = np.where(arc, d, -1)
+        # LEFT: b0's subtree now starts where s0's does (b0 is headless, so
+        # no ancestor's edge changes).
+        left = arc & ~right & ~attach
+        ledge = _flat(states.ledge)
+        ledge[token_row + np.where(left, b0, width)] = np.where(left, ledge[token_row + s0], width)
         stack[stack_at + _PAD] = b0
         states.depth[rows] = depth + 2 * push - 1
         states.b0[rows] = b0 + push
