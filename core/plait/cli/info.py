@@ -48,6 +48,8 @@ def collect_info() -> dict[str, Any]:
     sections: dict[str, Any] = {}
     for result in plugin_manager().hook.info_sections():
         sections.update(result or {})
+    from ..language._installed import pipeline_summaries
+
     sections.setdefault("gpu", "no GPU support installed (the plait-gpu plugin: `make install-gpu`)")
     return {
         "plait": __version__,
@@ -59,6 +61,7 @@ def collect_info() -> dict[str, Any]:
         "plugins": plugins,
         "broken_plugins": broken,
         "sections": sections,
+        "pipelines": pipeline_summaries(),
     }
 
 
@@ -83,15 +86,24 @@ def pipeline_info(path: str | Path) -> dict[str, Any]:
     import srsly
 
     from ..errors import UsageError
+    from ..language._installed import installed_pipelines, not_found_message
 
     meta_path = Path(path) / "meta.json"
+    if not Path(path).exists() and str(path) in installed_pipelines():
+        import importlib.util
+
+        spec = importlib.util.find_spec(installed_pipelines()[str(path)].value)
+        if spec is not None and spec.origin:
+            meta_path = Path(spec.origin).parent / "meta.json"
+    elif not Path(path).exists():
+        raise UsageError(not_found_message(str(path)))
     if not meta_path.exists():
         raise UsageError(f"'{path}' is not a saved plait pipeline (no meta.json).")
     return srsly.read_json(meta_path)
 
 
 @click.command("info", short_help="Show versions, installed plugins and what they register.")
-@click.argument("model", required=False, type=click.Path(exists=True, file_okay=False))
+@click.argument("model", required=False, type=str)
 @click.option("--json", "as_json", is_flag=True, default=False, help="Print JSON.")
 @click.option("--verbose", "-V", is_flag=True, default=False, help="Show tracebacks of errors.")
 def info_cli(model: str | None, as_json: bool, verbose: bool) -> None:
@@ -111,6 +123,11 @@ def info_cli(model: str | None, as_json: bool, verbose: bool) -> None:
         click.echo(f"{key:<10} {data[key]}")
     for name, value in data["sections"].items():
         _echo_section(name, value)
+    click.echo("\nInstalled pipelines (plait.load(name))")
+    for row in data["pipelines"] or [{"name": "none (plait package, then pip install the package)"}]:
+        detail = row.get("error") or (", ".join(row["components"]) if "components" in row else "")
+        version = f" {row['version']}" if "version" in row else ""
+        click.echo(f"  {row['name']}{version}" + (f": {detail}" if detail else ""))
     click.echo("\nPlugins")
     for dist_name, plugin in data["plugins"].items():
         click.echo(f"  {dist_name} {plugin['version']}")

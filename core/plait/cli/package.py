@@ -275,6 +275,10 @@ def _pyproject(pkg: str, version: str, meta: dict[str, Any], requirements: list[
         lines += ["", "[project.urls]", f"Homepage = {_toml_str(meta['url'])}"]
     lines += [
         "",
+        # plait.load("{pkg}") and `plait info` find the pipeline through this group.
+        "[project.entry-points.plait_pipelines]",
+        f"{pkg} = {_toml_str(pkg)}",
+        "",
         "[tool.setuptools]",
         f"packages = [{_toml_str(pkg)}]",
         "include-package-data = true",

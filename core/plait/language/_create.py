@@ -215,9 +215,15 @@ def load_pipeline(
     exclude = [exclude] if isinstance(exclude, str) else list(exclude)
     disable = [disable] if isinstance(disable, str) else list(disable)
     enable = [enable] if isinstance(enable, str) else list(enable)
-    path = Path(path)
+    name, path = path, Path(path)
     if not path.exists():
-        raise UsageError(f"cannot load '{path}': no such folder. Pass the folder nlp.to_disk() wrote.")
+        # Not a folder: a pipeline installed as a package (plait package)?
+        from ._installed import installed_pipelines, load_installed, not_found_message
+
+        if isinstance(name, str) and name in installed_pipelines():
+            return load_installed(name, vocab=vocab, exclude=exclude, disable=disable, enable=enable,
+                                  config=config)
+        raise UsageError(not_found_message(str(path)))
     if not path.is_dir() or not (path / "config.cfg").exists():
         raise SerializationError(f"{path}: not a plait pipeline (no config.cfg in a folder)")
     meta = read_meta(path) if (path / "meta.json").exists() else {}

@@ -297,3 +297,47 @@ def test_sdist_without_build_package(model, tmp_path, monkeypatch):
         package(model_dir, tmp_path, name="nobuild", build="sdist")
     # The package folder itself is complete: only the archive is missing.
     assert (tmp_path / "en_nobuild-0.0.0" / "pyproject.toml").is_file()
+
+
+@pytest.mark.slow
+def test_wheel_in_a_fresh_venv_loads_by_name(model, tmp_path):
+    """Train -> package --code -> pip install the wheel into a fresh venv ->
+    plait.load("name") in a new process gives the original predictions, the
+    custom component included; plait info lists it; a typo is answered."""
+    import sysconfig
+
+    model_dir, functions = model
+    target = package(model_dir, tmp_path / "pkgs", code_paths=[functions], name="byname", version="1.2.0",
+                     build="wheel")
+    wheel = next((target / "dist").glob("*.whl"))
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    fresh_site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                                capture_output=True, text=True, check=True).stdout.strip()
+    # The plait distributions of this test run (editable installs included),
+    # visible in the fresh venv; the pipeline wheel is installed into it alone.
+    Path(fresh_site, "plait_distributions.pth").write_text(
+        f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n")
+    install = subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
+                             capture_output=True, text=True, timeout=300)
+    assert install.returncode == 0, install.stderr
+    assert any(Path(fresh_site).glob("en_byname-1.2.0.dist-info"))
+
+    def fresh(code: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(python), "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+
+    by_name = fresh("import sys; PRELOADED = set(sys.modules)\nimport json, plait\nnlp = plait.load('en_byname')\n"
+                    + USE_PIPELINE + "print(json.dumps(tags))\n")
+    assert by_name.returncode == 0, by_name.stderr
+    data = target / "en_byname" / "en_byname-1.2.0"
+    original = _python(f"import json, plait\nnlp = plait.load({str(data)!r}, trust_code=True)\n"
+                       "print(json.dumps([t.tag_ for t in nlp('I like dogs')]))", cwd=tmp_path)
+    assert original.returncode == 0, original.stderr
+    assert json.loads(by_name.stdout.splitlines()[-1]) == json.loads(original.stdout.splitlines()[-1])
+    info = subprocess.run([str(python), "-m", "plait", "info"], capture_output=True, text=True, timeout=120)
+    assert "en_byname 1.2.0: tagger, test_package_shout" in info.stdout, info.stdout
+    typo = fresh("import plait\nplait.load('en_bynam')")
+    assert typo.returncode != 0
+    assert "Did you mean 'en_byname'" in typo.stderr or "did you mean 'en_byname'" in typo.stderr.lower()
+    assert "Installed pipelines: en_byname." in typo.stderr

@@ -88,7 +88,7 @@ def test_load_config_overrides(tmp_path):
 
 
 def test_load_missing_and_bad_folders(tmp_path):
-    with pytest.raises(UsageError, match="no such folder"):
+    with pytest.raises(UsageError, match="neither a pipeline folder nor an installed pipeline"):
         plait.load(tmp_path / "nope")
     (tmp_path / "empty").mkdir()
     with pytest.raises(SerializationError, match="no config.cfg"):
