@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 import plait
+import pytest
 from plait.errors import ConfigError
 from plait.tokens import DocBin
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-
 import plait
+import pytest
 from plait.cli.package import package
 from plait.errors import UsageError
 

@@ -8,10 +8,9 @@ import json
 import shutil
 from pathlib import Path
 
+import plait
 import pytest
 from confection import Config
-
-import plait
 from plait.errors import ConfigError, SerializationError, UsageError
 from plait.plugins._registry import registry
 

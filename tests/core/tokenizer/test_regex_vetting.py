@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import plait
 import pytest
 import srsly
-
-import plait
 from plait.errors import SerializationError
 from plait.lang.en import EnglishDefaults
-from plait.tokenizer import Tokenizer, compile_infix_regex, compile_prefix_regex, compile_suffix_regex
+from plait.tokenizer import (
+    Tokenizer,
+    compile_infix_regex,
+    compile_prefix_regex,
+    compile_suffix_regex,
+)
 from plait.tokenizer._vet import regex_risk
 from plait.vocab import Vocab
 
