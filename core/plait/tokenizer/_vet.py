@@ -37,11 +37,11 @@ from typing import Any
 from ..errors import SerializationError
 
 try:  # the parser is private; its layout is checked by the tests
-    from re import _constants as _C
-    from re import _parser as _P
+    from re import _constants as _C  # type: ignore[attr-defined]
+    from re import _parser as _P  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - Python 3.10
-    import sre_constants as _C  # type: ignore[no-redef]
-    import sre_parse as _P  # type: ignore[no-redef]
+    import sre_constants as _C
+    import sre_parse as _P
 
 SMALL_REPEAT = 8
 # The characters set membership is decided on: the Basic Multilingual Plane
