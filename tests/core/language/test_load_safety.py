@@ -72,6 +72,9 @@ def test_config_names_are_checked(blank_en) -> None:
     cfg = {"nlp": {"lang": "en", "pipeline": []}, "components": {"/abs": {"factory": "sentencizer"}}}
     with pytest.raises(ConfigError, match=r"\[components\./abs\]"):
         lang_cls.from_config(cfg)
+    cfg = {"nlp": {"lang": "en", "pipeline": [], "disabled": ["../x"]}}
+    with pytest.raises(ConfigError, match=r"\[nlp\] disabled: the component name '../x'"):
+        lang_cls.from_config(cfg)
 
 
 def test_to_disk_never_writes_outside_the_folder(tmp_path: Path) -> None:
