@@ -81,6 +81,27 @@ def _echo_section(name: str, value: Any) -> None:
             click.echo(f"  {key:<12} {item}")
 
 
+def _registry_cli(name: str, as_json: bool) -> None:
+    """`plait info --registry [NAME]`: the registries and their sizes, or one registry's functions."""
+    import srsly
+
+    from ..plugins._inspect import describe_registry, registry_sizes
+
+    data: Any = describe_registry(name) if name else registry_sizes()
+    if as_json:
+        click.echo(srsly.json_dumps(data, indent=2))
+    elif not name:
+        click.echo("Registries (plait info --registry NAME lists one):")
+        for reg, size in data.items():
+            click.echo(f"  {reg:<14} {size:>4}")
+    else:
+        for row in data:
+            click.echo(f"{row['name']}  [{row['distribution']}]")
+            click.echo(f"    {row.get('signature') or row.get('error')}")
+            if row.get("doc"):
+                click.echo(f"    {row['doc']}")
+
+
 def pipeline_info(path: str | Path) -> dict[str, Any]:
     """The meta.json of a saved pipeline."""
     import srsly
@@ -105,11 +126,16 @@ def pipeline_info(path: str | Path) -> dict[str, Any]:
 @click.command("info", short_help="Show versions, installed plugins and what they register.")
 @click.argument("model", required=False, type=str)
 @click.option("--json", "as_json", is_flag=True, default=False, help="Print JSON.")
+@click.option("--registry", "registry_name", is_flag=False, flag_value="", default=None,
+              help="List a registry's functions (distribution, signature, summary); alone, the registries.")
 @click.option("--verbose", "-V", is_flag=True, default=False, help="Show tracebacks of errors.")
-def info_cli(model: str | None, as_json: bool, verbose: bool) -> None:
+def info_cli(model: str | None, as_json: bool, registry_name: str | None, verbose: bool) -> None:
     """Show plait's versions and installed plugins, or a saved pipeline's meta (MODEL)."""
     import srsly
 
+    if registry_name is not None:
+        _registry_cli(registry_name, as_json)
+        return
     data = pipeline_info(model) if model else collect_info()
     if as_json:
         click.echo(srsly.json_dumps(data, indent=2))
