@@ -220,9 +220,13 @@ def _drive(ray: Any, spec: RunSpec, settings: RaySettings, out: Path | None, std
                     stdout.write(f"Ray: worker {rank} died; Ray restarts it and it rejoins with the "
                                  f"current parameters.\n")
                     stdout.flush()
-                    info = ray.get(actors[rank].setup.remote(actors))
+                    others = [a for r, a in enumerate(actors) if r != rank]
+                    # Its parameters are trained by the others meanwhile.
+                    _tell(ray, [a.set_down.remote(rank, True) for a in others])
+                    info = _when_back(ray, lambda a=actors[rank]: ray.get(a.setup.remote(actors)))
                     if "error" in info:
                         _raise_worker_error(info["error"])
+                    _tell(ray, [a.set_down.remote(rank, False) for a in others])
                     runs[rank] = actors[rank].run.remote(rejoin=True)
                     continue
                 except ray.exceptions.RayTaskError as err:
@@ -258,6 +262,27 @@ def _drive(ray: Any, spec: RunSpec, settings: RaySettings, out: Path | None, std
     stdout.flush()
     return {"workers": stats, "restarts": restarts, "seconds": time.monotonic() - began,
             "model_last": str(last) if last is not None else None}
+
+
+def _tell(ray: Any, refs: list[Any]) -> None:
+    """Wait for notifications to be handled; a peer that is itself down misses it."""
+    for ref in refs:
+        try:
+            ray.get(ref, timeout=60)
+        except ray.exceptions.RayError:
+            pass
+
+
+def _when_back(ray: Any, call: Any, timeout: float = 600.0) -> Any:
+    """Make `call` once the restarting actor it addresses is back."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return call()
+        except ray.exceptions.ActorUnavailableError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(POLL_SECONDS)
 
 
 def _print_log(ray: Any, actors: list[Any], stdout: IO, n: int, *, final: bool = False) -> None:

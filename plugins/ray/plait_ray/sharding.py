@@ -86,8 +86,11 @@ class ShardedOptimizer:
             self.nodes[key] = (node, name)
             self.local_keys[(node.id, name)] = key
             sizes[key] = int(node.get_param(name).size)
-        self.owners = assign_owners(sizes, n_workers)
+        self.sizes = sizes
+        self.base_owners = assign_owners(sizes, n_workers)
+        self.owners = dict(self.base_owners)
         self.owned = [k for k in sorted(self.owners) if self.owners[k] == rank]
+        self.down: set[int] = set()
         self.versions: dict[ParamKey, int] = {k: 0 for k in self.owners}
         self.local_grads: dict[ParamKey, Any] = {}
         self.sent_versions: dict[ParamKey, int] = {}
@@ -229,7 +232,7 @@ class ShardedOptimizer:
         start = time.monotonic()
 
         def complete() -> bool:
-            needed = self.n_workers - 1 - len(self.retired)
+            needed = self.n_workers - 1 - len(self.retired | self.down)
             for key in keys:
                 senders = {s for s, v, _ in self.inbox_grads.get(key, []) if v == self.versions[key]}
                 if len(senders) < needed:
@@ -283,6 +286,29 @@ class ShardedOptimizer:
             for key, (version, array) in payload.items():
                 if key in self.owners and int(version) > self.inbox_params.get(key, (-1,))[0]:
                     self.inbox_params[key] = (int(version), array)
+            self.cond.notify_all()
+
+    def set_down(self, peer: int, down: bool) -> None:
+        """A peer's process died (Ray is restarting it) or is back.
+
+        While it is down, the parameters it owns are shared out among the live
+        workers (the same assignment on every one of them), so they keep
+        training; when it is back, ownership returns to it and it takes the
+        freshest copies (``join(rejoin=True)``).
+        """
+        with self.cond:
+            if down:
+                self.down.add(peer)
+            else:
+                self.down.discard(peer)
+            live = [r for r in range(self.n_workers) if r not in self.down]
+            owners = dict(self.base_owners)
+            orphans = {k: self.sizes[k] for k, r in owners.items() if r in self.down}
+            if orphans and live:
+                for key, index in assign_owners(orphans, len(live)).items():
+                    owners[key] = live[index]
+            self.owners = owners
+            self.owned = [k for k in sorted(owners) if owners[k] == self.rank]
             self.cond.notify_all()
 
     def retire(self, sender: int) -> None:

@@ -24,6 +24,7 @@ import itertools
 import os
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from timeit import default_timer as timer
@@ -189,7 +190,6 @@ class Worker:
         from plait.training import checkpoint as ckpt
         from plait.training.initialize import (
             initialize_pipeline,
-            prepare,
             read_examples,
             resolve_corpus,
             resolve_training,
@@ -198,17 +198,17 @@ class Worker:
         spec = self.spec
         _import_code(spec.code)
         out = Path(spec.output_path) if spec.output_path else None
+        # A restarted rank 0 continues from its last checkpoint (its loop state
+        # and optimizer moments; the parameters then come from the peers); a
+        # restarted other rank builds afresh, as rank 0 may be rewriting it.
         from_checkpoint = spec.resume or (
-            self.restarted and out is not None and (ckpt.checkpoint_root(out) / ckpt.LATEST).exists())
+            self.restarted and out is not None and (self.rank == 0 or spec.config_text is None)
+            and (ckpt.checkpoint_root(out) / ckpt.LATEST).exists())
         self.loop_state: dict[str, Any] | None = None
         if from_checkpoint:
-            from plait.config import load_config
 
             assert out is not None
-            nlp_path, state = ckpt.load_checkpoint(out)
-            config = load_config(nlp_path / "config.cfg", {}, env=False)
-            nlp, interpolated = prepare(config, use_gpu=spec.use_gpu)
-            nlp.from_disk(nlp_path)
+            nlp, state, config, interpolated = self._load_checkpoint(out)
             T = resolve_training(interpolated)
             train_corpus = resolve_corpus(interpolated, "train_corpus", T["train_corpus"], nlp.config)
             dev_corpus = resolve_corpus(interpolated, "dev_corpus", T["dev_corpus"], nlp.config)
@@ -248,6 +248,26 @@ class Worker:
             fix_random_seed(int(T["seed"]) + 1 + rank)
         self.proxy = ShardedOptimizer(optimizer, nlp, rank, n, self.transport,
                                       strategy=spec.strategy, max_staleness=spec.max_staleness)
+
+    def _load_checkpoint(self, out: Path) -> tuple[Any, dict[str, Any], Any, Any]:
+        from plait.config import load_config
+        from plait.errors import SerializationError
+        from plait.training import checkpoint as ckpt
+        from plait.training.initialize import prepare
+
+        for attempt in range(5):
+            try:
+                nlp_path, state = ckpt.load_checkpoint(out)
+                config = load_config(nlp_path / "config.cfg", {}, env=False)
+                nlp, interpolated = prepare(config, use_gpu=self.spec.use_gpu)
+                nlp.from_disk(nlp_path)
+                return nlp, state, config, interpolated
+            except (SerializationError, FileNotFoundError):
+                # Rank 0 replaced the checkpoint while it was read: read the new one.
+                if attempt == 4:
+                    raise
+                time.sleep(1.0)
+        raise AssertionError("unreachable")
 
     # -- called by the driver ------------------------------------------------
 
@@ -349,6 +369,10 @@ class Worker:
 
     def receive_params(self, sender: int, payload: dict[ParamKey, tuple[int, Any]]) -> None:
         self.proxy.receive_params(sender, payload)
+
+    def set_down(self, peer: int, down: bool) -> None:
+        if self.error is None:
+            self.proxy.set_down(peer, down)
 
     def retire(self, sender: int) -> None:
         self.proxy.retire(sender)

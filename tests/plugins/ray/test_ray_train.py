@@ -144,7 +144,7 @@ def cluster():
 def setup(ewt_dir, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("ray-ewt")
     train = _docbin(ewt_dir / "en_ewt-ud-train.conllu", tmp / "train.plait", 600)
-    dev = _docbin(ewt_dir / "en_ewt-ud-dev.conllu", tmp / "dev.plait", 200)
+    dev = _docbin(ewt_dir / "en_ewt-ud-dev.conllu", tmp / "dev.plait", 150)
     config = tmp / "config.cfg"
     config.write_text(CONFIG, encoding="utf8")
     return config, {"paths.train": str(train), "paths.dev": str(dev)}
@@ -152,6 +152,15 @@ def setup(ewt_dir, tmp_path_factory):
 
 def _tag_acc(model: Path) -> float:
     return float(srsly.read_json(model / "meta.json")["performance"]["tag_acc"])
+
+
+def _score_at(log: str, step: int) -> float:
+    """The tag_acc column of the console logger's row for `step`."""
+    for line in log.splitlines():
+        cells = line.split()
+        if len(cells) == 5 and cells[1] == str(step):
+            return float(cells[3])
+    raise AssertionError(f"no evaluation at step {step} in:\n{log}")
 
 
 def _files(model: Path) -> set[str]:
@@ -198,8 +207,8 @@ def test_a_sigkilled_worker_is_restarted_and_the_run_ends(two_workers, cluster, 
 
     def run() -> None:
         try:
-            done["result"] = ray_train(config, out, RaySettings(n_workers=2), overrides=overrides,
-                                       stdout=(log := io.StringIO()))
+            done["result"] = ray_train(config, out, RaySettings(n_workers=2), stdout=(log := io.StringIO()),
+                                       overrides={**overrides, "training.max_steps": 40})
             done["log"] = log.getvalue()
         except BaseException as err:  # surfaced below
             done["error"] = err
@@ -227,9 +236,9 @@ def test_a_sigkilled_worker_is_restarted_and_the_run_ends(two_workers, cluster, 
     assert "worker 1 died; Ray restarts it" in done["log"]
     assert result["workers"][1]["pid"] != killed and result["workers"][1]["restarted"]
     assert (out / "model-last" / "meta.json").exists()
-    # Within the noise of the unkilled run (async runs vary by ~1 point).
-    unkilled = _tag_acc(two_workers[0] / "model-best")
-    assert _tag_acc(out / "model-best") > unkilled - 0.04
+    # Within the noise of the unkilled run at the same step (async runs vary by ~1 point).
+    unkilled = _score_at(two_workers[1], 40)
+    assert _score_at(done["log"], 40) > unkilled - 4.0
     plait.load(out / "model-last")
 
 
@@ -239,20 +248,20 @@ def test_a_killed_run_resumes(cluster, setup, tmp_path):
     code.write_text(CRASH_CODE, encoding="utf8")
     marker = tmp_path / "crashed"
     crash = (config.read_text(encoding="utf8") + "\n[training.before_update]\n"
-             f'@callbacks = "ray_test.crash_once.v1"\nstep = 25\nmarker = "{marker}"\n')
+             f'@callbacks = "ray_test.crash_once.v1"\nstep = 15\nmarker = "{marker}"\n')
     crash_cfg = tmp_path / "crash.cfg"
     crash_cfg.write_text(crash, encoding="utf8")
     out = tmp_path / "out"
     settings = RaySettings(n_workers=2, max_restarts=0)
     with pytest.raises(plait.errors.PlaitError, match="worker 0 died"):
-        ray_train(crash_cfg, out, settings, overrides={**overrides, "training.max_steps": 40},
+        ray_train(crash_cfg, out, settings, overrides={**overrides, "training.max_steps": 20, "training.eval_frequency": 10},
                   code_paths=[str(code)], stdout=io.StringIO())
     assert marker.exists() and (out / "checkpoint" / "LATEST").exists()
     log = io.StringIO()
     ray_train(out, None, settings, code_paths=[str(code)], resume=True, stdout=log)
-    assert "Resuming the run in" in log.getvalue() and "at step 21" in log.getvalue()
+    assert "Resuming the run in" in log.getvalue() and "at step 11" in log.getvalue()
     state = srsly.read_msgpack(out / "checkpoint" / (out / "checkpoint" / "LATEST").read_text().strip()
                                / "state.msgpack")
-    assert state["loop"]["finished"] is True and state["loop"]["step"] == 41
-    assert _tag_acc(out / "model-best") > 0.75
+    assert state["loop"]["finished"] is True and state["loop"]["step"] == 21
+    assert _tag_acc(out / "model-best") > 0.6
     plait.load(out / "model-last")
