@@ -176,3 +176,21 @@ def test_journal_names_are_relative(tmp_path):
     os.replace(tmp_path / "a", tmp_path / "b")
     fs.recover_directory(tmp_path / "b" / "model-last", clean=True)
     assert folder_tag(tmp_path / "b" / "model-last") == "new"
+
+
+def test_loading_a_pipeline_finishes_a_swap_killed_between_its_renames(tmp_path):
+    import plait
+
+    nlp = plait.blank("en")
+    dest = tmp_path / "model-last"
+    nlp.meta["name"] = "old"
+    nlp.to_disk(dest)
+
+    def save_new() -> None:
+        nlp.meta["name"] = "new"
+        nlp.to_disk(dest)
+
+    assert run_killed_at("swap:old-aside", 1, save_new)
+    assert not dest.exists()
+    assert plait.load(dest).meta["name"] == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model-last"]

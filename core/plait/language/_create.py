@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from confection import Config
 
+from .. import fs
 from ..config import fill, load_config, resolve
 from ..errors import ConfigError, RegistryError, SerializationError, UsageError, did_you_mean
 from ..plugins._registry import registry
@@ -216,6 +217,8 @@ def load_pipeline(
     disable = [disable] if isinstance(disable, str) else list(disable)
     enable = [enable] if isinstance(enable, str) else list(enable)
     name, path = path, Path(path)
+    if not path.exists() and fs.journal_path(path).is_file():
+        fs.recover_directory(path)  # a save killed between its two renames: finish it
     if not path.exists():
         # Not a folder: a pipeline installed as a package (plait package)?
         from ._installed import installed_pipelines, load_installed, not_found_message
