@@ -14,11 +14,15 @@ Each payload is inflated incrementally with a limit: header and end frames
 are a few bytes, and a chunk starts with its declared ``n_docs`` and
 ``n_tokens`` (the writer puts them first), which fix how much it may inflate
 to (:func:`chunk_limit`). A payload that inflates past its limit is refused
-as soon as it does, before msgpack sees it.
+as soon as it does, before msgpack sees it; msgpack decoding then counts
+list items and map entries against a budget from the same counts
+(:func:`element_budget`), since one msgpack byte can become ~64 bytes of
+Python objects.
 """
 
 from __future__ import annotations
 
+import gc
 import struct
 import zlib
 from collections.abc import Iterator
@@ -44,6 +48,11 @@ CHUNK_BASE_LIMIT = 1 << 20
 CHUNK_BYTES_PER_TOKEN = 1024
 CHUNK_BYTES_PER_DOC = 1024
 CHUNK_MAX_LIMIT = 256 << 20
+# Element budgets of the msgpack decoding (see element_budget): generous
+# for real chunks (strings, spans, cats with many labels, user data).
+ELEMENT_BASE = 1 << 16
+ELEMENTS_PER_TOKEN = 16
+ELEMENTS_PER_DOC = 1024
 # Enough inflated bytes to read a chunk's declared n_docs and n_tokens.
 _COUNTS_PREFIX = 64
 
@@ -143,10 +152,7 @@ def read_frames(stream: BinaryIO, name: str) -> Iterator[tuple[bytes, dict[str, 
             )
         where = f"{name}: corrupt DocBin: frame {index} at byte {offset}"
         raw = inflate(body, kind, where)
-        try:
-            payload = srsly.msgpack_loads(raw)
-        except Exception as err:  # msgpack raises several types: all mean corruption
-            raise SerializationError(f"{where} ({err})") from err
+        payload = parse_payload(raw, kind, where)
         if not isinstance(payload, dict):
             raise SerializationError(
                 f"{name}: corrupt DocBin: frame {index} at byte {offset} is not a map"
@@ -190,6 +196,69 @@ def _declared_counts(prefix: bytes) -> tuple[int, int] | None:
     if len(counts) != 2 or min(counts.values()) < 0:
         return None
     return counts["n_docs"], counts["n_tokens"]
+
+
+def element_budget(kind: bytes, counts: tuple[int, int] | None) -> int:
+    """How many list items and map entries a frame's msgpack may hold.
+
+    Parsing msgpack turns each byte into up to ~64 bytes of Python objects
+    (an empty list is one byte), so the inflated size alone does not bound
+    memory; the element count does. A chunk holds per token a few strings
+    and span entries, per doc its cats and user data.
+
+    kind (bytes): b"H", b"C" or b"E".
+    counts (tuple[int, int] | None): a chunk's declared (n_docs, n_tokens).
+    RETURNS (int): the budget.
+    """
+    if kind != b"C" or counts is None:
+        return ELEMENT_BASE
+    n_docs, n_tokens = counts
+    return ELEMENT_BASE + ELEMENTS_PER_TOKEN * n_tokens + ELEMENTS_PER_DOC * n_docs
+
+
+def parse_payload(raw: bytes, kind: bytes, where: str) -> Any:
+    """msgpack-decode an inflated payload within its element budget.
+
+    raw (bytes): the inflated payload.
+    kind (bytes): the frame kind.
+    where (str): "file: corrupt DocBin: frame i at byte n", for the errors.
+    RETURNS (Any): the decoded payload.
+    """
+    counts = _declared_counts(raw[:_COUNTS_PREFIX]) if kind == b"C" else None
+    budget = [element_budget(kind, counts)]
+
+    def spend(container: Any) -> Any:
+        # Called for each list and map once it is decoded: at most one
+        # container beyond the budget is ever built.
+        budget[0] -= len(container) + 1
+        if budget[0] < 0:
+            raise _OverBudget
+        return container
+
+    gc.disable()  # msgpack's advice for large messages (as srsly does)
+    try:
+        try:
+            return srsly.msgpack.loads(raw, raw=False, use_list=True, list_hook=spend, object_hook=spend,
+                                       max_array_len=budget[0], max_map_len=budget[0])
+        except ValueError as err:
+            # One list or map longer than the whole budget, refused by msgpack itself.
+            if "exceeds max_" in str(err):
+                raise _OverBudget from err
+            raise
+    except _OverBudget:
+        declared = f"declares {counts[1]} tokens in {counts[0]} docs" if counts else "declares no counts"
+        raise SerializationError(
+            f"{where}: the frame holds more than {element_budget(kind, counts)} list items and map "
+            f"entries although it {declared}; the file is corrupt or built to exhaust memory"
+        ) from None
+    except Exception as err:  # msgpack raises several types: all mean corruption
+        raise SerializationError(f"{where} ({err})") from err
+    finally:
+        gc.enable()
+
+
+class _OverBudget(Exception):
+    """A payload holding more elements than its budget (internal)."""
 
 
 def inflate(body: bytes, kind: bytes, where: str) -> bytes:

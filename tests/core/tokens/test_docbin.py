@@ -273,3 +273,36 @@ def test_limits_leave_room_for_highly_compressible_real_docs(vocab: Vocab) -> No
     assert len(data) < 4000
     (back,) = DocBin().from_bytes(data).get_docs(vocab)
     assert len(back) == 120_000 and back[-1].tag_ == "DT"
+
+
+def test_msgpack_element_bomb_is_refused_with_bounded_memory(tmp_path: Path) -> None:
+    # 900,000 empty lists: under 1 MB inflated (within the size limit) but
+    # ~60 MB of Python lists if decoded whole.
+    import tracemalloc
+
+    from plait.tokens import _docbin_io as io_
+
+    header = io_.frame(b"H", {"attrs": [A.ORTH, A.SPACY], "store_user_data": False})
+    bomb = io_.frame(b"C", {"n_docs": 1, "n_tokens": 2, "strings": [[]] * 900_000})
+    path = tmp_path / "lists.plait"
+    path.write_bytes(io_.HEADER + header + bomb)
+    tracemalloc.start()
+    try:
+        with pytest.raises(SerializationError, match="holds more than .* list items and map entries"):
+            DocBin().from_disk(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20, peak
+
+
+def test_budgets_leave_room_for_many_cats_and_spans(vocab: Vocab) -> None:
+    labels = [f"LABEL_{i}" for i in range(300)]
+    docs = []
+    for i in range(200):
+        doc = Doc(vocab, ["a", "b", str(i)])
+        doc.cats = {label: float(j % 2) for j, label in enumerate(labels)}
+        doc.spans["sc"] = [doc[0:1], doc[1:3], doc[0:3], doc[2:3]]
+        docs.append(doc)
+    back = list(DocBin(docs=docs).from_bytes(DocBin(docs=docs).to_bytes()).get_docs(vocab))
+    assert len(back) == 200 and len(back[-1].cats) == 300 and len(back[-1].spans["sc"]) == 4
