@@ -161,3 +161,23 @@ def test_trust_code_hint_with_relative_path(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(RegistryError, match=r"bundles code \(code/functions.py\)"):
         plait.load("pipe")
+
+
+def test_debug_data_takes_a_partial_config_train_takes(tmp_path, ewt_dir):
+    # No [corpora]: train completes it from the defaults (${paths.train});
+    # debug data refused it ("no section [corpora.train]").
+    import io
+
+    from plait.cli.convert import convert
+    from plait.cli.debug_data import debug_data
+
+    sentences = (ewt_dir / "en_ewt-ud-dev.conllu").read_text(encoding="utf8").split("\n\n")[:30]
+    src = tmp_path / "slice.conllu"
+    src.write_text("\n\n".join(sentences) + "\n\n", encoding="utf8")
+    convert(src, tmp_path / "c", progress=False)
+    corpus = next((tmp_path / "c").glob("*.plait"))
+    path = tmp_path / "partial.cfg"
+    path.write_text(CONFIG.split("[training]")[0] + "[training]\nmax_steps = 10\n")
+    out = io.StringIO()
+    debug_data(path, overrides={"paths.train": str(corpus), "paths.dev": str(corpus)}, stdout=out)
+    assert "train: 30 docs" in out.getvalue(), out.getvalue()
