@@ -74,3 +74,10 @@ def test_uner_sentences_are_never_glued(uner_dir: Path) -> None:
 def test_columns_layout_sentences_get_a_space() -> None:
     docs = list(iob_to_docs("Thanks O\n! O\n\nI O\nran O\n", n_sents=10, scheme="iob2"))
     assert [d.text for d in docs] == ["Thanks ! I ran"]
+
+
+def test_non_utf8_iob_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin.iob"
+    path.write_bytes("Bob B-PER\nran O\n\n".encode() + "Jos\xe9 B-PER\n".encode("latin-1"))
+    with pytest.raises(DataError, match=r"line 4 of .*latin\.iob: not UTF-8 \(byte b'\\xe9' at column 4\)"):
+        list(iob_to_docs(path))
