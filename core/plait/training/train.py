@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .. import fs
-from ..errors import UsageError
+from ..errors import SerializationError, UsageError
 from . import checkpoint as ckpt
 from . import loop
 from .initialize import (
@@ -62,7 +62,13 @@ def _refuse_unfinished_run(output_path: Path, force: bool, stdout: IO) -> None:
     until this run writes its own first one (a run that fails before that
     leaves it resumable).
     """
-    found = ckpt.find_checkpoint(output_path)
+    try:
+        found = ckpt.find_checkpoint(output_path)
+    except SerializationError as err:  # a damaged checkpoint: only --force may replace it
+        if not force:
+            raise
+        stdout.write(f"--force: {err} It is replaced once this run saves its first checkpoint.\n")
+        return
     if found is None or found[1]["loop"].get("finished"):
         return
     step = found[1]["loop"]["step"]

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _train_setup import CODE, make_corpora, write_config  # noqa: E402
 from plait import fs  # noqa: E402
 from plait.config import import_code  # noqa: E402
-from plait.errors import ConfigError, UsageError  # noqa: E402
+from plait.errors import ConfigError, SerializationError, UsageError  # noqa: E402
 from plait.training import checkpoint as ckpt  # noqa: E402
 from plait.training.train import train  # noqa: E402
 
@@ -188,3 +188,22 @@ def test_a_fresh_run_never_destroys_an_unfinished_runs_checkpoint(ends_after_eva
     quiet_train(cfg, out)
     _, state = ckpt.find_checkpoint(out)
     assert state["loop"]["finished"] and state["loop"]["step"] == 6
+
+
+def test_a_damaged_checkpoint_is_replaced_only_with_force(ends_after_evaluation, tmp_path):
+    cfg, _, _ = ends_after_evaluation
+    step = tmp_path / "out" / "checkpoint" / "step-00000003"
+    (step / "nlp").mkdir(parents=True)
+    (step / "nlp" / "config.cfg").write_text("")
+    (step / "state.msgpack").write_bytes(b"\xc1 not msgpack")
+    (step.parent / "LATEST").write_text("step-00000003\n")
+    with pytest.raises(SerializationError, match="unreadable checkpoint state.*--force"):
+        quiet_train(cfg, tmp_path / "out")
+    with pytest.raises(SerializationError, match="unreadable checkpoint state"):
+        quiet_train(None, tmp_path / "out", resume=True)
+    printed = io.StringIO()
+    with pytest.raises(ConfigError):  # the note comes first; the typo then stops the run
+        train(cfg, tmp_path / "out", overrides={"training.max_stepz": 5}, force=True, stdout=printed,
+              stderr=io.StringIO())
+    assert "--force: " in printed.getvalue() and "replaced once this run saves" in printed.getvalue()
+    assert (step / "state.msgpack").exists()
