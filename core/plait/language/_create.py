@@ -235,7 +235,7 @@ def load_pipeline(
         import_bundled_code(path, meta)
     try:
         return _build_loaded(path, meta, vocab=vocab, exclude=exclude, disable=disable,
-                             enable=enable, config=config)
+                             enable=enable, config=config, trust_code=trust_code)
     except RegistryError as err:
         if not bundled or trust_code:
             raise
@@ -249,7 +249,7 @@ def load_pipeline(
 
 
 def _build_loaded(path: Path, meta: dict[str, Any], *, vocab: Any, exclude: list[str],
-                  disable: list[str], enable: list[str], config: Any) -> Language:
+                  disable: list[str], enable: list[str], config: Any, trust_code: bool = False) -> Language:
     cfg = load_config(path / "config.cfg", env=False)
     # The saved config's names become folders read below: check them
     # (naming the file) before anything is created.
@@ -258,12 +258,14 @@ def _build_loaded(path: Path, meta: dict[str, Any], *, vocab: Any, exclude: list
     if config:
         cfg = cfg.merge(dot_to_nested(dict(config)))
     # Nothing is resolved before the config passes the load policy: what a
-    # saved config may call (see _load_policy.py).
-    try:
-        interpolated = cfg.interpolate()
-    except Exception as err:  # confection raises several types for a bad variable
-        raise SerializationError(f"{path / 'config.cfg'}: cannot interpolate the config ({err})") from err
-    check_loaded_config(interpolated, path / "config.cfg")
+    # saved config may call (see _load_policy.py). A trusted pipeline (its
+    # code is imported anyway) may call any registered function.
+    if not trust_code:
+        try:
+            interpolated = cfg.interpolate()
+        except Exception as err:  # confection raises several types for a bad variable
+            raise SerializationError(f"{path / 'config.cfg'}: cannot interpolate the config ({err})") from err
+        check_loaded_config(interpolated, path / "config.cfg")
     lang = cfg.get("nlp", {}).get("lang")
     if not lang:
         raise ConfigError(f"{path / 'config.cfg'} [nlp] lang: missing; the pipeline's language is unknown")

@@ -13,7 +13,9 @@ reference must name one of :data:`LOAD_REGISTRIES`, the registries whose
 functions build the pipeline's objects. Readers, batchers, loggers,
 optimizers, schedules, augmenters, converters, ``misc`` (which holds the
 lookups loader, a file reader) and thinc's ``datasets`` are refused with an
-error naming the file, the section and the function. A saved config also may
+error naming the file, the section and the function, unless the caller
+trusts the pipeline (``trust_code=True``, as an installed package's
+``load()`` does: its code runs anyway). A saved config also may
 not ``source`` components from another folder: ``nlp.to_disk`` always writes
 ``factory`` blocks, so a ``source`` there was put in by hand and would make
 loading read a pipeline outside the folder (or, pointed at the folder
@@ -65,8 +67,9 @@ def check_loaded_config(config: dict[str, Any], source: Path) -> None:
                     f"{source} [{where}]: refers to @{reg_name} = {func_name!r}, which loading a "
                     f"pipeline may not call. A saved pipeline's [nlp] and [components] may only use "
                     f"functions that build it (@{', @'.join(sorted(LOAD_REGISTRIES))}); readers and "
-                    f"other functions that read files or data run only in training. If you made this "
-                    f"config, build the pipeline with Language.from_config(...) instead."
+                    f"other functions that read files or data run only in training. If you trust this "
+                    f"pipeline, load it with plait.load(path, trust_code=True) (CLI: --trust-code); if "
+                    f"you made this config, build it with Language.from_config(...)."
                 )
 
 

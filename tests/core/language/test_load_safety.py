@@ -228,3 +228,23 @@ def test_the_pipeline_folder_itself_may_be_a_link(saved: Path, tmp_path: Path) -
     link = tmp_path / "model-best"
     os.symlink(saved, link)
     assert plait.load(link).pipe_names == ["sentencizer"]
+
+
+def test_a_trusted_pipeline_may_call_any_registered_function(saved: Path) -> None:
+    # trust_code=True (an installed package's load()) imports the pipeline's
+    # code anyway: its config may then use e.g. a custom @misc function.
+    calls = []
+
+    def shout_chars() -> list[str]:
+        calls.append(1)
+        return ["!"]
+
+    registry.misc.register("test.shout_chars.v1", func=shout_chars)
+    _edit_config(saved, lambda cfg: cfg["components"]["sentencizer"].update(
+        punct_chars={"@misc": "test.shout_chars.v1"}))
+    with pytest.raises(SerializationError, match="load it with plait.load\\(path, trust_code=True\\)"):
+        plait.load(saved)
+    assert calls == []
+    nlp = plait.load(saved, trust_code=True)
+    assert calls == [1]
+    assert [s.text for s in nlp("Yes! No.").sents] == ["Yes!", "No."]
