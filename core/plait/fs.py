@@ -242,6 +242,10 @@ def recover_directory(dest: str | Path, *, clean: bool = False) -> str | None:
         try:
             entry = srsly.read_json(journal)
             new, old = parent / entry["new"], parent / entry["old"]
+            # The aside folder is deleted below: it must be the one the swap
+            # named beside dest, never a path the journal file points at.
+            if old.parent != parent or not old.name.startswith(f".{dest.name}.old-"):
+                raise ValueError(f"'old' = {entry['old']!r} is not a .{dest.name}.old-* folder beside it")
         except (ValueError, KeyError, TypeError, OSError) as err:
             raise SerializationError(
                 f"{journal}: unreadable swap journal of '{dest}' ({err}). Check which of "

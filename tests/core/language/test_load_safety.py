@@ -248,3 +248,16 @@ def test_a_trusted_pipeline_may_call_any_registered_function(saved: Path) -> Non
     nlp = plait.load(saved, trust_code=True)
     assert calls == [1]
     assert [s.text for s in nlp("Yes! No.").sents] == ["Yes!", "No."]
+
+
+def test_a_hostile_swap_journal_cannot_delete_elsewhere(tmp_path: Path) -> None:
+    # plait.load finishes a save a kill interrupted, from the journal beside
+    # the folder; the journal must not name a folder elsewhere to delete.
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_text("precious")
+    (tmp_path / "new").mkdir()
+    (tmp_path / ".model.swap").write_text(json.dumps({"new": "new", "old": str(victim)}))
+    with pytest.raises(SerializationError, match="unreadable swap journal"):
+        plait.load(tmp_path / "model")
+    assert (victim / "keep.txt").read_text() == "precious"
