@@ -30,6 +30,7 @@ from plait.errors import ConfigError, DataError, SerializationError, UsageError
 from plait.pipe import TrainablePipe, validate_examples, validate_get_examples
 from thinc.api import Model, Optimizer, set_dropout_rate
 
+from ._malloc import keep_freed_memory
 from .architectures.parser import ParserStepModel, set_n_moves
 
 
@@ -338,6 +339,7 @@ class TransitionPipe(TrainablePipe):
         lengths = np.fromiter((len(doc) for doc in docs), dtype=np.int64, count=len(docs))
         if lengths.any():
             self._require_labels()
+        keep_freed_memory()  # batch after batch reuses the same buffers (see _malloc.py)
         chunks = []
         for idx in predict_chunks(lengths, PREDICT_CHUNK_TOKENS):
             sub = [docs[i] for i in idx.tolist()]

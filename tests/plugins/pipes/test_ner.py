@@ -359,3 +359,19 @@ def test_chunked_prediction_equals_one_batch(uner_dir, monkeypatch):
     assert got == expected
     preset = sum(1 for d in docs[::7] if len(d) > 3)
     assert sum(len(ents) for ents in got) > preset + 5  # entities beyond the preset ones
+
+
+def test_malloc_thresholds_are_set_once_and_can_be_turned_off(monkeypatch):
+    import platform
+
+    from plait_pipes import _malloc
+
+    monkeypatch.setenv(_malloc.ENV, "0")
+    assert _malloc._apply() is False
+    monkeypatch.delenv(_malloc.ENV)
+    glibc = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
+    assert _malloc._apply() is glibc
+    monkeypatch.setattr(_malloc, "_state", {})
+    assert _malloc.keep_freed_memory() is glibc
+    monkeypatch.setattr(_malloc, "_apply", lambda: pytest.fail("applied twice"))
+    assert _malloc.keep_freed_memory() is glibc
