@@ -223,7 +223,8 @@ class ShardedOptimizer:
                 param, _ = self.inner((node.id, name), node.get_param(name), total)
                 node.set_param(name, param)
                 self.versions[key] = version + 1
-                updated[key] = (version + 1, node.ops.to_numpy(param).copy())
+                if self.n_workers > 1:  # alone, nobody needs the new array
+                    updated[key] = (version + 1, node.ops.to_numpy(param).copy())
         return updated
 
     def _wait_for_grads(self, keys: list[ParamKey]) -> None:

@@ -1,0 +1,249 @@
+"""`plait train` against `plait ray train --n-workers 1 / 2` on UD English EWT,
+plus a simulated many-worker run of the sharded update.
+
+Why it exists: issue 12 asks what Ray buys on this machine and whether the
+algorithm holds past it. Part 1 trains the same config (from `plait init
+config`, efficiency) three ways — plait train, ray 1 worker, ray 2 workers —
+for the same number of rank-0 steps, each in a fresh process with one BLAS
+thread per worker, and reports words/s per worker and in total (the rate
+while training, evaluations included) and the dev score at the same wall time
+(the best evaluation each run had made by the time the shortest run ended,
+from the JSON lines of [training.logger]). Part 2 runs 2, 4 and 8 workers as
+`ShardedOptimizer`s in one process over `plait_ray.simulate.SimHub` (messages
+delivered two ticks after they are sent; each worker steps in a tick with a
+probability drawn from [0.6, 1.0], so speeds differ) and measures message
+volume per step and the staleness of applied gradients, and the dev tag
+accuracy rank 0 reaches after the same number of ticks.
+
+Usage (from bench/): ../.venv/bin/python ray.py [--steps 200] [--tasks tagmorph,tagparse]
+    [--sim-ticks 40] [--no-readme]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+README = BENCH / "README.md"
+DATA = (BENCH / ".." / ".." / "shared" / "data" / "ud-english-ewt").resolve()
+PLAIT = [sys.executable, "-m", "plait"]
+PIPELINES = {"tagmorph": "tagger,morphologizer", "tagparse": "tagger,parser"}
+METRIC = {"tagmorph": "tag_acc", "tagparse": "dep_las"}
+THREADS = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+SECTION = "## Ray: plait ray train (EWT)"
+
+
+def _run(cmd: list[str], cwd: Path) -> tuple[str, float]:
+    env = {**os.environ, **THREADS}
+    env.pop("PLAIT_CONFIG_OVERRIDES", None)
+    start = time.monotonic()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    wall = time.monotonic() - start
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-6000:])
+        raise SystemExit(f"failed: {' '.join(cmd)}")
+    return proc.stdout, wall
+
+
+def _corpora(work: Path, n_train: int, n_dev: int) -> tuple[Path, Path]:
+    """EWT train/dev slices (every annotation) as .plait files."""
+    out = []
+    for split, n in (("train", n_train), ("dev", n_dev)):
+        src = DATA / f"en_ewt-ud-{split}.conllu"
+        text = src.read_text(encoding="utf8").split("\n\n")
+        sliced = work / f"{split}.conllu"
+        sliced.write_text("\n\n".join(text[:n]).strip() + "\n\n", encoding="utf8")
+        _run([*PLAIT, "convert", str(sliced), str(work)], work)
+        out.append(work / f"{split}.plait")
+    return out[0], out[1]
+
+
+def _scores(log_file: Path, metric: str) -> list[tuple[float, float, int]]:
+    rows = []
+    for line in log_file.read_text(encoding="utf8").splitlines():
+        rec = json.loads(line)
+        rows.append((float(rec["seconds"]), float(rec["other_scores"].get(metric, 0.0)), int(rec["words"])))
+    return rows
+
+
+def _train_runs(task: str, work: Path, steps: int, eval_frequency: int) -> list[dict[str, Any]]:
+    config = work / f"{task}.cfg"
+    _run([*PLAIT, "init", "config", str(config), "--lang", "en", "--pipeline", PIPELINES[task]], work)
+    common = ["--paths.train", str(work / "train.plait"), "--paths.dev", str(work / "dev.plait"),
+              "--training.max_steps", str(steps), "--training.eval_frequency", str(eval_frequency),
+              "--training.patience", "0"]
+    runs = []
+    for name, cmd in (
+        ("plait train", [*PLAIT, "train", str(config)]),
+        ("ray, 1 worker", [*PLAIT, "ray", "train", str(config), "--n-workers", "1"]),
+        ("ray, 2 workers", [*PLAIT, "ray", "train", str(config), "--n-workers", "2"]),
+    ):
+        log = work / f"{task}-{name.replace(' ', '_').replace(',', '')}.jsonl"
+        out = work / f"out-{task}-{len(runs)}"
+        stdout, wall = _run([*cmd, "--output", str(out), *common,
+                             "--training.logger.output_file", str(log)], work)
+        rows = _scores(log, METRIC[task])
+        seconds, _, words = rows[-1]
+        per_worker = [words / seconds] if seconds else [0.0]
+        found = re.search(r"Ray: words/s per worker (.*); total (\d+)", stdout)
+        if found:
+            per_worker = [float(p.split()[1]) for p in found.group(1).split(", ")]
+        stale = re.search(r"gradients applied (\d+), dropped as stale (\d+)", stdout)
+        runs.append({"name": name, "rows": rows, "wall": wall, "per_worker": per_worker,
+                     "total_wps": sum(per_worker), "final": rows[-1][1],
+                     "applied": int(stale.group(1)) if stale else None,
+                     "dropped": int(stale.group(2)) if stale else None})
+        print(f"{task} {name}: {sum(per_worker):.0f} words/s, final {METRIC[task]} {rows[-1][1]:.3f}, "
+              f"wall {wall:.0f}s", flush=True)
+    horizon = min(r["rows"][-1][0] for r in runs)
+    for run in runs:
+        run["at_horizon"] = max((s for t, s, _ in run["rows"] if t <= horizon), default=0.0)
+        run["horizon"] = horizon
+    return runs
+
+
+def _simulate(train: Path, dev: Path, n_workers: int, ticks: int, seed: int = 0) -> dict[str, Any]:
+    """n workers in one process over SimHub; RETURNS volume, staleness, accuracy."""
+    import plait
+    from plait.config import load_config_from_str
+    from plait.training.initialize import initialize_pipeline, read_examples
+    from plait.training import loop
+    from plait_ray.sharding import ShardedOptimizer
+    from plait_ray.simulate import SimHub
+
+    cfg = (BENCH / "_ray_sim.cfg").read_text(encoding="utf8")
+    hub = SimHub(latency=2)
+    workers = []
+    for rank in range(n_workers):
+        config = load_config_from_str(cfg, {"paths.train": str(train), "paths.dev": str(dev)})
+        init = initialize_pipeline(config)
+        shard = init.train_examples[rank::n_workers]
+        batches = loop.create_train_batches(init.nlp, init.train_corpus, init.training["batcher"], 0,
+                                            examples=shard, shuffle_seed=rank)
+        opt = ShardedOptimizer(init.optimizer, init.nlp, rank, n_workers, hub.transport(rank))
+        hub.workers[rank] = opt
+        workers.append((init.nlp, opt, batches))
+    dev_examples = read_examples(workers[0][0], init.dev_corpus, "corpora.dev", config, config)
+    rng = random.Random(seed)
+    speeds = [rng.uniform(0.6, 1.0) for _ in range(n_workers)]
+    words = 0
+    for _ in range(ticks):
+        for rank, (nlp, opt, batches) in enumerate(workers):
+            if rng.random() > speeds[rank]:
+                continue
+            _, batch = next(batches)
+            words += sum(len(eg) for eg in batch)
+            nlp.update(batch, drop=0.1, sgd=False)
+            for _name, proc in nlp.pipeline:
+                if getattr(proc, "is_trainable", False):
+                    proc.finish_update(opt)
+            opt.step_schedules()
+        hub.advance()
+    nlp0, opt0, _ = workers[0]
+    opt0.dirty = True
+    with nlp0.use_params(opt0.averages or {}):
+        score = nlp0.evaluate(dev_examples)["tag_acc"]
+    stats = [opt.summary() for _, opt, _ in workers]
+    steps = sum(s["steps"] for s in stats)
+    staleness: dict[int, int] = {}
+    for s in stats:
+        for age, count in s["staleness"].items():
+            staleness[age] = staleness.get(age, 0) + count
+    applied = sum(s["grads_applied"] for s in stats)
+    remote = sum(staleness.values())
+    del plait
+    return {"n": n_workers, "steps": steps, "words": words, "tag_acc": score,
+            "msgs_per_step": (sum(s["grad_msgs"] + s["param_msgs"] for s in stats)) / max(steps, 1),
+            "mb_per_step": (sum(s["grad_bytes"] + s["param_bytes"] for s in stats)) / max(steps, 1) / 1e6,
+            "applied": applied, "dropped": sum(s["grads_dropped"] for s in stats),
+            "mean_staleness": sum(a * c for a, c in staleness.items()) / max(remote, 1),
+            "staleness": staleness}
+
+
+def _section(runs: dict[str, list[dict[str, Any]]], sims: list[dict[str, Any]], args: argparse.Namespace) -> str:
+    lines = [SECTION, "",
+             f"`make -C bench ray` ({args.steps} rank-0 steps, eval every {args.eval_frequency}, EWT train "
+             f"slice of {args.n_train} sentences, dev {args.n_dev}; one BLAS thread per worker; "
+             f"load average at start {args.load}; {os.cpu_count()} cores shared with other jobs).", ""]
+    for task, task_runs in runs.items():
+        metric = METRIC[task]
+        horizon = task_runs[0]["horizon"]
+        lines += [f"`{PIPELINES[task]}` — {metric} at the same wall time = best evaluation within "
+                  f"{horizon:.0f} s of training:", "",
+                  f"| run | words/s per worker | words/s total | vs plait train | {metric} @ {horizon:.0f}s "
+                  f"| final {metric} | stale grads dropped |",
+                  "|---|---|---|---|---|---|---|"]
+        base = task_runs[0]["total_wps"] or 1.0
+        for r in task_runs:
+            per = " / ".join(f"{w:.0f}" for w in r["per_worker"])
+            dropped = "—" if r["dropped"] is None else f"{r['dropped']} of {r['applied'] + r['dropped']}"
+            lines.append(f"| {r['name']} | {per} | {r['total_wps']:.0f} | {r['total_wps'] / base:.2f}x | "
+                         f"{r['at_horizon']:.3f} | {r['final']:.3f} | {dropped} |")
+        lines.append("")
+    if sims:
+        lines += [f"Simulated many-worker run (one process, `SimHub`, latency 2 ticks, {args.sim_ticks} ticks, "
+                  "worker speeds 0.6-1.0; small tagger):", "",
+                  "| workers | steps | messages/step | MB/step | grads applied | dropped (stale) | "
+                  "mean staleness | staleness histogram | rank-0 tag_acc |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for s in sims:
+            hist = ", ".join(f"{a}: {c}" for a, c in sorted(s["staleness"].items()))
+            lines.append(f"| {s['n']} | {s['steps']} | {s['msgs_per_step']:.1f} | {s['mb_per_step']:.2f} | "
+                         f"{s['applied']} | {s['dropped']} | {s['mean_staleness']:.2f} | {hist} | "
+                         f"{s['tag_acc']:.3f} |")
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def write_section(heading: str, body: str) -> None:
+    """Replace (or append) the section that starts with `heading` in bench/README.md."""
+    text = README.read_text() if README.exists() else ""
+    start = text.find(heading + "\n")
+    if start < 0:
+        README.write_text(text.rstrip("\n") + "\n\n" + body)
+        return
+    nxt = text.find("\n## ", start + len(heading))
+    end = len(text) if nxt < 0 else nxt + 1
+    README.write_text(text[:start] + body + ("\n" if nxt >= 0 else "") + text[end:])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=300, help="rank-0 steps per run")
+    parser.add_argument("--eval-frequency", type=int, default=50)
+    parser.add_argument("--n-train", type=int, default=4000)
+    parser.add_argument("--n-dev", type=int, default=500)
+    parser.add_argument("--tasks", default="tagmorph,tagparse", help="tagmorph, tagparse, or none")
+    parser.add_argument("--sim-workers", default="2,4,8")
+    parser.add_argument("--sim-ticks", type=int, default=40)
+    parser.add_argument("--no-readme", action="store_true")
+    args = parser.parse_args()
+    args.load = f"{os.getloadavg()[0]:.1f}"
+    with tempfile.TemporaryDirectory(prefix="plait-bench-ray-") as tmp:
+        work = Path(tmp)
+        train, dev = _corpora(work, args.n_train, args.n_dev)
+        runs = {}
+        for task in [t for t in args.tasks.split(",") if t in PIPELINES]:
+            runs[task] = _train_runs(task, work, args.steps, args.eval_frequency)
+        sims = []
+        for n in [int(x) for x in args.sim_workers.split(",") if x]:
+            sims.append(_simulate(train, dev, n, args.sim_ticks))
+            print(f"sim {n} workers: {sims[-1]}", flush=True)
+    body = _section(runs, sims, args)
+    print(body)
+    if not args.no_readme:
+        write_section(SECTION, body)
+
+
+if __name__ == "__main__":
+    main()
