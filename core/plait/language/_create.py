@@ -20,6 +20,8 @@ from confection import Config
 
 from .. import fs
 from ..config import fill, load_config, resolve
+from ..config._arguments import raise_problems
+from ..config._validation import pipeline_problems
 from ..errors import ConfigError, RegistryError, SerializationError, UsageError, did_you_mean
 from ..plugins._registry import registry
 from ._config import copy_config, default_config, dot_to_nested
@@ -144,6 +146,8 @@ def _add_components(
 ) -> None:
     pipeline = interpolated.get("components", {})
     source_nlps: dict[str, Language] = {}
+    # A name listed twice is a config problem, not an add_pipe one.
+    raise_problems(pipeline_problems(config))
     for pipe_name in config["nlp"].get("pipeline", []):
         if pipe_name not in pipeline:
             raise ConfigError(

@@ -272,3 +272,12 @@ def test_fill_config_validates_like_train(tmp_path):
     _, filled = fill_config(path)
     # what fill-config writes passes train's validation
     validate_config(load_config_from_str(filled, source="filled.cfg"))
+
+
+def test_duplicate_component_through_from_config():
+    # The Python API gives the config advice too (it was add_pipe advice).
+    import plait
+
+    text = CONFIG.replace('pipeline = ["tagger"]', 'pipeline = ["tagger", "tagger"]')
+    with pytest.raises(ConfigError, match=r"\[nlp\] pipeline: 'tagger' is listed twice"):
+        plait.blank("en").from_config(_config(text))
