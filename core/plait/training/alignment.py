@@ -83,11 +83,21 @@ class Alignment:
     y2x (AlignmentArray): for each y token, the x tokens it overlaps.
     """
 
-    __slots__ = ("x2y", "y2x")
+    __slots__ = ("x2y", "y2x", "_identity")
 
     def __init__(self, x2y: AlignmentArray, y2x: AlignmentArray) -> None:
         self.x2y = x2y
         self.y2x = y2x
+        self._identity: bool | None = None
+
+    @property
+    def is_identity(self) -> bool:
+        """RETURNS (bool): x token i is y token i, for every token, on both
+        sides (checked once; ``identity()`` knows it already)."""
+        if self._identity is None:
+            n = len(self.x2y)
+            self._identity = len(self.y2x) == n and _is_identity(self.x2y) and _is_identity(self.y2x)
+        return self._identity
 
     @classmethod
     def from_indices(cls, x2y: Sequence[Sequence[int]], y2x: Sequence[Sequence[int]]) -> Alignment:
@@ -138,10 +148,16 @@ class Alignment:
         """RETURNS (Alignment): the one-to-one alignment of n tokens."""
         ones = numpy.ones(n, dtype="int32")
         ar = numpy.arange(n, dtype="int32")
-        return cls(AlignmentArray(ones, ar), AlignmentArray(ones.copy(), ar.copy()))
+        out = cls(AlignmentArray(ones, ar), AlignmentArray(ones.copy(), ar.copy()))
+        out._identity = True
+        return out
 
     def __repr__(self) -> str:
         return f"Alignment(x2y={self.x2y!r}, y2x={self.y2x!r})"
+
+
+def _is_identity(arr: AlignmentArray) -> bool:
+    return arr.is_one_to_one() and bool((arr.data == numpy.arange(len(arr))).all())
 
 
 def _from_lists(rows: Sequence[Sequence[int]]) -> AlignmentArray:

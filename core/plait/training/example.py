@@ -352,6 +352,9 @@ class Example:
         x = self._x
         if not self._y.has_annotation("ENT_IOB"):
             return [None] * len(x)
+        if self.alignment.is_identity and len(x) == len(self._y):
+            # The usual case, the same tokenization: no spans to map.
+            return _identity_ner(self._y)
         x_ents = self.get_aligned_spans_y2x(self._y.ents, allow_overlap=False)
         tags: list[Any] = [None] * len(x)
         for span in x_ents:
@@ -433,6 +436,33 @@ def _doc_biluo(doc: Any) -> list[str]:
             tags[span.start] = f"B-{label}"
             tags[span.start + 1 : span.end - 1] = f"I-{label}"
             tags[span.end - 1] = f"L-{label}"
+    return tags.tolist()
+
+
+def _identity_ner(doc: Any) -> list[str | None]:
+    """``get_aligned_ner`` when the two tokenizations are the same: the
+    reference's own BILUO tags, None where its annotation is missing (except
+    whitespace tokens, which are "O")."""
+    from .. import attrs as A
+
+    iob = numpy.asarray(doc.to_array(A.ENT_IOB)).astype("int64")
+    tags = numpy.full(len(iob), None, dtype=object)
+    tags[iob == 2] = "O"
+    for span in doc.ents:
+        label = span.label_
+        if span.end - span.start == 1:
+            tags[span.start] = f"U-{label}"
+        else:
+            tags[span.start] = f"B-{label}"
+            tags[span.start + 1 : span.end - 1] = f"I-{label}"
+            tags[span.end - 1] = f"L-{label}"
+    # Missing annotation stays None, except on whitespace tokens.
+    missing = numpy.flatnonzero(numpy.equal(tags, None))
+    if len(missing):
+        words = doc.words
+        for i in missing.tolist():
+            if words[i].isspace():
+                tags[i] = "O"
     return tags.tolist()
 
 

@@ -171,14 +171,19 @@ def _example_tags(
         return hit[2]
     _check_reference_iob(eg, k)
     n = len(eg.predicted)
-    kind = np.full(n, MISSING, dtype=np.int8)
-    label = np.full(n, -1, dtype=np.int64)
-    parsed: dict[str | None, tuple[int, int]] = {}
+    tags = eg.get_aligned_ner()
+    # Each distinct tag is parsed once, in order of first occurrence (so the
+    # first invalid tag is the one named); tokens then look up their row.
+    code: dict[str | None, int] = {}
+    parsed = [(MISSING, -1)]
     unknown: dict[str, int] = {}
-    for j, tag in enumerate(eg.get_aligned_ner()):
-        if tag not in parsed:
-            parsed[tag] = _parse_tag(tag, eg, k, j, label_index, unknown)
-        kind[j], label[j] = parsed[tag]
+    for tag in dict.fromkeys(tags):
+        code[tag] = len(parsed)
+        parsed.append(_parse_tag(tag, eg, k, tags.index(tag), label_index, unknown))
+    table = np.array(parsed, dtype=np.int64)
+    rows = np.fromiter(map(code.__getitem__, tags), dtype=np.int64, count=n) if n else np.zeros(0, np.int64)
+    kind = table[rows, 0].astype(np.int8)
+    label = table[rows, 1]
     _check_biluo(kind, label, eg, k, dict(enumerate(labels)) | {v: u for u, v in unknown.items()})
     kind[(kind > OUT) & (label < 0)] = MISSING  # unknown labels: missing annotation
     label[label < 0] = -1
