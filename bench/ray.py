@@ -114,10 +114,9 @@ def _train_runs(task: str, work: Path, steps: int, eval_frequency: int) -> list[
 
 def _simulate(train: Path, dev: Path, n_workers: int, ticks: int, seed: int = 0) -> dict[str, Any]:
     """n workers in one process over SimHub; RETURNS volume, staleness, accuracy."""
-    import plait
     from plait.config import load_config_from_str
-    from plait.training.initialize import initialize_pipeline, read_examples
     from plait.training import loop
+    from plait.training.initialize import initialize_pipeline, read_examples
     from plait_ray.sharding import ShardedOptimizer
     from plait_ray.simulate import SimHub
 
@@ -161,7 +160,6 @@ def _simulate(train: Path, dev: Path, n_workers: int, ticks: int, seed: int = 0)
             staleness[age] = staleness.get(age, 0) + count
     applied = sum(s["grads_applied"] for s in stats)
     remote = sum(staleness.values())
-    del plait
     return {"n": n_workers, "steps": steps, "words": words, "tag_acc": score,
             "msgs_per_step": (sum(s["grad_msgs"] + s["param_msgs"] for s in stats)) / max(steps, 1),
             "mb_per_step": (sum(s["grad_bytes"] + s["param_bytes"] for s in stats)) / max(steps, 1) / 1e6,

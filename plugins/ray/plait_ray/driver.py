@@ -11,6 +11,7 @@ rank 0's loop ends; the others are then stopped.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import socket
 import sys
@@ -70,10 +71,10 @@ def _connect(settings: RaySettings) -> bool:
 
     if ray.is_initialized():  # a notebook's or a test's own Ray: use it, leave it running
         return False
-    quiet = {"log_to_driver": settings.verbose, "logging_level": "INFO" if settings.verbose else "ERROR"}
+    level = logging.INFO if settings.verbose else logging.ERROR
     if settings.address:
         try:
-            ray.init(address=settings.address, **quiet)
+            ray.init(address=settings.address, log_to_driver=settings.verbose, logging_level=level)
         except (ConnectionError, RuntimeError, ValueError) as err:
             raise UsageError(
                 f"--address {settings.address!r}: could not connect to Ray ({err}). Start a cluster "
@@ -82,7 +83,7 @@ def _connect(settings: RaySettings) -> bool:
             ) from None
         return False
     ray.init(num_cpus=settings.n_workers * settings.threads_per_worker, include_dashboard=False,
-             **quiet)
+             log_to_driver=settings.verbose, logging_level=level)
     return True
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from .ownership import ParamKey
@@ -63,19 +64,17 @@ class SimTransport:
         self.rank = rank
 
     def send_grads(self, owner: int, payload: dict[ParamKey, tuple[int, Any]]) -> None:
-        target = self.hub.workers[owner]
-        self.hub.post(lambda: target.receive_grads(self.rank, payload))
+        self.hub.post(partial(self.hub.workers[owner].receive_grads, self.rank, payload))
 
     def broadcast_params(self, payload: dict[ParamKey, tuple[int, Any]]) -> None:
         for rank, target in self.hub.workers.items():
             if rank != self.rank:
-                copy = _copy(payload)
-                self.hub.post(lambda t=target, p=copy: t.receive_params(self.rank, p))
+                self.hub.post(partial(target.receive_params, self.rank, _copy(payload)))
 
     def announce_retired(self) -> None:
         for rank, target in self.hub.workers.items():
             if rank != self.rank:
-                self.hub.post(lambda t=target: t.retire(self.rank))
+                self.hub.post(partial(target.retire, self.rank))
 
     def fetch_state(self, peer: int, keys: list[ParamKey] | None, optimizer_state: bool) -> dict[str, Any]:
         return self.hub.workers[peer].state(keys, optimizer_state)

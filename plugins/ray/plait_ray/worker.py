@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from timeit import default_timer as timer
-from typing import Any
+from typing import IO, Any, cast
 
 from .sharding import ParamKey, ShardedOptimizer
 
@@ -296,8 +296,8 @@ class Worker:
         if self.rank == 0:
             out = Path(self.spec.output_path) if self.spec.output_path else None
             loop.train(self.nlp, T, self.train_corpus, self.dev_examples or [], output_path=out,
-                       train_examples=self.train_examples, optimizer=self.proxy,
-                       resume=self.loop_state, stdout=self.log, stderr=self.log)
+                       train_examples=self.train_examples, optimizer=cast(Any, self.proxy),
+                       resume=self.loop_state, stdout=cast(IO, self.log), stderr=cast(IO, self.log))
         else:
             self._train_quietly(T)
             self.ended = timer()
@@ -336,7 +336,7 @@ class Worker:
         # every rank takes the same steps.
         max_steps = int(T["max_steps"]) if self.spec.strategy == "sync" else 0
         steps = loop.train_while_improving(
-            self.nlp, self.proxy, batches, lambda: (0.0, {}),
+            self.nlp, cast(Any, self.proxy), batches, lambda: (0.0, {}),
             dropout=T["dropout"], eval_frequency=1 << 62, accumulate_gradient=int(T["accumulate_gradient"]),
             patience=0, max_steps=max_steps, exclude=list(T["frozen_components"]),
             annotating_components=list(T["annotating_components"]), before_update=T["before_update"],
