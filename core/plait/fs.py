@@ -246,6 +246,10 @@ def recover_directory(dest: str | Path, *, clean: bool = False) -> str | None:
             # named beside dest, never a path the journal file points at.
             if old.parent != parent or not old.name.startswith(f".{dest.name}.old-"):
                 raise ValueError(f"'old' = {entry['old']!r} is not a .{dest.name}.old-* folder beside it")
+            # Likewise the folder moved in: atomic_directory's temporary
+            # sibling, never another folder the journal names.
+            if new.parent != parent or not new.name.startswith(f".{dest.name}.tmp-"):
+                raise ValueError(f"'new' = {entry['new']!r} is not a .{dest.name}.tmp-* folder beside it")
         except (ValueError, KeyError, TypeError, OSError) as err:
             raise SerializationError(
                 f"{journal}: unreadable swap journal of '{dest}' ({err}). Check which of "

@@ -261,3 +261,8 @@ def test_a_hostile_swap_journal_cannot_delete_elsewhere(tmp_path: Path) -> None:
     with pytest.raises(SerializationError, match="unreadable swap journal"):
         plait.load(tmp_path / "model")
     assert (victim / "keep.txt").read_text() == "precious"
+    # Nor a folder elsewhere to move into the pipeline's place.
+    (tmp_path / ".model.swap").write_text(json.dumps({"new": str(victim), "old": ".model.old-1"}))
+    with pytest.raises(SerializationError, match="'new' = .* is not a .model.tmp-\\* folder beside it"):
+        plait.load(tmp_path / "model")
+    assert (victim / "keep.txt").read_text() == "precious"
