@@ -143,6 +143,8 @@ def describe(annotation: Any) -> str:
             if origin in (list, tuple, collections.abc.Sequence) or base in (list, tuple):
                 inner = get_args(base)
                 name = f"a list whose items are each {describe(inner[0])}" if inner else "a list"
+            elif origin is typing.Literal:
+                name = "one of " + ", ".join(_show(a) for a in get_args(base))
             elif origin is dict or base is dict:
                 name = "a dict"
             elif origin in (collections.abc.Iterator, collections.abc.Callable):
@@ -207,8 +209,10 @@ def _show(value: Any) -> str:
 
 
 def _type_hints(func: Callable) -> dict[str, Any]:
+    # A registered class (plait.Corpus.v1) takes its arguments in __init__.
+    target = func.__init__ if isinstance(func, type) else func
     try:
-        return typing.get_type_hints(func, include_extras=True)
+        return typing.get_type_hints(target, include_extras=True)
     except Exception:  # noqa: BLE001 - unresolvable annotations: nothing to check
         return {}
 

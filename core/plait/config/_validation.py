@@ -15,7 +15,7 @@ them accepts (or writes) is never refused by another.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, NonNegativeInt, PositiveInt
 
@@ -34,7 +34,7 @@ SECTION_SCHEMAS: dict[str, dict[str, Any]] = {
     },
     "training": {
         "seed": int | None,
-        "gpu_allocator": str | None,
+        "gpu_allocator": Literal["pytorch", "tensorflow"] | None,
         # A dropout of 1 drops everything: nothing would be learned.
         "dropout": Annotated[float, Field(ge=0, lt=1)],
         "accumulate_gradient": PositiveInt,

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Union
 
+from pydantic import NonNegativeInt
+
 from ..errors import DataError
 from ..plugins.protocols import Augmenter, Reader
 from .augmentation import GuardedAugmenter
@@ -72,9 +74,9 @@ class Corpus:
         self,
         path: Union[str, Path],
         *,
-        limit: int = 0,
+        limit: NonNegativeInt = 0,
         gold_preproc: bool = False,
-        max_length: int = 0,
+        max_length: NonNegativeInt = 0,
         augmenter: Augmenter | None = None,
         shuffle: bool = False,
     ) -> None:
@@ -169,8 +171,8 @@ class Corpus:
 def create_docbin_reader(
     path: Path | None,
     gold_preproc: bool,
-    max_length: int = 0,
-    limit: int = 0,
+    max_length: NonNegativeInt = 0,
+    limit: NonNegativeInt = 0,
     augmenter: Augmenter | None = None,
 ) -> Reader:
     """``plait.Corpus.v1``: a Corpus over a ``.plait`` file or folder.

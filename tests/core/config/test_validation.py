@@ -45,6 +45,7 @@ pretrained_vectors = null
 [training]
 max_steps = 10
 seed = 0
+gpu_allocator = null
 dropout = 0.1
 patience = 100
 accumulate_gradient = 1
@@ -100,6 +101,8 @@ def test_good_config_passes():
         ("components.tagger.model.tok2vec.depth", 0, ["[components.tagger.model.tok2vec] depth: 0"]),
         ("components.tagger.model.tok2vec.embed_size", 0, ["[components.tagger.model.tok2vec] embed_size: 0"]),
         ("nlp.batch_size", 0, ["[nlp] batch_size: 0"]),
+        ("training.gpu_allocator", "foo", ['[training] gpu_allocator: "foo" is not valid',
+                                           'one of "pytorch", "tensorflow" or null']),
     ],
 )
 def test_bad_training_values_refused(key, value, fragments):
@@ -281,3 +284,19 @@ def test_duplicate_component_through_from_config():
     text = CONFIG.replace('pipeline = ["tagger"]', 'pipeline = ["tagger", "tagger"]')
     with pytest.raises(ConfigError, match=r"\[nlp\] pipeline: 'tagger' is listed twice"):
         plait.blank("en").from_config(_config(text))
+
+
+def test_corpus_reader_limits_refused():
+    text = CONFIG + """
+[corpora]
+
+[corpora.train]
+@readers = "plait.Corpus.v1"
+path = ${paths.train}
+limit = -1
+max_length = -5
+"""
+    with pytest.raises(ConfigError) as info:
+        validate_config(_config(text))
+    assert "[corpora.train] limit: -1 is not valid" in str(info.value)
+    assert "[corpora.train] max_length: -5 is not valid" in str(info.value)
