@@ -33,6 +33,10 @@ BENCHMARK = {
 DEBUG = {
     "data": ("plait.cli.debug_data:debug_data_cli", "Check training and dev data for problems."),
     "config": ("plait.cli.debug_config:debug_config_cli", "Check a config as plait train would, without training."),
+    "diff-config": ("plait.cli.debug_diff:debug_diff_config_cli",
+                    "Show how a config differs from the default config for its pipeline."),
+    "model": ("plait.cli.debug_model:debug_model_cli",
+              "A component's layer tree, shapes and parameters; one forward/backward pass."),
 }
 
 

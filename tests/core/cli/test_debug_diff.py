@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from conftest import run_plait
-
 from plait.cli.debug_diff import debug_diff_config, format_diff
 from plait.cli.init_config import init_config
+
 
 def _user_config() -> str:
     """The default for tok2vec,tagger with two values changed, one key left
