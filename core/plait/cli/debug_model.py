@@ -138,7 +138,7 @@ def _sample_examples(nlp: Any, config: Any, limit: int, log: Callable[[str], Non
     from ..config import interpolate
     from ..training import Corpus, Example
 
-    train = {}
+    train: Any = {}
     try:
         train = (interpolate(config).get("corpora") or {}).get("train") or {}
     except Exception:  # noqa: BLE001 - a broken variable only means no corpus sample
@@ -280,7 +280,7 @@ def debug_model(config_path: str, component: str, *, overrides: dict[str, Any] |
             f"component '{component}' ({type(proc).__name__}) has no thinc model to debug: it is "
             "rule-based. Choose a trainable component of the pipeline."
         )
-    show = dict(layer_ids=layer_ids, dimensions=dimensions, parameters=parameters,
+    show: dict[str, Any] = dict(layer_ids=layer_ids, dimensions=dimensions, parameters=parameters,
                 gradients=gradients, attributes=attributes)
 
     def step(index: int) -> None:
