@@ -21,6 +21,7 @@ from .errors import DataError, SerializationError, UsageError
 from .lexeme import ASCII_ALPHA_FLAGS, DEFAULT_GETTERS, Lexeme
 from .morphology import Morphology
 from .strings import StringStore
+from .vectors import Vectors
 
 _HASH_COLS = {
     A.ORTH: "orth",
@@ -42,7 +43,8 @@ class Vocab:
     lookups (Any): the language's lookup tables, kept for components.
     writing_system (dict | None): e.g. ``{"direction": "ltr"}``.
     get_noun_chunks (Callable | None): the language's noun-chunk iterator.
-    vectors_name, oov_prob: accepted for spaCy compatibility; plait keeps no vectors.
+    vectors_name (str | None): the name of the (initially empty) vectors table.
+    oov_prob: accepted for spaCy compatibility.
     """
 
     def __init__(
@@ -65,7 +67,7 @@ class Vocab:
         self.writing_system = dict(writing_system or {})
         self.get_noun_chunks = get_noun_chunks
         self.morphology = Morphology(self.strings)
-        self.vectors = None
+        self.vectors = Vectors(strings=self.strings, name=vectors_name)
         self._index: dict[str, int] = {}
         self._lex_texts: list[str] = []
         self._size = 0
@@ -285,6 +287,8 @@ class Vocab:
             and hasattr(self.lookups, "to_bytes")
         ):
             data["lookups"] = self.lookups.to_bytes()
+        if "vectors" not in exclude and self.vectors.shape[0]:
+            data["vectors"] = self.vectors.to_bytes()
         return srsly.msgpack_dumps(data)
 
     def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> Vocab:
@@ -302,17 +306,22 @@ class Vocab:
                 self._cols["flags"][rows] = np.frombuffer(msg["flags"], dtype=np.uint64)
         except (ValueError, TypeError, KeyError) as err:
             raise SerializationError(f"Vocab.from_bytes: invalid vocab data ({err})") from err
+        if "vectors" in msg and "vectors" not in set(exclude):
+            self.vectors = Vectors(strings=self.strings).from_bytes(msg["vectors"])
         if "lookups" in msg and self.lookups is not None and hasattr(self.lookups, "from_bytes"):
             self.lookups.from_bytes(msg["lookups"])
         return self
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        """Write the vocab into the folder ``path`` (file ``vocab.msgpack``)."""
+        """Write the vocab into the folder ``path`` (file ``vocab.msgpack``,
+        and ``vectors/`` when the vocab has vectors)."""
         from . import fs
 
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        fs.write_bytes(path / "vocab.msgpack", self.to_bytes(exclude=exclude))
+        fs.write_bytes(path / "vocab.msgpack", self.to_bytes(exclude={*exclude, "vectors"}))
+        if "vectors" not in exclude and self.vectors.shape[0]:
+            self.vectors.to_disk(path / "vectors")
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> Vocab:
         """Read a vocab folder written by ``to_disk``. RETURNS (Vocab): self."""
@@ -322,6 +331,9 @@ class Vocab:
         except OSError as err:
             raise SerializationError(f"{file}: cannot read vocab ({err})") from err
         try:
-            return self.from_bytes(data, exclude=exclude)
+            self.from_bytes(data, exclude=exclude)
         except SerializationError as err:
             raise SerializationError(f"{file}: {err}") from err
+        if "vectors" not in exclude and (Path(path) / "vectors").is_dir():
+            self.vectors = Vectors(strings=self.strings).from_disk(Path(path) / "vectors")
+        return self

@@ -20,11 +20,13 @@ TOP_LEVEL = {
     "assemble": ("plait.cli.assemble:assemble_cli", "Build a pipeline from a config without training."),
     "find-threshold": ("plait.cli.find_threshold:find_threshold_cli",
                        "The threshold of a component that maximises a score."),
+    "pretrain": ("plait.cli.pretrain:pretrain_cli", "Pretrain a tok2vec layer on raw text ([pretraining])."),
 }
 INIT = {
     "config": ("plait.cli.init_config:init_config_cli", "Generate a starter config for a pipeline."),
     "fill-config": ("plait.cli.fill_config:fill_config_cli", "Fill every default into a partial config."),
     "labels": ("plait.cli.init_labels:init_labels_cli", "Write the label files of a config's components."),
+    "vectors": ("plait.cli.init_vectors:init_vectors_cli", "Create a pipeline folder holding word vectors."),
 }
 BENCHMARK = {
     "speed": ("plait.cli.benchmark:speed_cli", "Words/s of a trained pipeline, with a confidence interval."),

@@ -86,10 +86,10 @@ class TrainingPart(LanguageState):
         if before_init is not None:
             before_init(self)
         if settings.get("vectors"):
-            raise ConfigError(
-                f"[initialize] vectors: static word vectors are not supported by plait yet "
-                f"(got {settings['vectors']!r}); set it to null."
-            )
+            # Before the components: StaticVectors layers take their width from the table.
+            from ..vectors_init import load_vectors_into
+
+            load_vectors_into(self, settings["vectors"])
         frozen = set(config.get("training", {}).get("frozen_components", []) or [])
         if hasattr(self.tokenizer, "initialize"):
             tok_settings = _validate_init_settings(self.tokenizer.initialize, settings.get("tokenizer") or {},

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import attrs as A
 from ..errors import DataError, UsageError
+from ..vectors_tokens import HasVectors
 from ..vocab import Vocab
 from . import _doc_ents, _doc_init, _doc_parse
 from .span import Span
@@ -72,7 +73,7 @@ class NoNounChunksError(UsageError, NotImplementedError):
     """The language defines no noun-chunk iterator."""
 
 
-class Doc:
+class Doc(HasVectors):
     """A sequence of tokens with their annotation.
 
     vocab (Vocab): the shared vocab.
@@ -235,6 +236,9 @@ class Doc:
         return doc
 
     # Sequence protocol ---------------------------------------------------
+    def _vector_source(self) -> tuple[Any, np.ndarray]:
+        return self.vocab, self._lex
+
     def __len__(self) -> int:
         return len(self._lex)
 

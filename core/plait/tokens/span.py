@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import attrs as A
 from ..errors import UsageError
+from ..vectors_tokens import HasVectors
 from . import _doc_parse
 from .token import Token
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from .doc import Doc
 
 
-class Span:
+class Span(HasVectors):
     """Tokens ``start:end`` of a Doc.
 
     doc (Doc): the doc. start (int): first token. end (int): one past the last.
@@ -89,6 +90,9 @@ class Span:
     @property
     def vocab(self) -> Any:
         return self.doc.vocab
+
+    def _vector_source(self) -> tuple[Any, np.ndarray]:
+        return self.doc.vocab, self.doc._lex[self.start:self.end]
 
     def __len__(self) -> int:
         return self.end - self.start

@@ -15,6 +15,7 @@ import numpy as np
 from .. import attrs as A
 from ..errors import DataError, UsageError
 from ..morphology import MorphAnalysis
+from ..vectors_tokens import HasVectors
 from . import _doc_parse
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from .span import Span
 
 
-class Token:
+class Token(HasVectors):
     """One token of a Doc.
 
     doc (Doc): the parent. i (int): the index.
@@ -38,6 +39,9 @@ class Token:
     @property
     def vocab(self) -> Any:
         return self.doc.vocab
+
+    def _vector_source(self) -> tuple[Any, np.ndarray]:
+        return self.doc.vocab, self.doc._lex[self.i:self.i + 1]
 
     @property
     def lex_id(self) -> int:
