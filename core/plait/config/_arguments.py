@@ -19,7 +19,9 @@ string), and ``0``/``1`` for a plain ``bool`` become ``False``/``True``
 from __future__ import annotations
 
 import collections.abc
+import inspect
 import json
+import sys
 import typing
 from collections.abc import Callable, Iterator, Mapping
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -213,8 +215,27 @@ def _type_hints(func: Callable) -> dict[str, Any]:
     target = func.__init__ if isinstance(func, type) else func
     try:
         return typing.get_type_hints(target, include_extras=True)
-    except Exception:  # noqa: BLE001 - unresolvable annotations: nothing to check
-        return {}
+    except Exception:  # noqa: BLE001 - e.g. a return type imported only under TYPE_CHECKING
+        pass
+    # Resolve the parameters one by one: one unresolvable annotation must not
+    # hide the constraints of the others.
+    module = sys.modules.get(getattr(target, "__module__", "") or "")
+    namespace = {**vars(typing), **(vars(module) if module else {})}
+    hints: dict[str, Any] = {}
+    try:
+        params = inspect.signature(target).parameters.values()
+    except (TypeError, ValueError):
+        return hints
+    for param in params:
+        annotation = param.annotation
+        if isinstance(annotation, str):
+            try:
+                annotation = eval(annotation, namespace)  # noqa: S307 - the function's own annotation
+            except Exception:  # noqa: BLE001
+                continue
+        if annotation is not inspect.Parameter.empty:
+            hints[param.name] = annotation
+    return hints
 
 
 def _is_promise(value: Any) -> bool:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import srsly
 from plait.errors import DataError
+from pydantic import NonNegativeInt
 
 from ._records import open_lines, records_to_doc
 from .jsonl import record_to_sent
@@ -31,7 +32,8 @@ def _path(path: str | Path, reader: str) -> Path:
 
 
 def create_jsonl_corpus(
-    path: str | Path, min_length: int = 0, max_length: int = 0, limit: int = 0
+    path: str | Path, min_length: NonNegativeInt = 0, max_length: NonNegativeInt = 0,
+    limit: NonNegativeInt = 0,
 ) -> Reader:
     """Raw text for pretraining, one ``{"text": ...}`` per line.
 
@@ -71,7 +73,7 @@ def create_jsonl_corpus(
 
 
 def create_jsonl_examples(
-    path: str | Path, max_length: int = 0, limit: int = 0
+    path: str | Path, max_length: NonNegativeInt = 0, limit: NonNegativeInt = 0
 ) -> Reader:
     """Annotated JSONL records (see ``plait_readers.jsonl``) as training Examples.
 

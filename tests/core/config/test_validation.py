@@ -300,3 +300,18 @@ max_length = -5
         validate_config(_config(text))
     assert "[corpora.train] limit: -1 is not valid" in str(info.value)
     assert "[corpora.train] max_length: -5 is not valid" in str(info.value)
+
+
+def test_constraints_checked_when_another_annotation_cannot_be_resolved():
+    # plugins import their return types under TYPE_CHECKING only
+    from plait import registry
+
+    def reader(path: str, limit: PositiveInt = 1) -> NotDefinedAnywhere:  # type: ignore[name-defined]  # noqa: F821
+        return path
+
+    reader.__annotations__ = {"path": "str", "limit": "PositiveInt", "return": "NotDefinedAnywhere"}
+    registry.misc("test_validation.unresolvable.v1")(reader)
+    from plait.config import resolve
+
+    with pytest.raises(ConfigError, match=r"\[x\] limit: 0 is not valid"):
+        resolve({"x": {"@misc": "test_validation.unresolvable.v1", "path": "a", "limit": 0}})

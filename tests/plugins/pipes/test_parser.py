@@ -11,7 +11,7 @@ import plait
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from plait.errors import ConfigError, DataError, UsageError
+from plait.errors import ConfigError, DataError, SerializationError, UsageError
 from plait.tokens import Doc
 from plait.training import Example
 from plait_pipes import _transition_pipe
@@ -363,6 +363,21 @@ def test_saved_pipeline_reloads_with_identical_predictions(trained, tmp_path, ma
     assert loaded.get_pipe("parser").move_names == nlp.get_pipe("parser").move_names
     again = plait.blank("en").from_config(nlp.config).from_bytes(nlp.to_bytes())
     assert [[(t.head.i, t.dep_) for t in doc] for doc in again.pipe(texts)] == expected
+
+
+def test_a_parser_saved_without_the_attach_move_is_refused(make_ewt_examples):
+    # Parsers saved before the ATTACH move ("A") have one output row fewer:
+    # loading one names the moves instead of failing on the weights' shapes.
+    import srsly
+
+    nlp = plait.blank("en")
+    parser = nlp.add_pipe("parser", config={"min_action_freq": 1})
+    nlp.initialize(lambda: make_ewt_examples(nlp, "train", 10))
+    assert parser.move_names[-1] == "A"
+    msg = srsly.msgpack_loads(parser.to_bytes())
+    msg["cfg"]["move_names"] = msg["cfg"]["move_names"][:-1]
+    with pytest.raises(SerializationError, match="saved moves"):
+        plait.blank("en").add_pipe("parser").from_bytes(srsly.msgpack_dumps(msg))
 
 
 def test_component_bytes_round_trip(make_ewt_examples):
