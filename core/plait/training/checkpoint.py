@@ -266,15 +266,22 @@ def recover_checkpoints(output_path: Path, *, clean: bool = True) -> list[str]:
     return done
 
 
-def find_checkpoint(output_path: Path) -> tuple[Path, dict[str, Any]] | None:
-    """The latest checkpoint of a run, after repairing a killed save.
+def find_checkpoint(output_path: Path, *, repair: bool = False) -> tuple[Path, dict[str, Any]] | None:
+    """The latest checkpoint of a run.
+
+    Reading never changes anything unless `repair` is set: another process
+    (a Ray worker) may read while the run's own process is saving, and must
+    not race it by finishing its swap. ``plait train`` repairs a killed save
+    when it starts (``recover_checkpoints``).
 
     output_path (Path): the run's output folder.
+    repair (bool): run ``recover_checkpoints`` (without cleaning) first.
     RETURNS (Optional[tuple[Path, dict]]): the checkpoint folder and its
         state, or None when the run has no checkpoint.
     """
     root = checkpoint_root(output_path)
-    recover_checkpoints(output_path, clean=False)
+    if repair:
+        recover_checkpoints(output_path, clean=False)
     latest = root / LATEST
     if not latest.is_file():
         return None
@@ -283,6 +290,11 @@ def find_checkpoint(output_path: Path) -> tuple[Path, dict[str, Any]] | None:
     try:
         state = srsly.read_msgpack(state_path)
     except Exception as err:  # missing or corrupt file: msgpack raises several types
+        if any(root.glob(f".*{fs.JOURNAL_SUFFIX}")):
+            raise SerializationError(
+                f"{state_path}: the checkpoint is being saved or its save was killed; "
+                f"`plait train --resume {output_path}` repairs a killed save."
+            ) from err
         raise SerializationError(
             f"{state_path}: unreadable checkpoint state ({err}). The run in {output_path} cannot "
             f"be resumed; start it again with --force."
@@ -292,13 +304,14 @@ def find_checkpoint(output_path: Path) -> tuple[Path, dict[str, Any]] | None:
     return folder, state
 
 
-def load_checkpoint(output_path: Path) -> tuple[Path, dict[str, Any]]:
-    """Find the latest checkpoint of a run (repairing a killed save first).
+def load_checkpoint(output_path: Path, *, repair: bool = False) -> tuple[Path, dict[str, Any]]:
+    """Find the latest checkpoint of a run.
 
     output_path (Path): the run's output folder.
+    repair (bool): repair a killed save first (see ``find_checkpoint``).
     RETURNS (tuple[Path, dict]): the saved pipeline folder and the state.
     """
-    found = find_checkpoint(output_path)
+    found = find_checkpoint(output_path, repair=repair)
     if found is None:
         raise UsageError(
             f"{output_path}: no checkpoint to resume from ({checkpoint_root(output_path) / LATEST} "

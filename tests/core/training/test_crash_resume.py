@@ -88,8 +88,12 @@ def killed_run(cfg: Path, out: Path, point: str, occurrence: int, **kwargs) -> N
     assert os.waitstatus_to_exitcode(status) == KILLED, f"the run was not killed at {point} #{occurrence}"
 
 
+def meta(out: Path, which: str) -> dict:
+    return srsly.read_json(out / which / "meta.json")
+
+
 def performance(out: Path, which: str) -> dict:
-    return srsly.read_json(out / which / "meta.json")["performance"]
+    return meta(out, which)["performance"]
 
 
 def kill_targets(points: list[str]) -> list[tuple[str, int]]:
@@ -122,13 +126,15 @@ def test_a_kill_after_any_step_of_the_save_path_resumes_to_the_same_meta(ends_on
         out = tmp_path / f"{point.replace(':', '-')}-{occurrence}"
         killed_run(cfg, out, point, occurrence)
         msg = f"killed after {point} #{occurrence}"
-        if ckpt.find_checkpoint(out) is None:  # killed before the first checkpoint: start again
-            quiet_train(cfg, out)
-        else:
+        try:  # what a user does: resume, or start again when there was no checkpoint yet
             quiet_train(None, out, resume=True)
+        except UsageError as err:
+            assert "no checkpoint to resume from" in str(err), msg
+            quiet_train(cfg, out)
         assert performance(out, "model-last") == expected_last, msg
         assert performance(out, "model-best") == expected_best, msg
-        _, state = ckpt.find_checkpoint(out)
+        assert meta(out, "model-last") == meta(full, "model-last"), msg
+        _, state = ckpt.find_checkpoint(out, repair=True)
         assert state["loop"]["finished"], msg
         leftovers = [p.name for p in out.rglob(".*")]
         assert not leftovers, (msg, leftovers)
@@ -140,13 +146,13 @@ def test_a_run_resumed_after_its_last_evaluation_keeps_that_evaluations_scores(e
     cfg, full, _ = ends_after_evaluation
     out = tmp_path / "killed"
     killed_run(cfg, out, "loop:checkpoint", 3)
-    _, state = ckpt.find_checkpoint(out)
+    _, state = ckpt.find_checkpoint(out, repair=True)
     assert state["loop"]["step"] == 5 and not state["loop"]["finished"]
     assert state["loop"]["last_eval"]["other_scores"]["tag_acc"] > 0.0
     quiet_train(None, out, resume=True)
     assert performance(out, "model-last") == performance(full, "model-last")
     assert performance(out, "model-last")["tag_acc"] > 0.0
-    _, state = ckpt.find_checkpoint(out)
+    _, state = ckpt.find_checkpoint(out, repair=True)
     assert state["loop"]["step"] == 6 and state["loop"]["finished"]
 
 
@@ -186,7 +192,7 @@ def test_a_fresh_run_never_destroys_an_unfinished_runs_checkpoint(ends_after_eva
     assert performance(out, "model-last") == performance(full, "model-last")
     # A finished run's output takes a new run without --force.
     quiet_train(cfg, out)
-    _, state = ckpt.find_checkpoint(out)
+    _, state = ckpt.find_checkpoint(out, repair=True)
     assert state["loop"]["finished"] and state["loop"]["step"] == 6
 
 
