@@ -172,6 +172,7 @@ def test_a_run_killed_in_its_final_checkpoint_rewrite_resumes(ends_on_evaluation
     assert performance(out, "model-last") == performance(full, "model-last")
 
 
+@pytest.mark.slow  # three short runs (killed, forced-and-killed, resumed) and a fresh one: the retry story end to end
 def test_a_fresh_run_never_destroys_an_unfinished_runs_checkpoint(ends_after_evaluation, tmp_path):
     cfg, full, _ = ends_after_evaluation
     out = tmp_path / "out"
