@@ -84,6 +84,10 @@ def _refuse_unfinished_run(output_path: Path, force: bool, stdout: IO) -> None:
     )
 
 
+# Public name for commands that start runs the same way (plait-ray's `plait ray train`).
+refuse_unfinished_run = _refuse_unfinished_run
+
+
 def _resume_state(output_path: Path, use_gpu: int, stdout: IO, progress: IO) -> tuple[Any, ...] | None:
     nlp_path, state = ckpt.load_checkpoint(output_path)
     loop_state = dict(state["loop"])

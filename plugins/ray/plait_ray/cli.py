@@ -37,6 +37,9 @@ def ray_cli() -> None:
               help="Folder for model-last, model-best and the resumable checkpoint.")
 @click.option("--resume", is_flag=True, default=False,
               help="Continue the interrupted run in --output (or CONFIG_PATH given as that folder).")
+@click.option("--force", is_flag=True, default=False,
+              help="Start a new run in --output although it holds an unfinished run "
+                   "(whose checkpoint is replaced by the new run's first one).")
 @click.option("--strategy", type=click.Choice(["async", "sync"]), default="async", show_default=True,
               help="async: owners apply gradients as they arrive, no barrier per batch; "
                    "sync: an all-reduce every step, deterministic for a fixed worker count.")
@@ -55,7 +58,7 @@ def ray_cli() -> None:
               help="GPU id each worker uses (needs CuPy); -1 for the CPU.")
 @click.pass_context
 def train_cli(ctx: click.Context, config_path: str | None, n_workers: int, address: str | None,
-              output_path: str | None, resume: bool, strategy: str, max_staleness: int,
+              output_path: str | None, resume: bool, force: bool, strategy: str, max_staleness: int,
               threads_per_worker: int, max_restarts: int, code_paths: tuple[str, ...],
               verbose: bool, gpu_id: int) -> None:
     """Train a pipeline from CONFIG_PATH on N Ray workers. The options and the
@@ -74,7 +77,12 @@ def train_cli(ctx: click.Context, config_path: str | None, n_workers: int, addre
         import ray  # noqa: F401  (checked here so the message names the fix)
     except ImportError as err:
         raise UsageError(f"Ray is not installed ({err}). {INSTALL_HINT}") from None
+    from plait.cli.train import check_output_dir
+
     from .driver import RaySettings, ray_train
+
+    if output_path is not None:
+        check_output_dir(output_path)
 
     overrides = parse_cli_overrides(ctx.args)
     if verbose and overrides:
@@ -83,4 +91,4 @@ def train_cli(ctx: click.Context, config_path: str | None, n_workers: int, addre
                            max_staleness=max_staleness, threads_per_worker=threads_per_worker,
                            max_restarts=max_restarts, verbose=verbose)
     ray_train(config_path, output_path, settings, overrides=overrides, code_paths=list(code_paths),
-              use_gpu=gpu_id, resume=resume, stdout=sys.stdout, stderr=sys.stderr)
+              use_gpu=gpu_id, resume=resume, force=force, stdout=sys.stdout, stderr=sys.stderr)

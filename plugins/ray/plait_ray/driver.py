@@ -12,7 +12,6 @@ rank 0's loop ends; the others are then stopped.
 from __future__ import annotations
 
 import logging
-import shutil
 import socket
 import sys
 import time
@@ -125,6 +124,7 @@ def ray_train(
     code_paths: list[str] | None = None,
     use_gpu: int = -1,
     resume: bool = False,
+    force: bool = False,
     stdout: IO = sys.stdout,
     stderr: IO = sys.stderr,
 ) -> dict[str, Any]:
@@ -138,11 +138,14 @@ def ray_train(
     code_paths (list[str]): --code files, imported by every worker.
     use_gpu (int): GPU id for every worker, -1 for the CPU.
     resume (bool): continue the interrupted run saved in `output_path`.
+    force (bool): start a new run in `output_path` although it holds an
+        unfinished run's checkpoint (refused otherwise).
     stdout (IO), stderr (IO): where the log goes.
     RETURNS (dict): "workers" (each worker's statistics), "restarts", "seconds",
         "model_last" (path or None).
     """
     from plait.training import checkpoint as ckpt
+    from plait.training import recover_output, refuse_unfinished_run
 
     if settings.n_workers < 1:
         raise UsageError(f"--n-workers must be at least 1, got {settings.n_workers}.")
@@ -159,16 +162,20 @@ def ray_train(
                 "--resume continues a run with the config it started with; config overrides "
                 f"({', '.join(overrides)}) are not allowed. Start a new run to change settings."
             )
+        recover_output(Path(output_path), stdout)
         _, state = ckpt.load_checkpoint(Path(output_path))
         if state["loop"].get("finished"):
             stdout.write(f"The run in {output_path} has already finished; nothing to resume.\n")
             return {"workers": [], "restarts": 0, "seconds": 0.0,
                     "model_last": str(Path(output_path) / "model-last")}
     out = Path(output_path) if output_path is not None else None
-    spec = _spec(config_path, out, settings, overrides, list(code_paths or []), use_gpu, resume)
     if out is not None and not resume:
-        # A fresh run must not be resumable from an older run's checkpoint.
-        shutil.rmtree(ckpt.checkpoint_root(out), ignore_errors=True)
+        # As plait train: repair a killed run's saves, and never start over an
+        # unfinished run unless forced (its checkpoint is replaced by this
+        # run's first one).
+        recover_output(out, stdout)
+        refuse_unfinished_run(out, force, stdout)
+    spec = _spec(config_path, out, settings, overrides, list(code_paths or []), use_gpu, resume)
     import ray
 
     started_here = _connect(settings)

@@ -200,45 +200,66 @@ def test_two_workers_train_a_tagger_like_plait_train(two_workers, setup, tmp_pat
         assert _files(out / which) == _files(plain / which)
 
 
-def test_a_sigkilled_worker_is_restarted_and_the_run_ends(two_workers, cluster, setup, tmp_path):
+def _stats(suffix: str) -> dict:
+    names = [n for n in ray.util.list_named_actors() if n.startswith("plait-ray-") and n.endswith(suffix)]
+    if not names:
+        return {"steps": 0, "pid": None}
+    try:
+        return ray.get(ray.get_actor(names[0]).stats.remote(), timeout=10)
+    except Exception:  # not started yet, or being restarted
+        return {"steps": 0, "pid": None}
+
+
+def _wait_for(suffix: str, steps: int, thread: threading.Thread, *, not_pid: int | None = None) -> dict:
+    """Wait until worker `suffix` (a process other than `not_pid`) has trained `steps` steps."""
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and thread.is_alive():
+        stats = _stats(suffix)
+        if stats["pid"] not in (None, not_pid) and stats["steps"] >= steps:
+            return stats
+        time.sleep(0.2)
+    raise AssertionError(f"worker {suffix} never reached step {steps}")
+
+
+def _kill_when(suffix: str, steps: int, thread: threading.Thread) -> int:
+    """SIGKILL worker `suffix` once it has trained `steps` steps. RETURNS its pid."""
+    pid = _wait_for(suffix, steps, thread)["pid"]
+    os.kill(pid, signal.SIGKILL)
+    return pid
+
+
+def test_sigkilled_workers_are_restarted_and_the_run_ends(two_workers, cluster, setup, tmp_path):
+    """Worker 1 is killed at its step 10; once it is back, rank 0 (which
+    evaluates and saves) is killed after its checkpoint of step 20."""
     config, overrides = setup
     out = tmp_path / "out"
     done: dict = {}
+    log = io.StringIO()
 
     def run() -> None:
         try:
-            done["result"] = ray_train(config, out, RaySettings(n_workers=2), stdout=(log := io.StringIO()),
+            done["result"] = ray_train(config, out, RaySettings(n_workers=2), stdout=log,
                                        overrides={**overrides, "training.max_steps": 40})
-            done["log"] = log.getvalue()
         except BaseException as err:  # surfaced below
             done["error"] = err
 
     thread = threading.Thread(target=run)
     thread.start()
-    killed = None
-    deadline = time.monotonic() + 240
-    while killed is None and time.monotonic() < deadline and thread.is_alive():
-        names = [n for n in ray.util.list_named_actors() if n.startswith("plait-ray-") and n.endswith("-w1")]
-        if names:
-            try:
-                stats = ray.get(ray.get_actor(names[0]).stats.remote(), timeout=10)
-            except Exception:
-                stats = {"steps": 0}
-            if stats["steps"] >= 10:
-                os.kill(stats["pid"], signal.SIGKILL)
-                killed = stats["pid"]
-        time.sleep(0.2)
+    killed1 = _kill_when("-w1", 10, thread)
+    _wait_for("-w1", 1, thread, not_pid=killed1)  # back: a new process training
+    killed0 = _kill_when("-w0", 25, thread)
     thread.join(timeout=300)
-    assert killed is not None, "worker 1 never reached step 10"
+    text = log.getvalue()
     assert "error" not in done, done.get("error")
     result = done["result"]
-    assert result["restarts"] >= 1
-    assert "worker 1 died; Ray restarts it" in done["log"]
-    assert result["workers"][1]["pid"] != killed and result["workers"][1]["restarted"]
+    assert result["restarts"] == 2
+    assert "worker 1 died; Ray restarts it" in text and "worker 0 died; Ray restarts it" in text
+    assert result["workers"][0]["pid"] != killed0 and result["workers"][0]["restarted"]
+    assert result["workers"][1]["pid"] != killed1 and result["workers"][1]["restarted"]
     assert (out / "model-last" / "meta.json").exists()
     # Within the noise of the unkilled run at the same step (async runs vary by ~1 point).
     unkilled = _score_at(two_workers[1], 40)
-    assert _score_at(done["log"], 40) > unkilled - 4.0
+    assert _score_at(text, 40) > unkilled - 4.0
     plait.load(out / "model-last")
 
 
@@ -257,6 +278,9 @@ def test_a_killed_run_resumes(cluster, setup, tmp_path):
         ray_train(crash_cfg, out, settings, overrides={**overrides, "training.max_steps": 20, "training.eval_frequency": 10},
                   code_paths=[str(code)], stdout=io.StringIO())
     assert marker.exists() and (out / "checkpoint" / "LATEST").exists()
+    # As with plait train, a fresh run does not start over an unfinished one.
+    with pytest.raises(plait.errors.UsageError, match="holds an unfinished run"):
+        ray_train(crash_cfg, out, settings, overrides=overrides, code_paths=[str(code)], stdout=io.StringIO())
     log = io.StringIO()
     ray_train(out, None, settings, code_paths=[str(code)], resume=True, stdout=log)
     assert "Resuming the run in" in log.getvalue() and "at step 11" in log.getvalue()
