@@ -45,8 +45,8 @@ def name_problem(name: Any) -> str | None:
     if bad:
         shown = ", ".join(repr(c) for c in bad)
         return f"contains {shown} (path separators, ':' and control characters are not allowed)"
-    if name in RESERVED_NAMES:
-        return f"is reserved for the pipeline folder's own '{name}' entry"
+    if name.lower() in RESERVED_NAMES:  # lower: case-insensitive file systems
+        return f"is reserved for the pipeline folder's own '{name.lower()}' entry"
     if len(name.encode("utf8", "surrogatepass")) > MAX_NAME_BYTES:
         return f"is longer than {MAX_NAME_BYTES} bytes"
     return None

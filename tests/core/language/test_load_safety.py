@@ -14,7 +14,7 @@ from confection import Config
 from plait.errors import ConfigError, SerializationError, UsageError
 from plait.plugins._registry import registry
 
-BAD_NAMES = ["../x", "a/b", "/abs/x", "..", ".", "", "a\x00b", "a\\b", "c:x", "vocab", "tokenizer", "x" * 300]
+BAD_NAMES = ["../x", "a/b", "/abs/x", "..", ".", "", "a\x00b", "a\\b", "c:x", "vocab", "tokenizer", "Meta.JSON", "x" * 300]
 
 
 @pytest.fixture(scope="module")
