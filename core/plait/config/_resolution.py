@@ -182,6 +182,20 @@ def interpolate(config: Config, *, source: str = "config") -> Config:
         raise ConfigError(f"{source}: variables cannot be resolved: {' '.join(str(err).split())}") from err
 
 
+def _raise_if_type_check_crash(err: TypeError) -> None:
+    """confection's type checker itself can raise on a foreign annotation
+    (thinc's pydantic-v1 style ``Generator``); that is a bad value, not a bug."""
+    tb = err.__traceback__
+    while tb is not None:
+        if "confection" in tb.tb_frame.f_code.co_filename and "typechecker" in tb.tb_frame.f_code.co_filename:
+            raise ConfigError(
+                "a value in the config does not match the type its registered function declares, "
+                f"and the type could not be checked ({err}). Check the values of the function "
+                "blocks against their documented types; `plait debug config -V` shows the traceback."
+            ) from err
+        tb = tb.tb_next
+
+
 def resolve(config: Mapping[str, Any], *, validate: bool = True, schema: Any = None) -> dict[str, Any]:
     """Resolve registered functions in ``config`` (interpolating first).
 
@@ -199,6 +213,9 @@ def resolve(config: Mapping[str, Any], *, validate: bool = True, schema: Any = N
         return _registry().resolve(config, **kwargs)
     except ConfigValidationError as err:
         raise _to_config_error(err, config) from err
+    except TypeError as err:
+        _raise_if_type_check_crash(err)
+        raise
 
 
 def fill(config: Mapping[str, Any], *, validate: bool = True, schema: Any = None) -> Config:
@@ -213,3 +230,6 @@ def fill(config: Mapping[str, Any], *, validate: bool = True, schema: Any = None
         return _registry().fill(config, **kwargs)
     except ConfigValidationError as err:
         raise _to_config_error(err, config) from err
+    except TypeError as err:
+        _raise_if_type_check_crash(err)
+        raise
