@@ -33,11 +33,42 @@ def debug_config(config_path: str, *, overrides: dict[str, Any] | None = None,
 @click.command("config", context_settings=CONFIG_COMMAND_SETTINGS,
                short_help="Check a config as plait train would, without training.")
 @click.argument("config_path", type=str)
+@click.option("--show-functions", "-F", is_flag=True, default=False,
+              help="List every @registry function of the config: its distribution, module and file.")
+@click.option("--show-variables", "show_variables", is_flag=True, default=False,
+              help="List every ${...} variable of the config and the value it became.")
 @code_option
 @verbose_option
 @click.pass_context
-def debug_config_cli(ctx: click.Context, config_path: str, code_paths: tuple[str, ...], verbose: bool) -> None:
+def debug_config_cli(ctx: click.Context, config_path: str, show_functions: bool, show_variables: bool,
+                     code_paths: tuple[str, ...], verbose: bool) -> None:
     """Check CONFIG_PATH ('-' for stdin) with every check `plait train` runs first."""
     log = (lambda line: click.echo(line, err=True)) if verbose else None
     debug_config(config_path, overrides=config_overrides(ctx), code_paths=code_paths, log=log)
     click.echo(f"✔ {config_path}: the config is valid.")
+    if show_functions or show_variables:
+        _explain(config_path, config_overrides(ctx), show_functions=show_functions,
+                 show_variables=show_variables)
+
+
+def _explain(config_path: str, overrides: dict[str, Any], *, show_functions: bool, show_variables: bool) -> None:
+    """Print where the config's functions come from and what its variables became."""
+    from ..config import load_config
+    from ..config._explain import config_functions, config_variables
+
+    raw = load_config(config_path, overrides)
+    if show_functions:
+        click.echo("\nFunctions")
+        for row in config_functions(raw):
+            click.echo(f"  [{row['section']}] @{row['registry']} = {row['name']}")
+            if "error" in row:
+                click.echo(f"      {row['error']}")
+            else:
+                click.echo(f"      {row['distribution']}: {row['function']} ({row['file']})")
+    if show_variables:
+        click.echo("\nVariables")
+        rows = config_variables(raw, raw.interpolate())
+        for row in rows:
+            click.echo(f"  {row['key']} = {row['expression']} -> {row['value']!r}")
+        if not rows:
+            click.echo("  (none)")

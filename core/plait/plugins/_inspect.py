@@ -71,3 +71,22 @@ def describe_registry(name: str) -> list[dict[str, Any]]:
         row["doc"] = doc.strip().splitlines()[0] if doc.strip() else ""
         rows.append(row)
     return rows
+
+
+def function_origin(registry_name: str, name: str) -> dict[str, Any]:
+    """Where the function `name` of registry `registry_name` comes from.
+
+    RETURNS (dict): distribution, function ("module.qualname") and file
+        ("path:line"), or error (unknown registry or name, broken plugin).
+    """
+    from ..config._explain import source_of
+    from ..errors import PlaitError
+
+    try:
+        reg = _get(registry_name)
+        func = reg.get(name)
+    except (PlaitError, Exception) as err:  # noqa: BLE001 - reported in the row, never raised
+        return {"error": str(err)}
+    providers = {ep.name: dist for group in _groups(reg) for dist, ep in _entry_points.entry_points(group)}
+    function, file = source_of(func)
+    return {"distribution": providers.get(name) or _distribution_of(func), "function": function, "file": file}
