@@ -163,13 +163,14 @@ def step_loss_and_best(scores: np.ndarray, costs: np.ndarray) -> tuple[np.ndarra
     RETURNS (Tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]): d_scores,
         the loss of each state and its best valid move.
     """
-    masked = np.where(costs < INVALID, scores, -np.inf)
-    best = masked.argmax(axis=1)
-    top = masked.max(axis=1, keepdims=True)
-    e = np.exp(masked - top)
+    e = np.where(costs < INVALID, scores, -np.inf).astype(np.float32, copy=False)
+    best = e.argmax(axis=1)
+    e -= e.max(axis=1, keepdims=True)
+    np.exp(e, out=e)
     Z = e.sum(axis=1, keepdims=True)
-    ge = np.where(costs <= costs.min(axis=1, keepdims=True), e, 0.0)
+    ge = np.where(costs <= costs.min(axis=1, keepdims=True), e, np.float32(0.0))
     gZ = ge.sum(axis=1, keepdims=True)
-    d_scores = (e / Z - ge / gZ).astype(np.float32)
+    d_scores = e / Z
+    d_scores -= ge / gZ
     loss = np.log(Z[:, 0]) - np.log(np.maximum(gZ[:, 0], 1e-30))
     return d_scores, loss, best
