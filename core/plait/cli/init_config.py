@@ -91,7 +91,7 @@ def _nest(sections: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 def init_config(
     *, lang: str = "en", pipeline: Sequence[str] = ("tagger",), optimize: str = "efficiency",
-    gpu: bool = False, separate_tok2vec: bool = False,
+    gpu: bool = False, separate_tok2vec: bool = False, pretraining: bool = False,
 ) -> Any:
     """Build a filled starter config.
 
@@ -102,6 +102,8 @@ def init_config(
     separate_tok2vec (bool): give every component its own embedding instead
         of adding a shared one (a ``tok2vec``) when two or more components
         could listen to it.
+    pretraining (bool): add a ``[pretraining]`` section (and
+        ``[corpora.pretrain]``, ``[paths] raw_text``) for ``plait pretrain``.
     RETURNS (Config): the complete config.
     """
     from confection import Config
@@ -146,7 +148,12 @@ def init_config(
             raise UsageError(f"--pipeline: no installed plugin provides component '{name}': {err}") from err
     sections.update(contributed)
     config = Config(_nest(sections))
-    return fill_config_object(config)
+    filled = fill_config_object(config)
+    if pretraining:
+        from ..training.pretrain_config import pretraining_section
+
+        pretraining_section(filled)
+    return filled
 
 
 def fill_config_object(config: Any) -> Any:
@@ -176,16 +183,18 @@ def fill_config_object(config: Any) -> Any:
 @click.option("--separate-tok2vec", is_flag=True, default=False,
               help="Give every component its own embedding instead of one shared tok2vec "
                    "(added by default when two or more components can listen to it).")
+@click.option("--pretraining", "-pt", is_flag=True, default=False,
+              help="Add a [pretraining] section for `plait pretrain`.")
 @code_option
 @verbose_option
 def init_config_cli(output: str, lang: str, pipeline: str, optimize: str, gpu: bool,
-                    separate_tok2vec: bool, code_paths: tuple[str, ...], verbose: bool) -> None:
+                    separate_tok2vec: bool, pretraining: bool, code_paths: tuple[str, ...], verbose: bool) -> None:
     """Generate a complete starter config.cfg at OUTPUT ('-' for stdout)."""
     from ..config import import_code
 
     import_code(code_paths)
     config = init_config(lang=lang, pipeline=pipeline.split(","), optimize=optimize, gpu=gpu,
-                         separate_tok2vec=separate_tok2vec)
+                         separate_tok2vec=separate_tok2vec, pretraining=pretraining)
     write_text_output(output, config.to_str())
     if output != "-":
         click.echo(f"Wrote config to {output}. Next: plait train {output} --output ./output "

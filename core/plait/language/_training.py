@@ -15,7 +15,7 @@ from copy import deepcopy
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, SerializationError, UsageError, did_you_mean
+from ..errors import ConfigError, UsageError, did_you_mean
 from ..pipe import validate_examples, validate_get_examples
 from ._config import dot_to_object, set_dot_to_object
 from ._state import LanguageState
@@ -123,15 +123,16 @@ class TrainingPart(LanguageState):
         layer = pretrain_cfg.get("layer", "")
         if component not in self.component_names:
             raise ConfigError(f"[pretraining] component: {self._missing_component(component)}")
+        from ..training.pretrain_weights import load_layer_weights
+
         model = self.get_pipe(component).model
         if layer:
+            if not model.has_ref(layer):
+                raise ConfigError(f"[pretraining] layer: component '{component}' has no layer '{layer}'; "
+                                  f"its layers: {', '.join(model.ref_names) or 'none'}.")
             model = model.get_ref(layer)
-        try:
-            model.from_bytes(path.read_bytes())
-        except OSError as err:
-            raise ConfigError(f"[initialize] init_tok2vec: cannot read '{path}' ({err})") from err
-        except (ValueError, KeyError) as err:
-            raise SerializationError(f"{path}: pretrained weights do not fit '{component}' ({err})") from err
+        where = f"component '{component}'" + (f" layer '{layer}'" if layer else "")
+        load_layer_weights(model, path, where=where)
 
     def resume_training(self, *, sgd: Any = None) -> Any:
         """Continue training a trained pipeline: keep the weights, make a
