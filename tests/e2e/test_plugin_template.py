@@ -114,6 +114,11 @@ def test_the_installed_template_trains_runs_its_command_and_is_listed(fresh_pyth
     rows = {row["name"]: row for row in json.loads(listed.stdout)}
     assert rows["plait_example.JsonlLogger.v1"]["distribution"] == DIST
     assert rows["plait.ConsoleLogger.v1"]["distribution"] == "plait"
+    # The template's own tests pass against the installed plugin.
+    own = subprocess.run([str(fresh_python), "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          str(TEMPLATE / "tests")], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert own.returncode == 0, own.stdout + own.stderr
+    assert "3 passed" in own.stdout
     # And the template's command is not in this (the test's own) environment.
     help_text = _plait(Path(sys.executable), "--help", cwd=tmp_path).stdout
     assert "example-stats" not in help_text
