@@ -154,6 +154,8 @@ def fsync_tree(path: str | Path) -> None:
                 continue
             try:
                 os.fsync(fd)
+            except OSError:  # Windows refuses fsync on a read-only handle
+                pass
             finally:
                 os.close(fd)
         fsync_dir(root)
