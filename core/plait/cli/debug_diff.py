@@ -1,7 +1,8 @@
 """`plait debug diff-config`: what a config changes in the default config.
 
 The default is the config `plait init config` writes for the same
-``[nlp] lang`` and component factories (with ``--optimize`` and ``--gpu``),
+``[nlp] lang`` and component factories (with ``--optimize``, ``--gpu`` and
+``--pretraining``),
 with the default renamed to the config's component names. Both configs are
 filled first, so a key the user left out because its default is fine is no
 difference; what remains is listed per section as ``+`` (only in the user's
@@ -98,12 +99,13 @@ def _pipeline_of(config: Any, source: str) -> tuple[str, list[str], dict[str, st
 
 
 def default_config_for(config: Any, *, optimize: str = "efficiency", gpu: bool = False,
-                       source: str = "<config>") -> tuple[Any, str]:
+                       pretraining: bool = False, source: str = "<config>") -> tuple[Any, str]:
     """The default config for ``config``'s pipeline, and the command writing it.
 
     config (Config): the user's config (not interpolated).
     optimize (str): "efficiency" or "accuracy", as `plait init config --optimize`.
     gpu (bool): as `plait init config --gpu`.
+    pretraining (bool): as `plait init config --pretraining`.
     source (str): the config's file name, for messages.
     RETURNS (tuple[Config, str]): the filled default config, renamed to the
         config's component names, and the `plait init config` command line.
@@ -122,16 +124,17 @@ def default_config_for(config: Any, *, optimize: str = "efficiency", gpu: bool =
         wanted = [f for f in wanted if not (f in seen or seen.add(f))]  # type: ignore[func-returns-value]
     user_names = {factory: name for name, factory in reversed(list(factories.items()))}
     try:
-        default = init_config(lang=lang, pipeline=wanted, optimize=optimize, gpu=gpu)
+        default = init_config(lang=lang, pipeline=wanted, optimize=optimize, gpu=gpu,
+                              pretraining=pretraining)
         if [n for n in default["nlp"]["pipeline"] if n not in wanted]:
             # A shared tok2vec init config would add that the user does not have.
             default = init_config(lang=lang, pipeline=wanted, optimize=optimize, gpu=gpu,
-                                  separate_tok2vec=True)
+                                  separate_tok2vec=True, pretraining=pretraining)
     except PlaitError as err:
         raise ConfigError(f"{source}: cannot build the default config for [nlp] pipeline: {err}") from err
     listed = ",".join(wanted) or '""'
     command = (f"plait init config - --lang {lang} --pipeline {listed} --optimize {optimize}"
-               + (" --gpu" if gpu else ""))
+               + (" --gpu" if gpu else "") + (" --pretraining" if pretraining else ""))
     renamed = {f: user_names.get(f, f) for f in default["nlp"]["pipeline"]}
     if all(old == new for old, new in renamed.items()):
         return default, command
@@ -246,7 +249,8 @@ def debug_diff_config(config_path: str, *, optimize: str = "efficiency", gpu: bo
     config_path (str): the config ("-" for stdin).
     optimize (str): "efficiency" or "accuracy".
     gpu (bool): compare with the GPU default.
-    pretraining (bool): compare [pretraining] too.
+    pretraining (bool): compare [pretraining] with the default of
+        `plait init config --pretraining` (left out otherwise).
     overrides (dict): ``{"section.key": value}`` overrides.
     code_paths (list[str]): Python files to import first.
     RETURNS (ConfigDiff): the differences.
@@ -260,7 +264,8 @@ def debug_diff_config(config_path: str, *, optimize: str = "efficiency", gpu: bo
     import_code(list(code_paths))
     config = load_config(config_path, overrides or {})
     source = getattr(config, "source", str(config_path))
-    default, command = default_config_for(config, optimize=optimize, gpu=gpu, source=source)
+    default, command = default_config_for(config, optimize=optimize, gpu=gpu, pretraining=pretraining,
+                                          source=source)
     kept_pretraining = config.get("pretraining")
     try:
         filled = fill_config_object(config)
@@ -268,6 +273,10 @@ def debug_diff_config(config_path: str, *, optimize: str = "efficiency", gpu: bo
         raise ConfigError(f"{err} (`plait debug config {config_path}` checks the whole config.)") from err
     if kept_pretraining is not None:
         filled["pretraining"] = kept_pretraining
+    if pretraining and kept_pretraining:
+        from ..training.pretrain_config import fill_pretraining
+
+        fill_pretraining(filled)  # the user's settings over plait pretrain's defaults
     return diff_configs(filled, default, pretraining=pretraining, command=command)
 
 
@@ -278,7 +287,8 @@ def debug_diff_config(config_path: str, *, optimize: str = "efficiency", gpu: bo
               show_default=True, help="Compare with the default for efficiency or accuracy.")
 @click.option("--gpu", "-G", is_flag=True, default=False, help="Compare with the default for a GPU.")
 @click.option("--pretraining", "-pt", is_flag=True, default=False,
-              help="Compare the [pretraining] section too (left out otherwise).")
+              help="Compare [pretraining] with the default `plait init config --pretraining` writes "
+                   "(left out otherwise).")
 @click.option("--markdown", "-md", is_flag=True, default=False,
               help="Print Markdown: a heading and a fenced diff block, e.g. for an issue.")
 @code_option

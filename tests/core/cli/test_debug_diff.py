@@ -46,7 +46,9 @@ def test_changed_added_and_removed_keys_of_a_partial_config(tmp_path):
     # [pretraining] is compared only with --pretraining.
     assert not any(section.startswith("pretraining") for section, _ in changes)
     with_pretraining = _changes(debug_diff_config(str(path), pretraining=True))
-    assert with_pretraining[("pretraining", "max_epochs")] == ("added", None, 3)
+    # ... against the defaults `plait init config --pretraining` writes.
+    assert with_pretraining[("pretraining", "max_epochs")] == ("changed", 1000, 3)
+    assert not [key for key in with_pretraining if key[0].startswith("pretraining") and key[1] != "max_epochs"]
     text = format_diff(diff, source="config.cfg")
     assert "2 changed, 0 added, 0 removed" in text
     assert " [training]\n-max_epochs = 0\n+max_epochs = 5" in text
