@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -129,26 +130,34 @@ def _read_text(f: IO[bytes], path: Path, first: bytes, header: tuple[int, int] |
     for chunk in chunks():
         if truncate:
             chunk = chunk[: truncate - len(words)]
-        values: list[bytes] = []
+        rests: list[bytes] = []
         for lineno, line in chunk:
-            parts = line.split()
+            word, _, rest = line.strip().partition(b" ")
+            n_values = len(rest.split())
             if width is None:
-                width = len(parts) - 1
+                width = n_values
                 if width < 1:
                     raise DataError(f"{path}, line {lineno}: a row needs a word and at least one value")
-            if len(parts) - 1 != width:
+            if n_values != width:
                 source = "the header" if header else "the first row"
                 raise DataError(
-                    f"{path}, line {lineno}: row of {len(parts) - 1} values, but {source} says {width}; "
+                    f"{path}, line {lineno}: row of {n_values} values, but {source} says {width}; "
                     f"every row must be 'word' followed by {width} numbers."
                 )
-            words.append(_word(parts[0], path, len(words), lineno))
-            values.extend(parts[1:])
+            words.append(_word(word, path, len(words), lineno))
+            rests.append(rest)
+        # One C-level parse per chunk; it stops early at a value that is not a number.
         try:
-            blocks.append(np.array(values).astype(np.float32).reshape(len(chunk), width))
-        except ValueError as err:
-            bad = next(ln for ln, line in chunk if not _numeric(line.split()[1:]))
-            raise DataError(f"{path}, line {bad}: a value is not a number ({err})") from None
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                flat = np.fromstring(b" ".join(rests), dtype=np.float32, sep=" ")
+        except ValueError:  # newer numpy raises where older ones stopped early
+            flat = np.zeros(0, dtype=np.float32)
+        if flat.size != len(chunk) * width:
+            bad = next((ln for ln, line in chunk if not _numeric(line.split()[1:])), chunk[0][0])
+            raise DataError(f"{path}, line {bad}: a value is not a number; every row must be 'word' "
+                            f"followed by {width} numbers.")
+        blocks.append(flat.reshape(len(chunk), width))
         if bar is not None:
             bar.update(len(chunk))
         if truncate and len(words) >= truncate:
