@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from conftest import run_plait
 from plait.cli.debug_model import SAMPLE_SENTENCES, count_parameters, debug_model
 from plait.cli.init_config import init_config
@@ -54,6 +55,7 @@ def test_tagger_on_the_built_in_sample_shows_shapes_and_gradients(tmp_path):
     assert "param W (" in text and "grad W (" in text
 
 
+@pytest.mark.slow  # builds and initializes a tok2vec+tagger+parser pipeline three times
 def test_a_listener_reads_the_shared_tok2vec_and_a_parser_runs_forward(tmp_path):
     path = _config(tmp_path, ["tagger", "parser"])  # adds a shared tok2vec
     lines: list[str] = []
@@ -102,7 +104,6 @@ def nlp_model(path: Path):
 
 
 def test_an_unknown_or_rule_based_component_is_refused(tmp_path):
-    import pytest
     from plait.errors import UsageError
 
     rules = tmp_path / "rules.cfg"
@@ -110,6 +111,12 @@ def test_an_unknown_or_rule_based_component_is_refused(tmp_path):
                      '[components.sentencizer]\nfactory = "sentencizer"\n')
     with pytest.raises(UsageError, match="no thinc model to debug"):
         debug_model(str(rules), "sentencizer", echo=lambda line: None)
+    with pytest.raises(UsageError, match="no component 'sentencizr'.*Did you mean 'sentencizer'"):
+        debug_model(str(rules), "sentencizr", echo=lambda line: None)
+
+
+@pytest.mark.slow  # two `plait` processes (~3 s each on a loaded machine)
+def test_cli_runs_with_spacy_style_flags_and_refuses_a_typo(tmp_path):
     path = _config(tmp_path, ["tagger"])
     result = run_plait("debug", "model", str(path), "taggr", "--layers", "1")
     assert result.returncode == 1
@@ -123,7 +130,6 @@ def test_an_unknown_or_rule_based_component_is_refused(tmp_path):
 
 def test_layer_ids_are_parsed():
     import click
-    import pytest
     from plait.cli.debug_model import _parse_ids
 
     assert _parse_ids("3, 5,") == {3, 5} and _parse_ids("") is None
