@@ -117,11 +117,9 @@ def default_config_for(config: Any, *, optimize: str = "efficiency", gpu: bool =
 
     lang, pipeline, factories = _pipeline_of(config, source)
     wanted = [factories[name] for name in pipeline if name in factories]
-    if len(set(wanted)) != len(wanted):
-        # init config names a component after its factory; two components of
-        # one factory cannot both be renamed, so compare the first only.
-        seen: set[str] = set()
-        wanted = [f for f in wanted if not (f in seen or seen.add(f))]  # type: ignore[func-returns-value]
+    # init config names a component after its factory; of two components of
+    # one factory only the first is compared (the second shows as added).
+    wanted = list(dict.fromkeys(wanted))
     user_names = {factory: name for name, factory in reversed(list(factories.items()))}
     try:
         default = init_config(lang=lang, pipeline=wanted, optimize=optimize, gpu=gpu,

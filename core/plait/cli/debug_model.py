@@ -260,12 +260,17 @@ def debug_model(config_path: str, component: str, *, overrides: dict[str, Any] |
     RETURNS (dict): "parameters" (int), "output" (str), "backward" (bool),
         "gradients" ({"#id name.param": bool non-zero}).
     """
+    from thinc.api import fix_random_seed
+
     from ..config import import_code, load_config
     from ..errors import UsageError, did_you_mean
     from ..language import Language, get_lang_class
 
     import_code(list(code_paths))
     config = load_config(config_path, overrides or {})
+    seed = (config.get("system") or {}).get("seed")
+    # The same weights and sample gradient on every run of one config.
+    fix_random_seed(seed if isinstance(seed, int) else 0)
     lang = (config.get("nlp") or {}).get("lang")
     nlp = (get_lang_class(lang) if lang else Language).from_config(config, auto_fill=True)
     if component not in nlp.pipe_names:
@@ -294,7 +299,8 @@ def debug_model(config_path: str, component: str, *, overrides: dict[str, Any] |
     docs = [eg.predicted for eg in examples]
     for name in ready:
         # Upstream components (a shared tok2vec) annotate the docs the model reads.
-        docs = list(nlp.get_pipe(name).pipe(docs))
+        upstream = nlp.get_pipe(name)
+        docs = list(upstream.pipe(docs)) if hasattr(upstream, "pipe") else [upstream(doc) for doc in docs]
     step(1)
     total = count_parameters(model)
     summary = []
