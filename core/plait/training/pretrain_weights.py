@@ -42,24 +42,31 @@ def load_layer_weights(model: Any, path: str | Path, *, where: str) -> None:
             f"('{saved_nodes[0]['name'] if saved_nodes else '?'}'), but {where} has {len(nodes)} "
             f"('{model.name}'); pretrain with the same [components] model and [pretraining] layer."
         )
-    for i, (node, info, params) in enumerate(zip(nodes, saved_nodes, saved_params, strict=True)):
-        for dim, value in (info.get("dims") or {}).items():
-            if value is not None and node.has_dim(dim) is True and node.get_dim(dim) != value:
-                raise SerializationError(
-                    f"{path}: layer {i} '{node.name}' of {where}: dimension {dim} is {node.get_dim(dim)}, "
-                    f"the pretrained weights have {value}; pretrain with the same model settings "
-                    f"(width, depth, embed sizes)."
-                )
+    # Parameters first: they live in the leaf layers, whose names are short and telling.
+    for i, (node, params) in enumerate(zip(nodes, saved_params, strict=True)):
         for name, value in params.items():
             if value is not None and node.has_param(name):
                 mine = node.get_param(name).shape
                 if tuple(mine) != tuple(value.shape):
                     raise SerializationError(
-                        f"{path}: layer {i} '{node.name}' of {where}: parameter {name} has shape "
+                        f"{path}: layer {i} '{_short(node.name)}' of {where}: parameter {name} has shape "
                         f"{tuple(mine)}, the pretrained weights {tuple(value.shape)}; pretrain with the "
-                        f"same model settings."
+                        f"same model settings (width, depth, embed sizes)."
                     )
+    for i, (node, info) in enumerate(zip(nodes, saved_nodes, strict=True)):
+        for dim, value in (info.get("dims") or {}).items():
+            if value is not None and node.has_dim(dim) is True and node.get_dim(dim) != value:
+                raise SerializationError(
+                    f"{path}: layer {i} '{_short(node.name)}' of {where}: dimension {dim} is "
+                    f"{node.get_dim(dim)}, the pretrained weights have {value}; pretrain with the same "
+                    f"model settings (width, depth, embed sizes)."
+                )
     try:
         model.from_bytes(data)
     except (ValueError, KeyError) as err:
         raise SerializationError(f"{path}: pretrained weights do not fit {where} ({err})") from err
+
+
+def _short(name: str) -> str:
+    # Combinator names spell out their whole subtree.
+    return name if len(name) <= 60 else name[:57] + "..."
