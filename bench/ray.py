@@ -99,8 +99,11 @@ def _train_runs(task: str, work: Path, steps: int, eval_frequency: int) -> list[
         if found:
             per_worker = [float(p.split()[1]) for p in found.group(1).split(", ")]
         stale = re.search(r"gradients applied (\d+), dropped as stale (\d+)", stdout)
+        ages = re.search(r"\(versions behind: count\) (.*); restarts", stdout)
         runs.append({"name": name, "rows": rows, "wall": wall, "per_worker": per_worker,
+                     "rank0_wps": words / seconds if seconds else 0.0,
                      "total_wps": sum(per_worker), "final": rows[-1][1],
+                     "staleness": ages.group(1) if ages else "—",
                      "applied": int(stale.group(1)) if stale else None,
                      "dropped": int(stale.group(2)) if stale else None})
         print(f"{task} {name}: {sum(per_worker):.0f} words/s, final {METRIC[task]} {rows[-1][1]:.3f}, "
@@ -178,15 +181,17 @@ def _section(runs: dict[str, list[dict[str, Any]]], sims: list[dict[str, Any]], 
         horizon = task_runs[0]["horizon"]
         lines += [f"`{PIPELINES[task]}` — {metric} at the same wall time = best evaluation within "
                   f"{horizon:.0f} s of training:", "",
-                  f"| run | words/s per worker | words/s total | vs plait train | {metric} @ {horizon:.0f}s "
-                  f"| final {metric} | stale grads dropped |",
-                  "|---|---|---|---|---|---|---|"]
+                  f"| run | rank-0 words/s (logger) | words/s per worker | words/s total | vs plait train "
+                  f"| {metric} @ {horizon:.0f}s | final {metric} | process wall | stale grads dropped "
+                  f"| staleness of applied peer grads (versions: count) |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
         base = task_runs[0]["total_wps"] or 1.0
         for r in task_runs:
             per = " / ".join(f"{w:.0f}" for w in r["per_worker"])
             dropped = "—" if r["dropped"] is None else f"{r['dropped']} of {r['applied'] + r['dropped']}"
-            lines.append(f"| {r['name']} | {per} | {r['total_wps']:.0f} | {r['total_wps'] / base:.2f}x | "
-                         f"{r['at_horizon']:.3f} | {r['final']:.3f} | {dropped} |")
+            lines.append(f"| {r['name']} | {r['rank0_wps']:.0f} | {per} | {r['total_wps']:.0f} | "
+                         f"{r['total_wps'] / base:.2f}x | {r['at_horizon']:.3f} | {r['final']:.3f} | "
+                         f"{r['wall']:.0f} s | {dropped} | {r['staleness']} |")
         lines.append("")
     if sims:
         lines += [f"Simulated many-worker run (one process, `SimHub`, latency 2 ticks, {args.sim_ticks} ticks, "

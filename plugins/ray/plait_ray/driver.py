@@ -263,7 +263,13 @@ def _drive(ray: Any, spec: RunSpec, settings: RaySettings, out: Path | None, std
     applied = sum(s.get("grads_applied", 0) for s in stats)
     dropped = sum(s.get("grads_dropped", 0) for s in stats)
     if n > 1:
-        stdout.write(f"Ray: gradients applied {applied}, dropped as stale {dropped}; restarts {restarts}\n")
+        ages: dict[int, int] = {}
+        for s in stats:
+            for age, count in (s.get("staleness") or {}).items():
+                ages[int(age)] = ages.get(int(age), 0) + int(count)
+        hist = ", ".join(f"{age}: {count}" for age, count in sorted(ages.items())) or "none"
+        stdout.write(f"Ray: gradients applied {applied}, dropped as stale {dropped}; staleness of the "
+                     f"applied peers' gradients (versions behind: count) {hist}; restarts {restarts}\n")
     last = out / "model-last" if out is not None else None
     if last is not None:
         stdout.write(f"Saved pipeline to output directory {last}\n")
