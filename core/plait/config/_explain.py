@@ -8,7 +8,6 @@ that any installed distribution may provide, and fills values from
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterator
 from typing import Any
 
@@ -56,16 +55,3 @@ def config_variables(raw: Any, interpolated: Any) -> list[dict[str, Any]]:
                     done = done.get(part) if isinstance(done, dict) else None
                 rows.append({"key": ".".join((*path, str(key))), "expression": value, "value": done})
     return rows
-
-
-def source_of(func: Any) -> tuple[str, str]:
-    """RETURNS (tuple[str, str]): the function's "module.qualname" and "file:line"."""
-    module = getattr(func, "__module__", "?")
-    name = getattr(func, "__qualname__", getattr(func, "__name__", "?"))
-    try:
-        file = inspect.getsourcefile(func) or "?"
-        line = inspect.getsourcelines(func)[1]
-        where = f"{file}:{line}"
-    except (OSError, TypeError):
-        where = "?"
-    return f"{module}.{name}", where

@@ -79,7 +79,6 @@ def function_origin(registry_name: str, name: str) -> dict[str, Any]:
     RETURNS (dict): distribution, function ("module.qualname") and file
         ("path:line"), or error (unknown registry or name, broken plugin).
     """
-    from ..config._explain import source_of
     from ..errors import PlaitError
 
     try:
@@ -90,3 +89,16 @@ def function_origin(registry_name: str, name: str) -> dict[str, Any]:
     providers = {ep.name: dist for group in _groups(reg) for dist, ep in _entry_points.entry_points(group)}
     function, file = source_of(func)
     return {"distribution": providers.get(name) or _distribution_of(func), "function": function, "file": file}
+
+
+def source_of(func: Any) -> tuple[str, str]:
+    """RETURNS (tuple[str, str]): the function's "module.qualname" and "file:line"."""
+    module = getattr(func, "__module__", "?")
+    name = getattr(func, "__qualname__", getattr(func, "__name__", "?"))
+    try:
+        file = inspect.getsourcefile(func) or "?"
+        line = inspect.getsourcelines(func)[1]
+        where = f"{file}:{line}"
+    except (OSError, TypeError):
+        where = "?"
+    return f"{module}.{name}", where
