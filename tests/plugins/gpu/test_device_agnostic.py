@@ -52,6 +52,39 @@ def _beams(config: Any) -> None:
         components[name].update({"beam_width": 4, "beam_density": 0.0001, "beam_update_prob": 1.0})
 
 
+_VECTOR_WORDS = ("the", "to", "and", "a", "of", "I", "is", ".", ",", "in", "you", "it", "that", "for", "was")
+
+
+def _vectors_folder() -> str:
+    """A pipeline folder with a few random word vectors (built once per process)."""
+    import tempfile
+
+    import plait
+    from plait.vectors import Vectors
+
+    global _VECTORS_DIR
+    if _VECTORS_DIR is None:
+        nlp = plait.blank("en")
+        table = np.random.default_rng(0).standard_normal((len(_VECTOR_WORDS), 12)).astype("float32")
+        nlp.vocab.vectors = Vectors(data=table, keys=_VECTOR_WORDS, strings=nlp.vocab.strings)
+        _VECTORS_DIR = tempfile.mkdtemp(prefix="plait-vectors-")
+        nlp.to_disk(_VECTORS_DIR)
+    return _VECTORS_DIR
+
+
+_VECTORS_DIR: str | None = None
+
+
+def _static_vectors(config: Any) -> None:
+    """include_static_vectors (StaticVectors over vocab.vectors) in the tagger."""
+    config["components"]["tagger"]["model"]["tok2vec"]["embed"]["include_static_vectors"] = True
+    config["initialize"]["vectors"] = _vectors_folder()
+
+
+# Built on the device by test_static_vectors_and_pretraining_objectives_run_on_the_device,
+# not by a pipeline config.
+BUILT_ELSEWHERE = {"plait.StaticVectors.v2", "plait.PretrainCharacters.v1", "plait.PretrainVectors.v1"}
+
 # name -> (pipeline, optimize, separate tok2vec, edit of the config)
 CASES: dict[str, tuple[str, str, bool, Any]] = {
     "efficiency-shared": (SHARED, "efficiency", False, None),
@@ -59,6 +92,7 @@ CASES: dict[str, tuple[str, str, bool, Any]] = {
     "beam": ("parser,ner", "efficiency", False, _beams),
     "other-architectures": ("tagger,morphologizer,textcat_multilabel", "efficiency", True,
                             _other_architectures),
+    "static-vectors": ("tagger", "efficiency", True, _static_vectors),
 }
 
 
@@ -142,11 +176,41 @@ def test_every_registered_architecture_is_covered() -> None:
     """A new architecture fails here until a case above builds it."""
     from plait.plugins._registry import registry
 
-    covered: set[str] = set()
+    covered: set[str] = set(BUILT_ELSEWHERE)
     for case in CASES:
         covered |= set(re.findall(r'@architectures = "([^"]+)"', _config(case).to_str()))
     missing = sorted(set(registry.architectures.names()) - covered)
     assert not missing, f"add a case that builds {missing} to CASES"
+
+
+def test_static_vectors_and_pretraining_objectives_run_on_the_device(ewt_dir: Path) -> None:
+    from plait.language import get_lang_class
+    from plait.plugins._registry import registry
+    from thinc.api import chain, reduce_mean
+
+    recorder = LayerRecorder()
+    with fake_device(recorder):
+        config = _config("static-vectors")
+        nlp = get_lang_class("en").from_config(config)
+        optimizer = nlp.initialize(lambda: _examples(nlp, ewt_dir))
+        docs = [eg.predicted for eg in _examples(nlp, ewt_dir)][:8]
+        static = registry.architectures.get("plait.StaticVectors.v2")(nO=8, key_attr="LOWER")
+        static_model = chain(static, reduce_mean())
+        static_model.initialize(X=docs)
+        Y, backprop = static_model.begin_update(docs)
+        backprop(Y)
+        tok2vec = nlp.get_pipe("tagger").model.get_ref("tok2vec")
+        for name, args in (("plait.PretrainCharacters.v1", {"hidden_size": 16}),
+                           ("plait.PretrainVectors.v1", {"hidden_size": 16, "loss": "L2"})):
+            model = registry.architectures.get(name)(**args)(nlp.vocab, tok2vec)
+            model.initialize(X=docs)
+            prediction, backprop = model.begin_update(docs)
+            loss, d_prediction = model.attrs["loss"](model, docs, prediction)
+            backprop(d_prediction)
+            model.finish_update(optimizer)
+            assert loss > 0
+    assert not recorder.host, "layers produced host numpy arrays:\n" + "\n".join(recorder.host[:20])
+    assert "static_vectors" in recorder.kinds
 
 
 # The stand-in must catch the mistakes it exists for -------------------------------
