@@ -190,8 +190,21 @@ def _drive(ray: Any, spec: RunSpec, settings: RaySettings, out: Path | None, std
     n = settings.n_workers
     threads = str(settings.threads_per_worker)
     env = {"OMP_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
+    resources = ray.cluster_resources()
+    gpus_per_worker = 0.0
+    if spec.use_gpu >= 0:
+        gpus = float(resources.get("GPU", 0))
+        if gpus <= 0:
+            raise UsageError(f"--gpu-id {spec.use_gpu}: the Ray cluster has no GPU. Leave out --gpu-id "
+                             f"to train on CPUs, or start Ray on a machine with one.")
+        # Workers share the GPUs when there are fewer than workers (Ray makes
+        # each worker's share its device 0).
+        gpus_per_worker = min(1.0, gpus / n)
+    if float(resources.get("CPU", 0)) < n * settings.threads_per_worker:
+        stdout.write(f"Ray: the cluster has {resources.get('CPU', 0):g} CPUs for {n} worker(s) of "
+                     f"{settings.threads_per_worker} thread(s); workers wait until CPUs are free.\n")
     actor_cls = ray.remote(Worker)
-    options = {"num_cpus": settings.threads_per_worker, "num_gpus": 1 if spec.use_gpu >= 0 else 0,
+    options = {"num_cpus": settings.threads_per_worker, "num_gpus": gpus_per_worker,
                "max_restarts": settings.max_restarts, "max_concurrency": 8,
                "runtime_env": {"env_vars": env}}
     # Named so a user (or a test) can find a worker: `ray.util.list_named_actors()`.

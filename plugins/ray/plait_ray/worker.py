@@ -196,6 +196,9 @@ class Worker:
         )
 
         spec = self.spec
+        if spec.use_gpu >= 0:
+            # Ray shows a worker only its assigned GPU (CUDA_VISIBLE_DEVICES): device 0.
+            spec.use_gpu = 0
         _import_code(spec.code)
         out = Path(spec.output_path) if spec.output_path else None
         # A restarted rank 0 continues from its last checkpoint (its loop state
