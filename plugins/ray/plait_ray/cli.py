@@ -55,7 +55,8 @@ def ray_cli() -> None:
 @click.option("--verbose", "-V", is_flag=True, default=False,
               help="Show applied overrides, Ray's own log lines and tracebacks of errors.")
 @click.option("--gpu-id", "-g", type=int, default=-1, show_default=True,
-              help="GPU id each worker uses (needs CuPy); -1 for the CPU.")
+              help="-1 trains on CPUs; any other value trains every worker on a GPU Ray assigns "
+                   "(shared when there are fewer GPUs than workers; needs CuPy).")
 @click.pass_context
 def train_cli(ctx: click.Context, config_path: str | None, n_workers: int, address: str | None,
               output_path: str | None, resume: bool, force: bool, strategy: str, max_staleness: int,
