@@ -172,3 +172,38 @@ def test_rank0_gathers_the_whole_model_state():
         owner = opts[0].owners[key]
         other = dict((k, (n, nm)) for k, n, nm in iter_params(nlps[owner]))[key]
         assert numpy.array_equal(node.get_param(name), other[0].get_param(other[1]))
+
+
+def test_a_dead_workers_parameters_are_shared_out_and_handed_back():
+    hub, nlps, opts = _workers(3)
+    orphaned = [k for k, r in opts[0].base_owners.items() if r == 2]
+    assert orphaned
+    for opt in opts[:2]:
+        opt.set_down(2, True)
+    # Both survivors agree on who trains the dead worker's parameters now.
+    assert opts[0].owners == opts[1].owners
+    assert all(opts[0].owners[k] in (0, 1) for k in orphaned)
+    before = {k: opts[0].nodes[k][0].get_param(opts[0].nodes[k][1]).copy() for k in orphaned}
+    for r in range(2):
+        _step(nlps[r], opts[r], *_batch(r))
+    hub.flush()
+    for opt in opts[:2]:
+        opt.take_params()
+    # They kept training: every orphaned parameter moved and has a new version.
+    for key in orphaned:
+        node, name = opts[0].nodes[key]
+        assert not numpy.array_equal(before[key], node.get_param(name)), key
+        assert opts[0].versions[key] >= 1
+    # The restarted worker takes back its parameters from the freshest copies.
+    for opt in opts[:2]:
+        opt.set_down(2, False)
+    assert opts[0].owners == opts[0].base_owners
+    fresh = _nlp(seed=7)  # a rebuilt process: different weights
+    rejoined = ShardedOptimizer(Adam(0.01), fresh, 2, 3, hub.transport(2), sync_timeout=20)
+    hub.workers[2] = rejoined
+    rejoined.join(rejoin=True)
+    for key in orphaned:
+        node, name = rejoined.nodes[key]
+        ref_node, ref_name = opts[0].nodes[key]
+        assert numpy.array_equal(node.get_param(name), ref_node.get_param(ref_name))
+        assert rejoined.versions[key] == opts[0].versions[key]
