@@ -310,6 +310,8 @@ class ShardedOptimizer:
                     owners[key] = live[index]
             self.owners = owners
             self.owned = [k for k in sorted(owners) if owners[k] == self.rank]
+            for key in [k for k in self.inbox_grads if owners[k] != self.rank]:
+                del self.inbox_grads[key]  # handed back: its owner gets the next ones
             self.cond.notify_all()
 
     def retire(self, sender: int) -> None:
