@@ -23,6 +23,31 @@ from ..plugins.protocols import Finalize, Logger, LogStep
 # file-writing loggers append to the interrupted run's log instead of
 # truncating it. Third-party loggers may read it too.
 RESUMING: ContextVar[bool] = ContextVar("plait_logger_resuming", default=False)
+# The step of the checkpoint a resumed run continues from (None: a fresh run).
+# Evaluations an interrupted run logged after it are logged again by the
+# resumed run, so file-writing loggers drop those lines first.
+RESUME_STEP: ContextVar[int | None] = ContextVar("plait_logger_resume_step", default=None)
+
+
+def _open_log(path: Path) -> IO:
+    """Open the JSONL log: truncated for a fresh run; for a resumed one, kept up
+    to the checkpoint's step (later lines are rewritten atomically away)."""
+    from .. import fs
+
+    resume_step = RESUME_STEP.get()
+    if not RESUMING.get() or not path.exists():
+        return path.open("w", encoding="utf8")
+    if resume_step is not None:
+        kept = []
+        for line in path.read_text(encoding="utf8").splitlines():
+            try:
+                step = srsly.json_loads(line).get("step")
+            except ValueError:
+                continue  # a line cut short by the kill
+            if isinstance(step, int) and step <= resume_step:
+                kept.append(line + "\n")
+        fs.write_text(path, "".join(kept))
+    return path.open("a", encoding="utf8")
 
 
 
@@ -42,7 +67,8 @@ def console_logger(
 
     progress_bar (bool): show a tqdm bar counting steps to the next evaluation.
     console_output (bool): print the score table to stdout.
-    output_file (Optional[Path]): also append each evaluation as a JSON line here.
+    output_file (Optional[Path]): also write each evaluation as a JSON line
+        here (a resumed run keeps the lines up to its checkpoint and appends).
     RETURNS (Logger): the setup function ``setup(nlp, stdout, stderr)``.
     """
 
@@ -61,7 +87,7 @@ def console_logger(
         if output_file is not None:
             path = Path(output_file)
             path.parent.mkdir(parents=True, exist_ok=True)
-            log_file = path.open("a" if RESUMING.get() else "w", encoding="utf8")
+            log_file = _open_log(path)
         if console_output:
             stdout.write(_table_row(widths, cols, aligns) + "\n")
             stdout.write(_table_row(widths, ["-" * w for w in widths], aligns) + "\n")

@@ -24,7 +24,7 @@ from ..fs import fault_point
 from ..plugins.protocols import Batcher, Reader
 from . import checkpoint as ckpt
 from .data_checks import checked_stream
-from .loggers import RESUMING
+from .loggers import RESUME_STEP, RESUMING
 from .report import TrainingReport
 
 DIR_MODEL_BEST = "model-best"
@@ -301,10 +301,12 @@ def train(
         before_update=T["before_update"], resume=resume,
     )
     token = RESUMING.set(resume is not None)
+    step_token = RESUME_STEP.set(None if resume is None else int(resume["step"]))
     try:
         log_step, finalize = T["logger"](nlp, stdout, stderr)
     finally:
         RESUMING.reset(token)
+        RESUME_STEP.reset(step_token)
     if output_path is not None:
         output_path = Path(output_path)
         output_path.mkdir(parents=True, exist_ok=True)

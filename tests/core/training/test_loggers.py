@@ -6,7 +6,7 @@ import io
 import json
 
 from plait import registry
-from plait.training.loggers import RESUMING, console_logger
+from plait.training.loggers import RESUME_STEP, RESUMING, console_logger
 
 
 class _NLP:
@@ -55,6 +55,28 @@ def test_jsonl_output_file_and_resume_appends(tmp_path):
     records = [json.loads(line) for line in path.read_text().splitlines()]
     assert [r["step"] for r in records] == [40, 60]
     assert records[0]["other_scores"]["ents_f"] == 0.7245
+
+
+def test_resume_drops_lines_logged_after_the_checkpoint(tmp_path):
+    """A run killed after evaluating at steps 40 and 60 but checkpointed at 40
+    logs step 60 again when resumed: the file keeps one line per step."""
+    path = tmp_path / "train.jsonl"
+    log_step, finalize = console_logger(console_output=False, output_file=path)(_NLP(), io.StringIO(), io.StringIO())
+    log_step(INFO)
+    log_step(dict(INFO, step=60, score=0.1))
+    finalize()
+    with path.open("a", encoding="utf8") as f:
+        f.write('{"epoch": 1, "step": 8')  # cut short by the kill
+    tokens = RESUMING.set(True), RESUME_STEP.set(40)
+    try:
+        log_step, finalize = console_logger(console_output=False, output_file=path)(_NLP(), io.StringIO(), io.StringIO())
+    finally:
+        RESUMING.reset(tokens[0])
+        RESUME_STEP.reset(tokens[1])
+    log_step(dict(INFO, step=60))
+    finalize()
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [(r["step"], r["score"]) for r in records] == [(40, 0.8123), (60, 0.8123)]
 
 
 def test_console_output_off_prints_nothing():
