@@ -20,6 +20,8 @@ from ._options import CONFIG_COMMAND_SETTINGS, code_option, config_overrides, ve
 # min_action_freq; entity types with few examples) apply to a component.
 PARSER_FACTORIES = ("parser", "beam_parser")
 NER_FACTORIES = ("ner", "beam_ner")
+# How much of a streamed ([training] max_epochs = -1) train corpus `debug data` reads.
+STREAM_SAMPLE_SIZE = 10_000
 
 
 def debug_data(
@@ -54,7 +56,20 @@ def debug_data(
     training = resolved.get("training", {})
     readers = {key: resolve_dot_names(resolved, key, training.get(key, f"corpora.{key[:-7]}"))
                for key in ("train_corpus", "dev_corpus")}
-    examples = {key: list(reader(nlp)) for key, reader in readers.items()}
+    examples = {key: list(reader(nlp)) for key, reader in readers.items() if key != "train_corpus"}
+    train_reader = readers["train_corpus"]
+    if int(training.get("max_epochs", 0) or 0) == -1:
+        # A streamed train corpus may never end: the statistics describe a sample.
+        from itertools import islice
+
+        examples["train_corpus"] = list(islice(train_reader(nlp), STREAM_SAMPLE_SIZE + 1))
+        if len(examples["train_corpus"]) > STREAM_SAMPLE_SIZE:
+            examples["train_corpus"].pop()
+            out.write(f"The train corpus is streamed ([training] max_epochs = -1) and may not end: "
+                      f"the statistics below describe its first {STREAM_SAMPLE_SIZE:,} examples.\n")
+    else:
+        examples["train_corpus"] = list(train_reader(nlp))
+    examples = {key: examples[key] for key in ("train_corpus", "dev_corpus")}
     factories = {name: nlp.config["components"].get(name, {}).get("factory") for name in nlp.pipe_names}
     parsers = [name for name, f in factories.items() if f in PARSER_FACTORIES]
     ners = [name for name, f in factories.items() if f in NER_FACTORIES]

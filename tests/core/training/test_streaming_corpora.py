@@ -221,3 +221,15 @@ def test_corpora_as_one_function_returning_a_dict(tmp_path, dev_path):
     with pytest.raises(ConfigError, match=r"\[corpora\] is the function 'test_streaming.split_corpora.v1', which "
                                           r"returned a dict with the keys \['dev', 'train'\]; there is no 'trian'"):
         train(cfg, tmp_path / "out2", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_debug_data_reads_a_sample_of_an_endless_stream(tmp_path, dev_path, monkeypatch):
+    from plait.cli import debug_data as debug_mod
+
+    monkeypatch.setattr(debug_mod, "STREAM_SAMPLE_SIZE", 500)
+    cfg = write(tmp_path, dev_path, train='@readers = "test_streaming.endless_cats.v1"')
+    READ["examples"] = 0
+    out = io.StringIO()
+    debug_mod.debug_data(cfg, stdout=out)
+    assert READ["examples"] <= 501
+    assert "streamed ([training] max_epochs = -1)" in out.getvalue() and "first 500 examples" in out.getvalue()
