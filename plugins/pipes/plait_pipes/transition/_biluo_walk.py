@@ -217,8 +217,11 @@ class BiluoWalk:
 
     def _open(self) -> np.ndarray:
         """Live states (offsets from lo) with an open entity at a free token."""
+        label = self.label[self.lo :]
+        if not len(label) or label.max() < 0:  # the usual case: one call
+            return np.zeros(0, dtype=np.int64)
         lo = self.lo
-        opened = np.flatnonzero(self.label[lo:] >= 0)
+        opened = np.flatnonzero(label >= 0)
         if self.has_presets and len(opened):
             opened = opened[self.req[self.t[lo:][opened]] < 0]
         return opened
