@@ -267,6 +267,14 @@ def test_oracle_cut_segments_start_on_the_oracle_path(make_ewt_examples):
     cut = parser.cut_states(states, gold, 20, lengths)
     n_segments = -(-2 * lengths // 20)
     assert len(system.is_final(cut)) == n_segments.sum()
+    # The path pops a finished sentence's root before the next sentence
+    # (REDUCE before SHIFT among zero-cost moves): no segment starts with
+    # two gold roots on its stack.
+    stack_roots = [
+        sum(gold.heads[cut.doc[r], t] == -1 for t in cut.stack[r, 3 : 3 + cut.depth[r]].tolist())
+        for r in range(len(cut))
+    ]
+    assert max(stack_roots) == 1
     # Following the oracle from each segment's start to the end reproduces the
     # gold tree: every segment start lies on the zero-cost path.
     live = np.flatnonzero(~system.is_final(cut))
