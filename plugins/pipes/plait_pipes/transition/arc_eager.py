@@ -36,7 +36,9 @@ root of a headless token with a token below it whose gold head is a token
 (a false sentence start that ATTACH would have avoided). Then, once the
 buffer is empty, REDUCE costs 1 for a gold non-root, ATTACH costs 1 for a
 gold root, and every other cost is the plain arc-eager one (the extra loss
-is always avoidable there at no cost).
+is always avoidable there at no cost). For that choice the then empty B0
+and B1 feature slots show the two tokens around the start of ``s0``'s
+subtree, where a sentence would start (``features``).
 
 The oracle (Goldberg & Nivre 2012/2013) counts the gold arcs a move makes
 unreachable. Gold roots hang from a virtual root that sits beyond the end of
