@@ -167,6 +167,7 @@ def test_a_killed_pretraining_run_resumes_to_the_same_weights(tmp_path, raw_text
 
     config = _config()
     config["pretraining"]["n_save_every"] = 2
+    config["pretraining"]["max_epochs"] = 1  # the kill falls mid-epoch 0
     config_path = _write_config(config, tmp_path / "config.cfg")
     overrides = {"paths.raw_text": str(raw_text)}
     straight = pretrain(config_path, tmp_path / "straight", overrides=overrides)
