@@ -141,6 +141,11 @@ def test_init_tok2vec_from_pretrain_changes_initial_weights_and_trains(tmp_path,
     assert last.name == "model1.bin" and (tmp_path / "pt" / "model0.bin").exists()
     log = list(srsly.read_jsonl(tmp_path / "pt" / "log.jsonl"))
     assert [r["epoch"] for r in log] == [0, 1] and log[1]["loss"] < log[0]["loss"]
+    # --resume-path: spaCy's way on, counting from the epoch after the file's.
+    more = pretrain(config_path, tmp_path / "pt2", resume_path=last,
+                    overrides={"paths.raw_text": str(raw_text), "pretraining.max_epochs": 3})
+    assert more.name == "model2.bin"
+    assert [r["epoch"] for r in srsly.read_jsonl(tmp_path / "pt2" / "log.jsonl")] == [2]
 
     def initial_tok2vec(init_tok2vec: str | None):
         config = _config()
