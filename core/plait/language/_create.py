@@ -173,6 +173,11 @@ def _add_components(
             source_name = pipe_cfg.get("component", pipe_name)
             listeners = pipe_cfg.get("replace_listeners")
             if listeners:
+                # A component sourced earlier from the same pipeline (its
+                # tok2vec) was relinked into this pipeline, which emptied its
+                # listener_map: relink the source first, or the listeners
+                # would be silently left in place.
+                source_nlp._link_components()
                 for name, proc in source_nlp.pipeline:
                     if source_name in getattr(proc, "listener_map", {}):
                         source_nlp.replace_listeners(name, source_name, listeners)
