@@ -15,28 +15,37 @@ from __future__ import annotations
 
 import numpy as np
 
-# Masked arcs get this score (finite: the contraction subtracts scores).
-NEG = -1e9
+# Structurally impossible arcs (self loops, into the root) in the working
+# matrices: below anything a sum of real arcs reaches.
+NEG = -1e18
 
 
 def _prepare(scores: np.ndarray) -> np.ndarray:
+    """Scores as float64 with the penalties that make the best tree one with
+    a single root arc and, among those, as few forbidden arcs as possible.
+
+    Forbidden arcs (-inf, NaN) cost more than the spread of any two trees
+    over real arcs; a root arc costs more than the spread of any two trees at
+    all, so one root arc is a hard constraint and forbidden arcs are used
+    only where no tree avoids them.
+    """
     s = np.array(scores, dtype=np.float64, copy=True)
     n1 = s.shape[0]
     if s.ndim != 2 or s.shape[1] != n1:
         raise ValueError(f"scores must be square (n + 1, n + 1), got {s.shape}")
-    s = np.where(np.isfinite(s), s, NEG)
-    s = np.maximum(s, NEG)
-    np.fill_diagonal(s, NEG)
-    s[0, :] = NEG
-    real = s[1:] > NEG / 2
+    arcs = np.ones((n1, n1), dtype=bool)
+    np.fill_diagonal(arcs, False)
+    arcs[0, :] = False
+    real = arcs & np.isfinite(s) & (s > -1e30)
     if real.any():
-        spread = float(s[1:][real].max() - s[1:][real].min())
+        low, high = float(s[real].min()), float(s[real].max())
     else:
-        spread = 0.0
-    # Larger than the spread of any two trees' totals: one root arc fewer
-    # always wins.
-    penalty = (spread + 1.0) * n1
+        low = high = 0.0
+    forbidden = low - (high - low + 1.0) * n1
+    s = np.where(real, s, forbidden)
+    penalty = (high - forbidden + 1.0) * n1
     s[1:, 0] -= penalty
+    s[~arcs] = NEG
     return s
 
 
@@ -123,8 +132,8 @@ def eisner(scores: np.ndarray) -> np.ndarray:
         return np.array([-1], dtype=np.int64)
     arc = _prepare(scores).T  # arc[h, d]
     # complete/incomplete[s, t, dir]: dir 1 = head at s (right), 0 = head at t (left).
-    comp = np.full((n1, n1, 2), NEG * 4)
-    inc = np.full((n1, n1, 2), NEG * 4)
+    comp = np.full((n1, n1, 2), -np.inf)
+    inc = np.full((n1, n1, 2), -np.inf)
     comp_bp = np.zeros((n1, n1, 2), dtype=np.int64)
     inc_bp = np.zeros((n1, n1, 2), dtype=np.int64)
     idx = np.arange(n1)

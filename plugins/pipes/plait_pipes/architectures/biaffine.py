@@ -1,0 +1,319 @@
+"""``plait.BiaffineParser.v1``: a graph-based dependency parser model
+(Dozat & Manning 2017) for the ``parser`` component.
+
+    tok2vec -> X (N, d)
+    one Linear d -> 2a + 2l + 1, ReLU on the first 2a + 2l columns:
+        arc_dep, arc_head (N, a), lab_dep, lab_head (N, l), sent_start (N,)
+    arc score   s[i, j] = arc_dep_i U arc_head_j + u . arc_head_j
+    label score y[i, c] = lab_dep_i W_c lab_head_h + V [lab_dep_i; lab_head_h] + b_c
+
+Head ``j`` ranges over the tokens of ``i``'s sentence plus a learned root
+vector. The arc scores of a batch are one batched matrix product over the
+sentences, padded to the longest (``GraphParserOutput.arc_scores``); the
+label scores are computed for the heads the component chooses (gold heads
+in training, decoded ones at inference) in one product over the tokens.
+The last column is a per-token "sentence start" score the component uses
+when a doc arrives without sentence boundaries.
+
+The model's output is a ``GraphParserOutput``: the component asks it for
+scores and hands it their gradients; the model's backprop callback then
+runs one backward for everything recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from pydantic import NonNegativeFloat, PositiveInt
+from thinc.api import Linear, Model, chain, list2array
+from thinc.types import Floats2d
+
+# A large negative score for impossible arcs (padding, self loops): finite,
+# so softmax gradients stay free of NaN.
+MASKED = -1e4
+
+
+def build_biaffine_parser(
+    tok2vec: Model[list[Any], list[Floats2d]],
+    arc_hidden: PositiveInt = 256,
+    label_hidden: PositiveInt = 64,
+    dropout: NonNegativeFloat = 0.2,
+    mst: bool = True,
+    nO: int | None = None,
+) -> Model:
+    """The biaffine graph-based parser model.
+
+    tok2vec (Model[List[Doc], List[Floats2d]]): the token-to-vector layer (or a listener).
+    arc_hidden (int): width of the arc MLPs (dependent and head).
+    label_hidden (int): width of the label MLPs.
+    dropout (float): dropout on the MLP outputs in training.
+    mst (bool): decode with Chu-Liu-Edmonds (non-projective trees); false:
+        Eisner (projective trees). Both always give one valid tree per sentence.
+    nO (int | None): number of labels; the component sets it.
+    RETURNS (Model): ``model(docs) -> GraphParserOutput``.
+    """
+    from plait.errors import ConfigError
+
+    if not 0.0 <= float(dropout) < 1.0:
+        raise ConfigError(f"[plait.BiaffineParser.v1] dropout: must be in [0, 1), got {dropout}.")
+    t2v_width = tok2vec.get_dim("nO") if tok2vec.has_dim("nO") else None
+    width = 2 * arc_hidden + 2 * label_hidden + 1
+    mlp = Linear(width, t2v_width)
+    encode = chain(tok2vec, list2array())
+    model: Model = Model(
+        "biaffine_parser",
+        forward,
+        init=init,
+        layers=[encode, mlp],
+        refs={"tok2vec": tok2vec, "mlp": mlp},
+        dims={"nO": nO, "nA": arc_hidden, "nL": label_hidden},
+        params={"U": None, "u": None, "root": None, "W_lab": None, "V_lab": None, "b_lab": None},
+        attrs={"graph_parser": True, "mst": bool(mst), "mlp_dropout": float(dropout)},
+    )
+    return model
+
+
+def init(model: Model, X: Any = None, Y: Any = None) -> Model:
+    encode, mlp = model.layers
+    if X is not None and not mlp.has_dim("nI"):
+        mlp.set_dim("nI", encode.predict(X).shape[1])
+    encode.initialize(X=X)
+    mlp.initialize()
+    _init_params(model)
+    return model
+
+
+def _init_params(model: Model) -> None:
+    """(Re)create the biaffine weights; the label ones only once nO is known."""
+    ops = model.ops
+    nA, nL = model.get_dim("nA"), model.get_dim("nL")
+    rng = np.random.default_rng(int(np.random.randint(0, 2**31)))
+    if not model.has_param("U") or model.get_param("U") is None:
+        # Zero arc weights: an untrained parser scores every head alike.
+        model.set_param("U", ops.alloc2f(nA, nA))
+        model.set_param("u", ops.alloc1f(nA))
+        root = rng.normal(scale=0.1, size=(nA + nL,)).astype("float32")
+        model.set_param("root", ops.asarray1f(root))
+    nO = model.get_dim("nO") if model.has_dim("nO") else None
+    if nO and (not model.has_param("W_lab") or model.get_param("W_lab") is None):
+        model.set_param("W_lab", ops.alloc2f(nL, nO * nL))
+        model.set_param("V_lab", ops.alloc2f(2 * nL, nO))
+        model.set_param("b_lab", ops.alloc1f(nO))
+
+
+def set_n_labels(model: Model, nO: int, source: list[int] | None = None) -> None:
+    """Size the label scorer for ``nO`` labels, keeping trained rows.
+
+    model (Model): the biaffine parser model.
+    nO (int): the new number of labels.
+    source (List[int] | None): for each new label, its old row (-1: new, zero).
+    """
+    old = model.get_dim("nO") if model.has_dim("nO") else None
+    if old == nO and source is None:
+        return
+    trained = model.has_param("W_lab") and model.get_param("W_lab") is not None
+    model.set_dim("nO", nO, force=True)
+    if not trained:
+        return
+    ops = model.ops
+    nL = model.get_dim("nL")
+    W = model.get_param("W_lab").reshape(nL, old, nL)
+    V, b = model.get_param("V_lab"), model.get_param("b_lab")
+    new_W = ops.alloc3f(nL, nO, nL)
+    new_V = ops.alloc2f(2 * nL, nO)
+    new_b = ops.alloc1f(nO)
+    src = list(range(min(old, nO))) if source is None else source
+    new_rows = [i for i, j in enumerate(src) if j >= 0]
+    old_rows = [j for j in src if j >= 0]
+    if new_rows:
+        new_W[:, new_rows] = W[:, old_rows]
+        new_V[:, new_rows] = V[:, old_rows]
+        new_b[new_rows] = b[old_rows]
+    for name, value in (("W_lab", new_W.reshape(nL, nO * nL)), ("V_lab", new_V), ("b_lab", new_b)):
+        model.set_param(name, value)
+        if model.has_grad(name):
+            # A gradient of the old shape would not add up with the new one.
+            model.set_grad(name, ops.alloc(value.shape))
+
+
+def forward(model: Model, docs: list[Any], is_train: bool) -> tuple[GraphParserOutput, Callable]:
+    encode, mlp = model.layers
+    X, bp_encode = encode(docs, is_train)
+    H, bp_mlp = mlp(X, is_train)
+    out = GraphParserOutput(model, docs, H, is_train)
+
+    def backprop(result: GraphParserOutput) -> Any:
+        dH = result.backprop_all()
+        if dH is None:
+            return []
+        return bp_encode(bp_mlp(dH))
+
+    return out, backprop
+
+
+class GraphParserOutput:
+    """The MLP features of one batch, and the score functions over them.
+
+    model (Model): the biaffine model.
+    docs (List[Doc]): the batch; token rows are the docs' tokens in order.
+    H (Floats2d): the Linear's output (N, 2a + 2l + 1).
+    is_train (bool): apply dropout and record for the backward.
+    """
+
+    def __init__(self, model: Model, docs: list[Any], H: Any, is_train: bool) -> None:
+        self.model = model
+        self.ops = ops = model.ops
+        self.is_train = is_train
+        self.lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
+        self.n_tokens = int(self.lengths.sum())
+        nA, nL = model.get_dim("nA"), model.get_dim("nL")
+        self.nA, self.nL = nA, nL
+        self.H = H
+        feats = H[:, : 2 * nA + 2 * nL]
+        self.relu_mask = feats > 0
+        F = feats * self.relu_mask
+        drop = float(model.attrs.get("mlp_dropout") or 0.0) if is_train else 0.0
+        self.drop_mask = ops.get_dropout_mask(F.shape, drop) if drop else None
+        if self.drop_mask is not None:
+            F = F * self.drop_mask
+        self.F = F
+        self.dF = ops.alloc2f(*F.shape) if is_train else None
+        self.d_root = ops.alloc1f(nA + nL) if is_train else None
+        self.d_start = ops.alloc1f(self.n_tokens) if is_train else None
+        self._arc_cache: list[Any] = []
+        self._label_cache: list[Any] = []
+
+    # Sentence starts ---------------------------------------------------------
+    def start_scores(self) -> Any:
+        """RETURNS (Floats1d): the per-token "sentence start" logits (N,), on the device."""
+        return self.H[:, -1]
+
+    def add_start_grad(self, d: Any) -> None:
+        """Add the gradient of the sentence-start logits (N,)."""
+        self.d_start += self.ops.asarray1f(d)
+
+    # Arcs ------------------------------------------------------------------
+    def arc_scores(self, starts: np.ndarray, lengths: np.ndarray) -> Any:
+        """Arc scores of sentences, padded: one batched matrix product.
+
+        starts (numpy.ndarray[int]): (S,) first token row of each sentence.
+        lengths (numpy.ndarray[int]): (S,) their lengths.
+        RETURNS (Floats3d): (S, L, L + 1): ``[s, i, 0]`` the root's score as
+            head of token ``i``, ``[s, i, j + 1]`` token ``j``'s; impossible
+            arcs (padding, self loops) score ``MASKED``.
+        """
+        ops, xp, nA = self.ops, self.ops.xp, self.nA
+        starts = np.asarray(starts, dtype=np.int64)
+        lengths = np.asarray(lengths, dtype=np.int64)
+        S, L = len(starts), int(lengths.max()) if len(lengths) else 0
+        pos = np.arange(L)
+        valid = pos[None, :] < lengths[:, None]  # (S, L)
+        rows = np.where(valid, starts[:, None] + pos[None, :], self.n_tokens)  # pad -> row N
+        U, u, root = (self.model.get_param(n) for n in ("U", "u", "root"))
+        table = xp.concatenate([self.F[:, : 2 * nA], ops.alloc2f(1, 2 * nA)])
+        idx = ops.xp.asarray(rows.reshape(-1))
+        G = table[idx]
+        D = G[:, :nA].reshape(S, L, nA)
+        Hh = xp.concatenate(
+            [xp.broadcast_to(root[:nA], (S, 1, nA)), G[:, nA:].reshape(S, L, nA)], axis=1
+        )  # (S, L + 1, nA)
+        A = ops.gemm(D.reshape(S * L, nA), U).reshape(S, L, nA)
+        scores = xp.matmul(A, Hh.transpose(0, 2, 1))
+        scores += (Hh * u).sum(axis=2)[:, None, :]
+        mask = np.ones((S, L, L + 1), dtype=bool)
+        mask &= valid[:, :, None]
+        mask[:, :, 1:] &= valid[:, None, :]
+        mask[:, pos, pos + 1] = False
+        mask_dev = ops.xp.asarray(mask)
+        scores = xp.where(mask_dev, scores, ops.xp.asarray(np.float32(MASKED)))
+        if self.is_train:
+            self._arc_cache.append((idx, D, Hh, A, mask_dev, S, L))
+        return scores
+
+    def add_arc_grad(self, d_scores: Any, call: int = -1) -> None:
+        """Backpropagate the gradient of one ``arc_scores`` call into the
+        features (the batched backward of the biaffine product)."""
+        ops, xp, nA = self.ops, self.ops.xp, self.nA
+        idx, D, Hh, A, mask, S, L = self._arc_cache[call]
+        dS = xp.where(mask, ops.asarray3f(d_scores), ops.xp.asarray(np.float32(0.0)))
+        U, u = self.model.get_param("U"), self.model.get_param("u")
+        col = dS.sum(axis=1)  # (S, L + 1): gradient reaching each head's bias term
+        dA = xp.matmul(dS, Hh)  # (S, L, nA)
+        dHh = xp.matmul(dS.transpose(0, 2, 1), A) + col[:, :, None] * u[None, None, :]
+        self.model.inc_grad("u", (Hh * col[:, :, None]).reshape(-1, nA).sum(axis=0))
+        self.model.inc_grad("U", ops.gemm(D.reshape(S * L, nA), dA.reshape(S * L, nA), trans1=True))
+        dD = ops.gemm(dA.reshape(S * L, nA), U, trans2=True)
+        d_root = self.ops.alloc1f(self.nA + self.nL)
+        d_root[:nA] = dHh[:, 0].sum(axis=0)
+        self.d_root += d_root
+        dG = xp.concatenate([dD, dHh[:, 1:].reshape(S * L, nA)], axis=1)
+        d_table = ops.alloc2f(self.n_tokens + 1, 2 * nA)
+        # Each token is one padded row (its sentence), so this is a plain
+        # assignment-by-index; scatter_add keeps it device-neutral.
+        ops.scatter_add(d_table, idx.astype("int32"), dG)
+        self.dF[:, : 2 * nA] += d_table[: self.n_tokens]
+
+    # Labels ----------------------------------------------------------------
+    def label_scores(self, dep_rows: np.ndarray, head_rows: np.ndarray) -> Any:
+        """Label scores of arcs ``head -> dep`` (global token rows; -1: the root).
+
+        RETURNS (Floats2d): (n, nO).
+        """
+        ops, xp, nA, nL = self.ops, self.ops.xp, self.nA, self.nL
+        nO = self.model.get_dim("nO")
+        W, V, b, root = (self.model.get_param(n) for n in ("W_lab", "V_lab", "b_lab", "root"))
+        lab = self.F[:, 2 * nA :]
+        heads_table = xp.concatenate([lab[:, nL:], root[nA:].reshape(1, nL)])
+        dep_idx = xp.asarray(np.asarray(dep_rows, dtype=np.int64))
+        head_np = np.asarray(head_rows, dtype=np.int64)
+        head_idx = xp.asarray(np.where(head_np < 0, self.n_tokens, head_np))
+        Ld = lab[dep_idx, :nL]
+        Lh = heads_table[head_idx]
+        n = Ld.shape[0]
+        T = ops.gemm(Lh, W).reshape(n, nO, nL)
+        scores = (T * Ld[:, None, :]).sum(axis=2)
+        scores += ops.gemm(xp.concatenate([Ld, Lh], axis=1), V)
+        scores += b
+        if self.is_train:
+            self._label_cache.append((dep_idx, head_idx, Ld, Lh, T))
+        return scores
+
+    def add_label_grad(self, d_scores: Any, call: int = -1) -> None:
+        """Backpropagate the gradient of one ``label_scores`` call."""
+        ops, xp, nA, nL = self.ops, self.ops.xp, self.nA, self.nL
+        dep_idx, head_idx, Ld, Lh, T = self._label_cache[call]
+        dY = ops.asarray2f(d_scores)
+        n, nO = dY.shape
+        W, V = self.model.get_param("W_lab"), self.model.get_param("V_lab")
+        self.model.inc_grad("b_lab", dY.sum(axis=0))
+        LdLh = xp.concatenate([Ld, Lh], axis=1)
+        self.model.inc_grad("V_lab", ops.gemm(LdLh, dY, trans1=True))
+        dLdLh = ops.gemm(dY, V, trans2=True)
+        dT = (dY[:, :, None] * Ld[:, None, :]).reshape(n, nO * nL)
+        dLd = (dY[:, :, None] * T).sum(axis=1) + dLdLh[:, :nL]
+        self.model.inc_grad("W_lab", ops.gemm(Lh, dT, trans1=True))
+        dLh = ops.gemm(dT, W, trans2=True) + dLdLh[:, nL:]
+        d_dep = ops.alloc2f(self.n_tokens, nL)
+        ops.scatter_add(d_dep, dep_idx.astype("int32"), dLd)
+        d_head = ops.alloc2f(self.n_tokens + 1, nL)
+        ops.scatter_add(d_head, head_idx.astype("int32"), dLh)
+        self.dF[:, 2 * nA : 2 * nA + nL] += d_dep
+        self.dF[:, 2 * nA + nL :] += d_head[: self.n_tokens]
+        d_root = ops.alloc1f(nA + nL)
+        d_root[nA:] = d_head[self.n_tokens]
+        self.d_root += d_root
+
+    # Backward ----------------------------------------------------------------
+    def backprop_all(self) -> Any:
+        """RETURNS (Floats2d | None): the gradient of the Linear's output, from
+        everything recorded (None when nothing was)."""
+        if self.dF is None:
+            return None
+        self.model.inc_grad("root", self.d_root)
+        dF = self.dF
+        if self.drop_mask is not None:
+            dF = dF * self.drop_mask
+        dF = dF * self.relu_mask
+        return self.ops.xp.concatenate([dF, self.d_start.reshape(-1, 1)], axis=1)

@@ -1,0 +1,301 @@
+"""The graph-based ``parser`` (``plait.BiaffineParser.v1``): maximum
+spanning tree decoders, the model's gradients, the factory's dispatch, and
+the component on real EWT sentences (valid trees at every stage of
+training, learning, sentence boundaries, labels, serialization)."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import numpy as np
+import plait
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from plait.errors import UsageError
+from plait.tokens import Doc
+from plait.training import Example
+from plait_pipes.graph.mst import chu_liu_edmonds, decode_tree, eisner, is_tree
+from thinc.api import Adam, fix_random_seed
+
+T2V = {"@architectures": "plait.HashEmbedCNN.v2", "pretrained_vectors": None, "width": 64, "depth": 2,
+       "embed_size": 2000, "window_size": 1, "maxout_pieces": 3, "subword_features": True}
+
+
+def biaffine(mst: bool = True, **extra) -> dict:
+    return {"model": {"@architectures": "plait.BiaffineParser.v1", "arc_hidden": 64, "label_hidden": 32,
+                      "dropout": 0.1, "mst": mst, "tok2vec": dict(T2V)}, **extra}
+
+
+# Decoders ----------------------------------------------------------------------
+def _projective(heads: np.ndarray) -> bool:
+    for d in range(1, len(heads)):
+        a, b = sorted((d, int(heads[d])))
+        for k in range(a + 1, b):
+            x = k
+            while x not in (0, heads[d]):
+                x = int(heads[x])
+            if x != heads[d]:
+                return False
+    return True
+
+
+def _brute_force(scores: np.ndarray, projective: bool) -> float:
+    n = scores.shape[0] - 1
+    best = -np.inf
+    for hs in itertools.product(range(n + 1), repeat=n):
+        heads = np.array((-1, *hs))
+        if is_tree(heads) and (not projective or _projective(heads)):
+            best = max(best, float(scores[np.arange(1, n + 1), heads[1:]].sum()))
+    return best
+
+
+def _total(scores: np.ndarray, heads: np.ndarray) -> float:
+    n = len(heads) - 1
+    return float(scores[np.arange(1, n + 1), heads[1:]].sum())
+
+
+@settings(max_examples=60, deadline=None)
+@given(scores=st.integers(1, 4).flatmap(
+    lambda n: hnp.arrays(np.float64, (n + 1, n + 1), elements=st.floats(-20, 20, allow_nan=False))))
+def test_decoders_find_the_best_tree_with_one_root(scores):
+    for projective in (False, True):
+        heads = decode_tree(scores, projective=projective)
+        assert is_tree(heads), heads
+        if projective:
+            assert _projective(heads)
+        assert _total(scores, heads) == pytest.approx(_brute_force(scores, projective), abs=1e-6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(0, 70), seed=st.integers(0, 2**31), masked=st.floats(0, 0.9))
+def test_decoders_give_valid_trees_on_long_sentences_and_forbidden_arcs(n, seed, masked):
+    rng = np.random.default_rng(seed)
+    scores = rng.normal(size=(n + 1, n + 1)) * rng.choice([0.01, 1, 100])
+    scores[rng.random(scores.shape) < masked] = -np.inf  # forbidden arcs never break the tree
+    cle, eis = chu_liu_edmonds(scores), eisner(scores)
+    assert is_tree(cle) and is_tree(eis) and _projective(eis)
+    finite = np.where(np.isfinite(scores), scores, -1e9)
+    assert _total(finite, cle) >= _total(finite, eis) - 1e-6
+
+
+def test_is_tree_rejects_cycles_and_second_roots():
+    assert is_tree(np.array([-1, 0, 1, 2]))
+    assert not is_tree(np.array([-1, 0, 0, 2]))  # two root arcs
+    assert not is_tree(np.array([-1, 0, 3, 2]))  # a cycle 2 <-> 3
+    assert not is_tree(np.array([-1, 1]))  # a self loop
+
+
+# Model gradients ---------------------------------------------------------------
+def test_biaffine_backward_matches_finite_differences():
+    from plait_pipes.architectures.biaffine import build_biaffine_parser
+    from plait_pipes.architectures.tok2vec import build_hash_embed_cnn_tok2vec
+
+    fix_random_seed(1)
+    nlp = plait.blank("en")
+    t2v = build_hash_embed_cnn_tok2vec(width=16, depth=1, embed_size=100, window_size=1, maxout_pieces=2,
+                                       subword_features=False, pretrained_vectors=None)
+    model = build_biaffine_parser(t2v, arc_hidden=8, label_hidden=6, dropout=0.0, mst=True, nO=5)
+    docs = [nlp.make_doc("the dog saw a cat ."), nlp.make_doc("I run")]
+    model.initialize(X=docs)
+    rng = np.random.default_rng(0)
+    for name in ("U", "u", "W_lab", "V_lab", "b_lab"):
+        model.set_param(name, rng.normal(size=model.get_param(name).shape).astype("float32"))
+    starts, lens = np.array([0, 3, 6]), np.array([3, 3, 2])
+    heads = np.array([1, -1, 1, 4, -1, 4, -1, 6])
+    R = rng.normal(size=(3, 3, 4)).astype("float32")
+    Q = rng.normal(size=(8, 5)).astype("float32")
+
+    def objective():
+        out, backprop = model.begin_update(docs)
+        value = float((out.arc_scores(starts, lens) * R).sum() + (out.label_scores(np.arange(8), heads) * Q).sum())
+        return value, out, backprop
+
+    # The score of an impossible arc is a constant: leave it out (its large
+    # value would drown the finite differences in float32 rounding).
+    R *= model.predict(docs).arc_scores(starts, lens) > -1e3
+    _, out, backprop = objective()
+    out.add_arc_grad(R)
+    out.add_label_grad(Q)
+    backprop(out)
+    for name in ("U", "u", "W_lab", "V_lab", "root"):
+        param = model.get_param(name)
+        grad = model.get_grad(name).ravel()
+        for k in rng.choice(param.size, size=4, replace=False).tolist():
+            flat = param.ravel()
+            old = float(flat[k])
+            flat[k] = old + 1e-2
+            up = objective()[0]
+            flat[k] = old - 1e-2
+            down = objective()[0]
+            flat[k] = old
+            assert grad[k] == pytest.approx((up - down) / 2e-2, rel=0.05, abs=0.05), (name, k)
+
+
+# The component -----------------------------------------------------------------
+def check_trees(doc) -> None:
+    """One root per sentence, no cycles, every head inside its sentence."""
+    n = len(doc)
+    if not n:
+        return
+    heads = np.array([t.head.i for t in doc], dtype=np.int64)
+    for sent in doc.sents:
+        h = heads[sent.start : sent.end]
+        assert ((h >= sent.start) & (h < sent.end)).all()
+        assert sum(int(heads[i] == i) for i in range(sent.start, sent.end)) == 1
+        for i in range(sent.start, sent.end):
+            j, seen = i, 0
+            while heads[j] != j:
+                j, seen = int(heads[j]), seen + 1
+                assert seen <= len(sent), "cycle"
+    assert sum(len(s) for s in doc.sents) == n
+
+
+def train(nlp, examples, epochs, seed=0, batch_size=16):
+    fix_random_seed(seed)
+    rng = random.Random(seed)
+    nlp.initialize(lambda: examples)
+    # Dozat & Manning's Adam (beta2 0.9), a higher rate: few steps here.
+    optimizer = Adam(0.003, beta2=0.9, grad_clip=1.0)
+    examples = list(examples)
+    for _ in range(epochs):
+        rng.shuffle(examples)
+        for i in range(0, len(examples), batch_size):
+            nlp.update(examples[i : i + batch_size], sgd=optimizer, drop=0.1)
+    return optimizer
+
+
+def test_factory_dispatches_on_the_model():
+    from plait_pipes.graph_parser import GraphDependencyParser
+    from plait_pipes.parser import DependencyParser
+
+    nlp = plait.blank("en")
+    assert isinstance(nlp.add_pipe("parser", name="graph", config=biaffine()), GraphDependencyParser)
+    assert isinstance(nlp.add_pipe("parser", name="transition"), DependencyParser)
+    with pytest.raises(UsageError, match="no labels"):
+        nlp.get_pipe("graph").predict([nlp.make_doc("no labels yet")])
+
+
+def paragraphs(nlp, examples, per_doc=3):
+    """Examples of `per_doc` consecutive sentences per doc (as `plait
+    convert` groups them), so the sentence-start score has something to learn."""
+    out = []
+    for i in range(0, len(examples), per_doc):
+        group = examples[i : i + per_doc]
+        words, heads, deps, start = [], [], [], 0
+        for eg in group:
+            words += eg.reference.words
+            heads += [t.head.i + start for t in eg.reference]
+            deps += [t.dep_ for t in eg.reference]
+            start += len(eg.reference)
+        out.append(Example(Doc(nlp.vocab, words), Doc(nlp.vocab, words, heads=heads, deps=deps)))
+    return out
+
+
+# The fixture trains for ~7 s: the tests that use it are slow-marked.
+@pytest.fixture(scope="module")
+def trained(make_ewt_examples):
+    nlp = plait.blank("en")
+    parser = nlp.add_pipe("parser", config=biaffine(min_action_freq=1))
+    examples = paragraphs(nlp, make_ewt_examples(nlp, "train", 150))
+    fix_random_seed(0)
+    nlp.initialize(lambda: examples)
+    untrained = parser.model.to_bytes()
+    train(nlp, examples, 10, batch_size=5)
+    return nlp, examples, {"untrained": untrained, "trained": parser.model.to_bytes()}
+
+
+@pytest.mark.slow
+def test_labels_follow_the_data_and_label_data_round_trips(trained):
+    nlp, examples, _ = trained
+    parser = nlp.get_pipe("parser")
+    gold = {t.dep_ for eg in examples for t in eg.reference}
+    assert set(parser.labels) == gold
+    assert set(parser.labels_from_examples(examples)) == gold
+    other = plait.blank("en")
+    again = other.add_pipe("parser", config=biaffine())
+    again.initialize(lambda: examples[:5], labels=parser.label_data)
+    assert again.label_data == parser.label_data
+
+
+@pytest.mark.slow
+def test_the_parser_learns_the_training_trees(trained):
+    nlp, examples, _ = trained
+    scores = nlp.evaluate(examples)
+    # Measured on these 150 sentences (50 docs) after 10 epochs: UAS 0.734, LAS 0.721.
+    assert scores["dep_uas"] > 0.68 and scores["dep_las"] > 0.66, scores
+
+
+def test_update_lowers_the_loss(make_ewt_examples):
+    nlp = plait.blank("en")
+    parser = nlp.add_pipe("parser", config=biaffine(min_action_freq=1))
+    examples = make_ewt_examples(nlp, "train", 20)
+    fix_random_seed(0)
+    optimizer = nlp.initialize(lambda: examples)
+    before = parser.get_loss(examples)[0]
+    for _ in range(15):
+        nlp.update(examples, sgd=optimizer)
+    assert parser.get_loss(examples)[0] < 0.6 * before
+
+
+WORDS = ["the", "dog", "runs", ".", "I", "saw", "it", ",", "and", "then", "New", "York", "!", "of", "a", "b"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stage", ["untrained", "trained"])
+@pytest.mark.parametrize("mst", [True, False])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.lists(st.lists(st.sampled_from(WORDS), min_size=0, max_size=50), min_size=1, max_size=6),
+       preset=st.booleans())
+def test_output_is_always_a_valid_tree(trained, stage, mst, data, preset):
+    nlp, _, snapshots = trained
+    parser = nlp.get_pipe("parser")
+    current = parser.model.to_bytes()
+    parser.model.from_bytes(snapshots[stage])
+    parser.model.attrs["mst"] = mst
+    try:
+        docs = []
+        for words in data:
+            doc = Doc(nlp.vocab, words)
+            if preset and words:
+                doc[0].is_sent_start = True
+                for tok in doc[1:]:
+                    tok.is_sent_start = tok.nbor(-1).text in (".", "!")
+            docs.append(doc)
+        expected = [[s.start for s in d.sents] if preset and len(d) else None for d in docs]
+        for doc, starts in zip(parser.pipe(docs, batch_size=4), expected, strict=True):
+            check_trees(doc)
+            assert all(t.dep_ in parser.labels for t in doc)
+            if starts is not None:
+                # Sentence boundaries given to the parser are kept.
+                assert [s.start for s in doc.sents] == starts
+    finally:
+        parser.model.attrs["mst"] = True
+        parser.model.from_bytes(current)
+
+
+@pytest.mark.slow
+def test_sentence_boundaries_are_predicted_without_a_senter(trained):
+    nlp, examples, _ = trained
+    # Training paragraphs, no boundaries given: the predicted sentences are
+    # mostly the gold ones.
+    docs = list(nlp.pipe([Doc(nlp.vocab, eg.reference.words) for eg in examples]))
+    for doc in docs:
+        check_trees(doc)
+    scores = nlp.evaluate(examples)
+    # Measured: sents_f 0.967.
+    assert scores["sents_f"] > 0.9, scores
+
+
+@pytest.mark.slow
+def test_saved_parser_reloads_with_identical_predictions(trained, tmp_path, make_ewt_examples):
+    nlp, _, _ = trained
+    texts = [eg.reference.text for eg in make_ewt_examples(nlp, "dev", 40)]
+    expected = [[(t.head.i, t.dep_) for t in doc] for doc in nlp.pipe(texts)]
+    nlp.to_disk(tmp_path / "p")
+    loaded = plait.load(tmp_path / "p")
+    assert [[(t.head.i, t.dep_) for t in doc] for doc in loaded.pipe(texts)] == expected
+    again = plait.blank("en").from_config(nlp.config).from_bytes(nlp.to_bytes())
+    assert [[(t.head.i, t.dep_) for t in doc] for doc in again.pipe(texts)] == expected
