@@ -62,7 +62,7 @@ def ewt_train(ewt_dir: Path) -> Path:
 @pytest.fixture(scope="module")
 def raw_text(ewt_train: Path, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("raw") / "raw.jsonl"
-    sents = ewt_sentences(ewt_train, limit=900)[700:900]
+    sents = ewt_sentences(ewt_train, limit=830)[700:830]
     srsly.write_jsonl(path, [{"text": " ".join(s)} for s in sents])
     return path
 
