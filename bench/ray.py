@@ -177,7 +177,7 @@ NOTES = """What this 2-core machine can and cannot show:
   final score to the last digit: same batches, same seeds, the owner's update is thinc's Adam on the
   same gradient); its process wall adds Ray's start (about 15-20 s here: the local Ray instance and a
   fresh worker process). Its rank-0 words/s differing from plait train's is this shared machine's load
-  moving between runs (other engineers' jobs), not Ray making training faster.
+  moving between runs (other engineers' jobs), not Ray making training faster or slower.
 - **Two workers on two busy cores** do not measure scaling. The machine is oversubscribed (load average
   above), and CPU time is shared per process: two worker processes get a larger share of the cores
   than one process did, from the other jobs. So "words/s total" here overstates what two workers give
