@@ -187,8 +187,8 @@ NOTES = """What this 2-core machine can and cannot show:
   table. Rank 0 is the slowest worker because it evaluates and saves; in async mode the others do not
   wait for it (the per-worker column), in sync mode they would.
 - **Accuracy at equal wall time** compares the best evaluation each run had made by the time the
-  shortest training loop ended. Two workers see about twice the data per rank-0 step, so their score
-  per step and per second is ahead here; with stale gradients dropped (column) the updates still help.
+  shortest training loop ended. Two workers see about twice the data per rank-0 step; whether that is
+  ahead at equal wall time depends on how fast rank 0 steps beside the other worker (see the table).
 - **Past one machine (simulation).** Messages per step grow with the worker count (each worker sends
   at most N-1 gradient messages and one broadcast read by N-1 peers); bytes per worker per step are
   2(N-1)/N of the model (the (N-1)/N of gradients it does not own, plus its 1/N of the parameters to
