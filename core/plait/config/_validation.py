@@ -117,8 +117,9 @@ def score_weight_problems(config: Mapping[str, Any]) -> list[tuple[tuple[str, ..
         return []
     components = config.get("components") or {}
     pipeline = (config.get("nlp") or {}).get("pipeline") or list(components)
-    # nlp.evaluate always reports the speed (words/s).
-    known: set[str] = {"speed"}
+    # nlp.evaluate always reports the speed (words/s) and the tokenizer's
+    # scores (the spec's score_weights example weights token_acc 0.0).
+    known: set[str] = {"speed", "token_acc", "token_p", "token_r", "token_f"}
     for name in pipeline:
         block = components.get(name) if isinstance(components, Mapping) else None
         if not isinstance(block, Mapping) or not isinstance(block.get("factory"), str) or "source" in block:

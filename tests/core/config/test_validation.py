@@ -166,7 +166,7 @@ maxout_pieces = 3
 def test_unknown_score_weight_refused():
     message = _refused({"training.score_weights": {"tag_acc": 1.0, "tagg_acc": 1.0}},
                        "[training.score_weights] tagg_acc", "Did you mean 'tag_acc'?")
-    assert "Scores of this pipeline: speed, tag_acc." in message
+    assert "Scores of this pipeline: speed, tag_acc, token_acc, token_f, token_p, token_r." in message
 
 
 def test_known_score_weights_pass():
