@@ -140,7 +140,10 @@ class EntityRecognizer(TransitionPipe):
     def _greedy_train(
         self, step_model: ParserStepModel, states: BiluoStates, gold: BiluoGold, max_moves: int
     ) -> float:
-        walk = BiluoWalk(self.moves, states, self.n_features, step_model.slot_base, step_model.n_tokens, gold)
+        walk = BiluoWalk(
+            self.moves, states, self.n_features, step_model.slot_base, step_model.n_tokens, gold,
+            max_steps=max_moves,
+        )
         total = 0.0
         while walk.n_live and (max_moves < 1 or walk.step < max_moves):
             scores = step_model.predict_rows(walk.rows())

@@ -123,6 +123,8 @@ class BiluoWalk:
         slab in the step model's flat table; ``pad`` is the row offset of the
         padding (the number of tokens): ``rows`` returns table rows directly.
     gold (BiluoGold | None): the gold, for ``costs`` (training).
+    max_steps (int): the most steps the caller will take (0: until every
+        state is final); bounds the move record, which is per state and step.
 
     Use: ``while walk.n_live: rows = walk.rows(); ...; walk.apply(moves)``,
     then ``walk.finish()`` writes the moves back into ``states``.
@@ -130,7 +132,7 @@ class BiluoWalk:
 
     def __init__(
         self, system: Any, states: Any, n_features: int, slot_base: np.ndarray, pad: int,
-        gold: BiluoGold | None = None,
+        gold: BiluoGold | None = None, max_steps: int = 0,
     ) -> None:
         self.system = system
         self.states = states
@@ -141,7 +143,6 @@ class BiluoWalk:
         rem = states.length - states.i
         order = np.argsort(rem, kind="stable")
         self.order = order
-        self.identity = bool((order == np.arange(len(order))).all())
         rem = rem[order]
         self.rem = rem
         off = states.offset[order]
@@ -152,7 +153,10 @@ class BiluoWalk:
         self.n_states = len(order)
         self.lo = int(np.searchsorted(rem, 0, side="right"))
         self.step = 0
-        self.moves = np.zeros((self.n_states, int(rem.max()) if len(rem) else 0), dtype=np.int64)
+        width = int(rem.max()) if len(rem) else 0
+        if max_steps > 0:
+            width = min(width, max_steps)
+        self.moves = np.zeros((self.n_states, width), dtype=np.int64)
         req, cont_ok, run_end = states.req, states.cont_ok, states.run_end
         self.req, self.cont_ok, self.run_end = req, cont_ok, run_end
         self.has_presets = bool((req >= 0).any())
