@@ -51,6 +51,10 @@ class Vectors:
             raise UsageError(f"Vectors: data must be 2-dimensional, got shape {self.data.shape}")
         self.key2row: dict[int, int] = {}
         self._unset_rows = list(range(self.data.shape[0]))
+        # Rows in use and a cursor into _unset_rows, so add() without a row
+        # is amortised O(1) (None: recompute from key2row).
+        self._used: set[int] | None = None
+        self._cursor = 0
         self._lookup: tuple[np.ndarray, np.ndarray] | None = None
         if keys is not None:
             for row, key in enumerate(keys):
@@ -75,7 +79,7 @@ class Vectors:
     @property
     def is_full(self) -> bool:
         """RETURNS (bool): whether every row has a key."""
-        return not self._free_rows()
+        return self._next_free_row() is None
 
     def __len__(self) -> int:
         return int(self.data.shape[0])
@@ -120,9 +124,14 @@ class Vectors:
             return self.strings.add(key) if self.strings is not None else hash_string(key)
         return int(key)
 
-    def _free_rows(self) -> list[int]:
-        used = set(self.key2row.values())
-        return [r for r in self._unset_rows if r not in used]
+    def _next_free_row(self) -> int | None:
+        if self._used is None:
+            self._used = set(self.key2row.values())
+            self._cursor = 0
+        rows = self._unset_rows
+        while self._cursor < len(rows) and rows[self._cursor] in self._used:
+            self._cursor += 1
+        return rows[self._cursor] if self._cursor < len(rows) else None
 
     def _writable(self) -> None:
         # A table loaded memory-mapped is copy-on-write already; a read-only
@@ -192,16 +201,17 @@ class Vectors:
         if row is None:
             row = self.key2row.get(key)
         if row is None:
-            free = self._free_rows()
-            if not free:
+            row = self._next_free_row()
+            if row is None:
                 raise UsageError(
                     f"Vectors.add: the table is full ({self.shape[0]} rows); call resize() first"
                 )
-            row = free[0]
         if not 0 <= row < self.shape[0]:
             raise UsageError(f"Vectors.add: row {row} is outside the table of {self.shape[0]} rows")
         self.key2row[key] = int(row)
         self._lookup = None
+        if self._used is not None:
+            self._used.add(int(row))
         if vector is not None:
             self._writable()
             self.data[row] = vector
@@ -222,6 +232,7 @@ class Vectors:
         self.key2row = {k: r for k, r in self.key2row.items() if r < n_rows}
         self._unset_rows = [r for r in self._unset_rows if r < n_rows] + list(range(old_rows, n_rows))
         self._lookup = None
+        self._used = None
         return [(k, r, r) for k, r in self.key2row.items()]
 
     def prune(self, n_rows: int, *, batch_size: int = 1024) -> dict[int, tuple[int, float]]:
@@ -256,6 +267,7 @@ class Vectors:
         self.data = np.ascontiguousarray(self.data[:n_rows], dtype=np.float32)
         self._unset_rows = [r for r in self._unset_rows if r < n_rows]
         self._lookup = None
+        self._used = None
         return remap
 
     def most_similar(self, queries: Any, *, batch_size: int = 1024, n: int = 1,
@@ -308,6 +320,7 @@ class Vectors:
         self.key2row = dict(zip(keys.tolist(), rows.tolist(), strict=True))
         self._unset_rows = []
         self._lookup = None
+        self._used = None
 
     def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
         """RETURNS (bytes): the table (numpy format) and key map, as msgpack."""

@@ -55,7 +55,8 @@ def init_vectors(lang: str, vectors_path: str | Path, output_dir: str | Path, *,
         if key not in seen:
             seen.add(key)
             vectors.key2row[key] = row
-    vectors._unset_rows = []
+    vectors._unset_rows = []  # every row has its word
+    vectors._used = None
     n_pruned = 0
     if prune > 0 and prune < table.shape[0]:
         n_pruned = len(vectors.prune(prune))
