@@ -375,3 +375,24 @@ def test_malloc_thresholds_are_set_once_and_can_be_turned_off(monkeypatch):
     assert _malloc.keep_freed_memory() is glibc
     monkeypatch.setattr(_malloc, "_apply", lambda: pytest.fail("applied twice"))
     assert _malloc.keep_freed_memory() is glibc
+
+
+def test_fused_step_loss_equals_step_loss_and_best_valid():
+    from plait_pipes._transition_pipe import best_valid, step_loss
+    from plait_pipes.ner import step_loss_and_best
+    from plait_pipes.transition.biluo import INVALID_COST
+
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        n, m = rng.integers(1, 40), rng.integers(2, 20)
+        scores = rng.normal(size=(n, m)).astype(np.float32)
+        costs = rng.integers(0, 3, size=(n, m)).astype(np.float32)
+        costs[rng.random((n, m)) < 0.4] = INVALID_COST
+        costs[np.arange(n), rng.integers(0, m, n)] = rng.integers(0, 3, n)  # a valid move per row
+        valid = costs < INVALID_COST
+        d_ref, loss_ref = step_loss(scores, valid, costs)
+        d, loss, best = step_loss_and_best(scores, costs)
+        assert d.dtype == np.float32
+        np.testing.assert_allclose(d, d_ref, rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(loss, loss_ref, rtol=1e-6)
+        assert (best == best_valid(scores, valid)).all()
