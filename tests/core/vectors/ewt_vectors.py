@@ -59,12 +59,19 @@ def svd_vectors(sents: list[list[str]], *, n_words: int = 6000, n_ctx: int = 150
     ppmi = np.where(C > 0, np.maximum(pmi, 0), 0)
     rng = np.random.default_rng(seed)
     # Randomized SVD: a projection plus two power iterations is plenty here.
-    Q = np.linalg.qr(ppmi @ rng.standard_normal((n_ctx, width + 10)))[0]
+    Q = _orthonormal(ppmi @ rng.standard_normal((n_ctx, width + 10)))
     for _ in range(2):
-        Q = np.linalg.qr(ppmi @ (ppmi.T @ Q))[0]
+        Q = _orthonormal(ppmi @ (ppmi.T @ Q))
     U, S, _ = np.linalg.svd(Q.T @ ppmi, full_matrices=False)
     vecs = (Q @ U[:, :width]) * np.sqrt(S[:width])
     return words, vecs.astype(np.float32)
+
+
+def _orthonormal(Y: np.ndarray) -> np.ndarray:
+    # Through the small Gram matrix: a tall QR is slow with oversubscribed BLAS threads.
+    w, V = np.linalg.eigh(Y.T @ Y)
+    keep = w > w.max() * 1e-10
+    return (Y @ V[:, keep]) / np.sqrt(w[keep])
 
 
 def write_word2vec(path: Path, words: list[str], table: np.ndarray, *, pad_to: int = 0, seed: int = 1) -> Path:
