@@ -109,6 +109,7 @@ def test_tagger_with_static_vectors_trains_and_reloads_identically(tmp_path, ewt
     nlp.to_disk(tmp_path / "model")
     reloaded = plait.load(tmp_path / "model")
     assert reloaded.vocab.vectors.shape == (2000, 24)
+    assert reloaded.meta["vectors"]["width"] == 24 and reloaded.meta["vectors"]["keys"] == 2000
     assert [[t.tag_ for t in doc] for doc in reloaded.pipe(texts)] == before
 
 

@@ -57,6 +57,10 @@ class SerializationPart(LanguageState):
                 if name in exclude or not hasattr(proc, "to_disk"):
                     continue
                 proc.to_disk(component_path(tmp, name, where="nlp.to_disk"), exclude=["vocab"])
+            vectors = self.vocab.vectors
+            if vectors.shape[0]:  # spaCy's meta entry for the vectors in vocab/vectors
+                self.meta["vectors"] = {"width": vectors.shape[1], "vectors": vectors.shape[0],
+                                        "keys": vectors.n_keys, "name": vectors.name, "mode": vectors.mode}
             fs.write_json(tmp / "meta.json", self.meta)
             fs.write_text(tmp / "config.cfg", self.config.to_str())
             # Last: components may have added strings while saving.
