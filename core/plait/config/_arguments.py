@@ -28,7 +28,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 
-from ..errors import ConfigError
+from ..errors import ConfigError, did_you_mean
 
 _NON_NEGATIVE = Annotated[float, Field(ge=0)]
 _POSITIVE = Annotated[float, Field(gt=0)]
@@ -238,6 +238,19 @@ def _type_hints(func: Callable) -> dict[str, Any]:
     return hints
 
 
+def _accepted_names(func: Callable) -> set[str] | None:
+    """The keyword names ``func`` accepts, or None when it takes any
+    (``**kwargs``) or its signature cannot be read."""
+    try:
+        params = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return None
+    return {p.name for p in params if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                                  inspect.Parameter.KEYWORD_ONLY)}
+
+
 def _is_promise(value: Any) -> bool:
     return isinstance(value, Mapping) and any(str(k).startswith("@") for k in value)
 
@@ -296,8 +309,16 @@ def argument_problems(config: Mapping[str, Any]) -> tuple[list[tuple[tuple[str, 
             continue
         hints = _type_hints(func)
         extra = EXTRA_CONSTRAINTS.get(ref, {})
+        accepted = _accepted_names(func)
         for key, value in block.items():
             if not isinstance(key, str) or key.startswith("@") or key in ("factory", "nlp", "name"):
+                continue
+            if accepted is not None and key not in accepted:
+                # Caught here, the message names the full section; confection
+                # only failed when the block was built, with a shortened one.
+                params = sorted(accepted - {"nlp", "name"})
+                problems.append((path, key, f"'{key}' is not an argument of {ref[1]}."
+                                 f"{did_you_mean(key, params)} Its arguments: {', '.join(params) or '(none)'}"))
                 continue
             if _holds_unresolved(value):
                 continue
