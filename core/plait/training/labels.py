@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
 import srsly
 
-from ..errors import SerializationError, UsageError
+from ..errors import DataWarning, SerializationError, UsageError
 
 
 def read_labels(path: Path, *, require: bool = False) -> Any:
@@ -18,7 +19,8 @@ def read_labels(path: Path, *, require: bool = False) -> Any:
     path (Path): the file, e.g. ``corpus/labels/ner.json``.
     require (bool): raise when the file is missing instead of returning None
         (None makes the component read its labels off the training data).
-    RETURNS (Any): the label data, or None when the file is absent and not required.
+    RETURNS (Any): the label data, or None (with a DataWarning) when the file
+        is absent and not required.
     """
     path = Path(path)
     if not path.exists():
@@ -27,6 +29,15 @@ def read_labels(path: Path, *, require: bool = False) -> Any:
                 f"{path}: label file not found. Create it with `plait init labels "
                 f"config.cfg {path.parent}` or set require = false."
             )
+        # Said aloud: a mistyped path (the spec's own example lacks its
+        # closing quote) silently fell back to the slower pass over the data.
+        warnings.warn(
+            f"{path}: label file not found; the component reads its labels off the training "
+            f"data instead. Create it with `plait init labels config.cfg {path.parent}`, fix the "
+            f"path, or set require = true to make this an error.",
+            DataWarning,
+            stacklevel=2,
+        )
         return None
     try:
         return srsly.read_json(path)
