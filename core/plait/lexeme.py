@@ -14,7 +14,10 @@ import unicodedata
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import numpy
+
 from . import attrs as A
+from .vectors_tokens import HasVectors
 
 if TYPE_CHECKING:
     from .vocab import Vocab
@@ -146,8 +149,9 @@ _STRING_ATTRS = {
 _FLAG_NAMES = {name.lower(): A.IDS[name] for name in A.IDS if A.IDS[name] in A.FLAG_ATTRS}
 
 
-class Lexeme:
-    """A view of one row of the vocab's lexeme table.
+class Lexeme(HasVectors):
+    """A view of one row of the vocab's lexeme table (with the word's vector:
+    ``vector``, ``has_vector``, ``vector_norm``, ``similarity``).
 
     vocab (Vocab): the owner. row (int): the row index.
     """
@@ -174,6 +178,9 @@ class Lexeme:
 
     def __len__(self) -> int:
         return len(self.text)
+
+    def _vector_source(self) -> tuple[Any, numpy.ndarray]:
+        return self.vocab, numpy.array([self.row], dtype=numpy.int64)
 
     def __repr__(self) -> str:
         return f"Lexeme({self.text!r})"

@@ -107,3 +107,15 @@ def test_pipeline_without_vectors_has_empty_vectors() -> None:
     doc = plait.blank("en")("a b")
     assert doc.vocab.vectors.shape == (0, 0)
     assert not doc.has_vector and doc.vector.shape == (0,) and doc.similarity(doc) == 0.0
+
+
+def test_lexeme_vectors_and_similarity_with_tokens():
+    nlp = plait.blank("en")
+    nlp.vocab.vectors = Vectors(shape=(2, 4))
+    nlp.vocab.vectors.add("dog", vector=np.ones(4, dtype="f"))
+    nlp.vocab.vectors.add("cat", vector=np.array([1, 1, 1, 0.5], dtype="f"))
+    doc = nlp("dog cat")
+    dog = nlp.vocab["dog"]
+    assert dog.has_vector and dog.vector.tolist() == [1.0, 1.0, 1.0, 1.0]
+    assert dog.similarity(doc[1]) == pytest.approx(doc[1].similarity(dog)) == pytest.approx(3.5 / (2 * 1.8027756))
+    assert not nlp.vocab["zebra"].has_vector and nlp.vocab["zebra"].vector_norm == 0.0
