@@ -392,5 +392,12 @@ class GraphDependencyParser(TrainablePipe):
         if not any(len(eg.predicted) for eg in examples):
             return 0.0, []
         self._require_labels()
-        out, _ = self.model.begin_update([eg.predicted for eg in examples])
-        return self._losses(examples, out)
+        # The training forward (it records what the loss needs), dropout off.
+        drop = self.model.attrs["mlp_dropout"]
+        self.model.attrs["mlp_dropout"] = 0.0
+        set_dropout_rate(self.model, 0.0)
+        try:
+            out, _ = self.model.begin_update([eg.predicted for eg in examples])
+            return self._losses(examples, out)
+        finally:
+            self.model.attrs["mlp_dropout"] = drop
