@@ -229,8 +229,9 @@ def _kill_when(suffix: str, steps: int, thread: threading.Thread) -> int:
 
 
 def test_sigkilled_workers_are_restarted_and_the_run_ends(two_workers, cluster, setup, tmp_path):
-    """Worker 1 is killed at its step 10; once it is back, rank 0 (which
-    evaluates and saves) is killed after its checkpoint of step 20."""
+    """Worker 1 is killed at its step 10, then rank 0 (which evaluates and
+    saves) after its checkpoint of step 20. Rank 0 cannot end the run while
+    it is down, so both restarts happen before the run ends."""
     config, overrides = setup
     out = tmp_path / "out"
     done: dict = {}
@@ -239,14 +240,13 @@ def test_sigkilled_workers_are_restarted_and_the_run_ends(two_workers, cluster, 
     def run() -> None:
         try:
             done["result"] = ray_train(config, out, RaySettings(n_workers=2), stdout=log,
-                                       overrides={**overrides, "training.max_steps": 40})
+                                       overrides=overrides)
         except BaseException as err:  # surfaced below
             done["error"] = err
 
     thread = threading.Thread(target=run)
     thread.start()
     killed1 = _kill_when("-w1", 10, thread)
-    _wait_for("-w1", 1, thread, not_pid=killed1)  # back: a new process training
     killed0 = _kill_when("-w0", 25, thread)
     thread.join(timeout=300)
     text = log.getvalue()
@@ -258,8 +258,8 @@ def test_sigkilled_workers_are_restarted_and_the_run_ends(two_workers, cluster, 
     assert result["workers"][1]["pid"] != killed1 and result["workers"][1]["restarted"]
     assert (out / "model-last" / "meta.json").exists()
     # Within the noise of the unkilled run at the same step (async runs vary by ~1 point).
-    unkilled = _score_at(two_workers[1], 40)
-    assert _score_at(text, 40) > unkilled - 4.0
+    unkilled = _score_at(two_workers[1], 60)
+    assert _score_at(text, 60) > unkilled - 4.0
     plait.load(out / "model-last")
 
 
