@@ -75,6 +75,11 @@ def build_from_config(
         )
     if config_lang is None:
         config["nlp"]["lang"] = cls.lang
+    elif cls.lang is None:
+        # Language.from_config(cfg) on the base class: build the config's
+        # language, as plait.load does. The base class dropped the lang, and
+        # the saved pipeline could not be loaded ("[nlp] lang: missing").
+        cls = get_lang_class(config_lang)
     # [components] is taken out while filling: resolving a factory needs the
     # nlp object and name, which only exist once the nlp is created.
     orig_components = config.get("components", {})
