@@ -321,7 +321,20 @@ def initialize_pipeline(config: Config, *, use_gpu: int = -1, progress: IO | Non
                     f"[training] {key}: '{name}' is not in the pipeline."
                     f"{did_you_mean(name, nlp.component_names)} Pipeline: {', '.join(nlp.pipe_names)}."
                 )
-    resume_components = [p for p in _sourced_components(config) if p not in frozen]
+    sourced = _sourced_components(config)
+    for name in frozen:
+        proc = nlp.get_pipe(name)
+        if name not in sourced and hasattr(proc, "update") and getattr(proc, "model", None) is not None:
+            # Frozen components are neither initialized nor updated: one built
+            # from its factory would run with no labels and random weights
+            # (it failed at the first evaluation, asking for nlp.initialize()).
+            raise ConfigError(
+                f"[training] frozen_components: '{name}' is created from its factory "
+                f"([components.{name}] has no `source`), so it would never be initialized or "
+                f"trained. Freeze only components sourced from a trained pipeline "
+                f"(source = \"path/to/pipeline\"), or remove '{name}' from frozen_components."
+            )
+    resume_components = [p for p in sourced if p not in frozen]
     if resume_components:
         with nlp.select_pipes(enable=resume_components):
             nlp.resume_training(sgd=optimizer)
