@@ -54,8 +54,14 @@ def make_ner(
     update_with_oracle_cut_size: int,
     incorrect_spans_key: str | None,
     scorer: Callable | None,
-) -> EntityRecognizer:
-    """Create a greedy entity recognizer (see :class:`EntityRecognizer`)."""
+) -> EntityRecognizer | Any:
+    """Create a greedy entity recognizer (see :class:`EntityRecognizer`), or a
+    CRF one when the model is a ``plait.BILUOTagger.v1`` (see ``crf_ner.py``;
+    ``moves``, the cut size and ``incorrect_spans_key`` do not apply)."""
+    if isinstance(model, Model) and model.attrs.get("crf_tagger"):
+        from .crf_ner import CRFEntityRecognizer
+
+        return CRFEntityRecognizer(nlp.vocab, model, name, scorer=scorer)
     return EntityRecognizer(
         nlp.vocab, model, name, moves=moves,
         update_with_oracle_cut_size=update_with_oracle_cut_size,

@@ -86,12 +86,14 @@ def _static_vectors(config: Any) -> None:
 BUILT_ELSEWHERE = {"plait.StaticVectors.v2", "plait.PretrainCharacters.v1", "plait.PretrainVectors.v1"}
 
 def _graph(config: Any) -> None:
-    """The graph-based parser (issue 17) on the shared tok2vec."""
+    """The graph-based parser and the CRF ner (issue 17) on the shared tok2vec."""
     model = config["components"]["parser"]["model"]
     config["components"]["parser"]["model"] = {
         "@architectures": "plait.BiaffineParser.v1", "arc_hidden": 32, "label_hidden": 16,
         "dropout": 0.1, "mst": True, "tok2vec": model["tok2vec"],
     }
+    model = config["components"]["ner"]["model"]
+    config["components"]["ner"]["model"] = {"@architectures": "plait.BILUOTagger.v1", "tok2vec": model["tok2vec"]}
 
 
 # name -> (pipeline, optimize, separate tok2vec, edit of the config)
@@ -99,7 +101,7 @@ CASES: dict[str, tuple[str, str, bool, Any]] = {
     "efficiency-shared": (SHARED, "efficiency", False, None),
     "separate": ("tagger,parser,ner,textcat", "efficiency", True, None),
     "beam": ("parser,ner", "efficiency", False, _beams),
-    "graph": ("tagger,parser", "efficiency", False, _graph),
+    "graph": ("tagger,parser,ner", "efficiency", False, _graph),
     "other-architectures": ("tagger,morphologizer,textcat_multilabel", "efficiency", True,
                             _other_architectures),
     "static-vectors": ("tagger", "efficiency", True, _static_vectors),
