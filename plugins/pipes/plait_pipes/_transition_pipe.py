@@ -303,6 +303,14 @@ class TransitionPipe(TrainablePipe):
         found = self._labels_for_init(get_examples, labels)
         merged = list(self.cfg["labels"]) + [lab for lab in found if lab not in self.cfg["labels"]]
         if not merged:
+            if next(iter(get_examples()), None) is None:
+                # nlp.initialize() called without data (the spec's training
+                # loop): "found in the training examples" pointed nowhere.
+                raise DataError(
+                    f"component '{self.name}': no labels and no training examples to read them "
+                    f"from. Pass examples, nlp.initialize(lambda: examples), or add the labels "
+                    f"first: nlp.get_pipe('{self.name}').add_label(\"ORG\")."
+                )
             raise DataError(
                 f"component '{self.name}': no labels found in the training examples. Check that the "
                 f"training data has the annotation this component learns, or give "
