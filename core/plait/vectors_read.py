@@ -15,7 +15,7 @@ import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import numpy as np
 
@@ -25,7 +25,9 @@ _CHUNK = 8192
 
 
 def _open(path: Path) -> IO[bytes]:
-    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+    if path.suffix == ".gz":
+        return cast(IO[bytes], gzip.open(path, "rb"))
+    return open(path, "rb")
 
 
 def is_binary(path: str | Path) -> bool:
@@ -130,6 +132,8 @@ def _read_text(f: IO[bytes], path: Path, first: bytes, header: tuple[int, int] |
     for chunk in chunks():
         if truncate:
             chunk = chunk[: truncate - len(words)]
+            if not chunk:
+                break  # --truncate rows read
         rests: list[bytes] = []
         for lineno, line in chunk:
             word, _, rest = line.strip().partition(b" ")
@@ -146,6 +150,7 @@ def _read_text(f: IO[bytes], path: Path, first: bytes, header: tuple[int, int] |
                 )
             words.append(_word(word, path, len(words), lineno))
             rests.append(rest)
+        assert width is not None  # set by the chunk's first row (chunks are never empty)
         # One C-level parse per chunk; it stops early at a value that is not a number.
         try:
             with warnings.catch_warnings():

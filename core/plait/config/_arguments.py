@@ -24,7 +24,7 @@ import json
 import sys
 import typing
 from collections.abc import Callable, Iterator, Mapping
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, Union, cast, get_args, get_origin
 
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -212,7 +212,7 @@ def _show(value: Any) -> str:
 
 def _type_hints(func: Callable) -> dict[str, Any]:
     # A registered class (plait.Corpus.v1) takes its arguments in __init__.
-    target = func.__init__ if isinstance(func, type) else func
+    target = cast(Any, func).__init__ if isinstance(func, type) else func
     try:
         return typing.get_type_hints(target, include_extras=True)
     except Exception:  # noqa: BLE001 - e.g. a return type imported only under TYPE_CHECKING
@@ -329,7 +329,7 @@ def argument_problems(config: Mapping[str, Any]) -> tuple[list[tuple[tuple[str, 
             if problem:
                 problems.append((path, key, problem))
             elif new is not value:
-                changes[(*path, key)] = new
+                changes[tuple(path) + (key,)] = new
     return problems, changes
 
 

@@ -45,7 +45,7 @@ def load_config_from_str(
     if interpolate_values:
         config = interpolate(config, source=source)
     # Later checks (validate_config) name the file in their messages.
-    config.source = source
+    config.source = source  # type: ignore[attr-defined]  # confection's Config allows extra attributes
     return config
 
 

@@ -71,7 +71,7 @@ def section_problems(config: Mapping[str, Any]) -> list[tuple[tuple[str, ...], s
     config (Mapping): an interpolated config.
     RETURNS (list[tuple]): ``(section path, key, message)`` per problem.
     """
-    problems = []
+    problems: list[tuple[tuple[str, ...], str, str]] = []
     for section, schema in SECTION_SCHEMAS.items():
         block = config.get(section)
         if not isinstance(block, Mapping):
@@ -92,7 +92,7 @@ def pipeline_problems(config: Mapping[str, Any]) -> list[tuple[tuple[str, ...], 
     if not isinstance(pipeline, list):
         return []
     seen: set[str] = set()
-    problems = []
+    problems: list[tuple[tuple[str, ...], str, str]] = []
     for name in pipeline:
         if name in seen:
             problems.append((("nlp",), "pipeline",
@@ -129,7 +129,7 @@ def score_weight_problems(config: Mapping[str, Any]) -> list[tuple[tuple[str, ..
         except Exception:  # noqa: BLE001 - an unknown factory is reported elsewhere
             return []
         known.update(meta.default_score_weights or {})
-    problems = []
+    problems: list[tuple[tuple[str, ...], str, str]] = []
     for key in weights:
         if key not in known:
             valid = ", ".join(sorted(known)) or "(none: no component reports a score)"

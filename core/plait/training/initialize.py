@@ -265,7 +265,7 @@ def prepare(config: Config, *, use_gpu: int = -1) -> tuple[Any, Config]:
     # Every value is checked before anything is built or any data is read.
     validate_config(config, source=getattr(config, "source", "config"))
     interpolated = config.interpolate() if not getattr(config, "is_interpolated", True) else config
-    training = interpolated.get("training")
+    training = interpolated.get("training") or {}
     setup_device(use_gpu)
     allocator = training.get("gpu_allocator")
     if use_gpu >= 0 and allocator:

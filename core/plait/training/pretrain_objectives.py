@@ -15,7 +15,7 @@ The model carries its loss as ``model.attrs["loss"]``:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from thinc.api import Linear, Maxout, Model, chain, list2array
@@ -38,13 +38,13 @@ def create_pretrain_characters(maxout_pieces: int = 3, hidden_size: int = 300,
         raise ConfigError(f"[pretraining.objective] n_characters: {n_characters}; give at least 1.")
 
     def build(vocab: Any, tok2vec: Model) -> Model:
-        head = chain(
+        head: Model = chain(
             list2array(),
             Maxout(hidden_size, nP=maxout_pieces, normalize=True, dropout=0.0),
             # Logits; the loss takes one softmax per byte position.
             Linear(_N_BYTES * 2 * n_characters, hidden_size),
         )
-        model = chain(tok2vec, head)
+        model: Model = chain(tok2vec, head)
         model.set_ref("tok2vec", tok2vec)
         model.attrs["loss"] = _characters_loss
         model.attrs["n_characters"] = n_characters
@@ -73,12 +73,12 @@ def create_pretrain_vectors(maxout_pieces: int = 3, hidden_size: int = 300,
                 "[initialize] vectors (or --paths.vectors) to a folder made by `plait init vectors`, "
                 "or use plait.PretrainCharacters.v1."
             )
-        head = chain(
+        head: Model = chain(
             list2array(),
             Maxout(hidden_size, nP=maxout_pieces, normalize=True, dropout=0.0),
             Linear(vectors.shape[1], hidden_size),
         )
-        model = chain(tok2vec, head)
+        model: Model = chain(tok2vec, head)
         model.set_ref("tok2vec", tok2vec)
         model.attrs["loss"] = _vectors_loss
         model.attrs["loss_name"] = loss
@@ -115,7 +115,7 @@ def char_targets(docs: list[Any], n_characters: int) -> np.ndarray:
 def _characters_loss(model: Model, docs: list[Any], prediction: Any) -> tuple[float, Any]:
     ops = model.ops
     n = model.attrs["n_characters"]
-    codes = ops.asarray(char_targets(docs, n), dtype="int64")
+    codes = ops.asarray(cast(Any, char_targets(docs, n)), dtype="int64")
     xp = ops.xp
     n_tok = prediction.shape[0]
     logits = prediction.reshape(n_tok, 2 * n, _N_BYTES)
@@ -137,6 +137,7 @@ def _vectors_loss(model: Model, docs: list[Any], prediction: Any) -> tuple[float
     ops = model.ops
     vocab, rows = _word_rows(docs)
     target = ops.asarray2f(vocab.vectors.get_batch(vocab._cols["orth"][rows]))
+    distance: CosineDistance | L2Distance
     if model.attrs["loss_name"] == "cosine":
         distance = CosineDistance(normalize=True, ignore_zeros=True)
     else:

@@ -9,14 +9,14 @@ predictions is two array columns per doc.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 from plait.attrs import MORPH, POS, POS_IDS, POS_NAMES
 from plait.errors import DataError
 from plait.language import Language
 from plait.tokens import docs_from_array, docs_to_array
-from pydantic import confloat
+from pydantic import Field
 from thinc.api import Model
 
 from ._default_models import MORPHOLOGIZER, model_config
@@ -26,7 +26,7 @@ POS_FIELD = "POS"
 
 
 # Label smoothing takes this share of the gold mass: 1 would leave none.
-UnitFloat = confloat(ge=0, lt=1)
+UnitFloat = Annotated[float, Field(ge=0, lt=1)]
 
 
 @Language.factory(

@@ -8,20 +8,20 @@ Gold tags starting with ``neg_prefix`` ("!NN") mean "anything but NN".
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 from plait.attrs import TAG
 from plait.language import Language
 from plait.tokens import docs_from_array, docs_to_array
-from pydantic import confloat
+from pydantic import Field
 from thinc.api import Model
 
 from ._default_models import TAGGER, model_config
 from ._token_classifier import LabelIndex, TokenClassifier, aligned_ids
 
 # Label smoothing takes this share of the gold mass: 1 would leave none.
-UnitFloat = confloat(ge=0, lt=1)
+UnitFloat = Annotated[float, Field(ge=0, lt=1)]
 
 
 @Language.factory(
