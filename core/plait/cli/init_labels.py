@@ -43,7 +43,8 @@ def init_labels(config_path: str | Path, output_path: str | Path, *,
 
         raise UsageError(f"{output_path}: exists and is not a folder; give a folder for the label files.")
     config = load_config(config_path, overrides or {}, interpolate=False)
-    nlp = init_nlp(config, use_gpu=use_gpu)
+    # Labels come from the training data alone: no dev corpus is needed.
+    nlp = init_nlp(config, use_gpu=use_gpu, need_dev=False)
     written = []
     for name, proc in nlp.pipeline:
         data = getattr(proc, "label_data", None)

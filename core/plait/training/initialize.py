@@ -297,13 +297,17 @@ def resolve_training(interpolated: Config) -> dict[str, Any]:
     return resolve(Config({"training": section}))["training"]
 
 
-def initialize_pipeline(config: Config, *, use_gpu: int = -1, progress: IO | None = None) -> Initialized:
+def initialize_pipeline(config: Config, *, use_gpu: int = -1, progress: IO | None = None,
+                        need_dev: bool = True) -> Initialized:
     """Create and initialize the pipeline described by a training config.
 
     config (Config): the training config (not interpolated; overrides applied).
     use_gpu (int): GPU id, or -1 for the CPU.
     progress (Optional[IO]): where to report reading progress and notes
         (default: stderr).
+    need_dev (bool): the dev corpus must be readable (`plait train`); without
+        it (`plait init labels`, which reads only the training data) an
+        unreadable dev corpus gives ``dev_corpus = None``.
     RETURNS (Initialized): the nlp, the resolved [training] and the corpora.
     """
     progress = progress if progress is not None else sys.stderr
@@ -311,7 +315,12 @@ def initialize_pipeline(config: Config, *, use_gpu: int = -1, progress: IO | Non
     T = resolve_training(interpolated)
     resolved: dict[str, Any] = {}
     train_corpus = resolve_corpus(interpolated, "train_corpus", T["train_corpus"], nlp.config, cache=resolved)
-    dev_corpus = resolve_corpus(interpolated, "dev_corpus", T["dev_corpus"], nlp.config, cache=resolved)
+    try:
+        dev_corpus = resolve_corpus(interpolated, "dev_corpus", T["dev_corpus"], nlp.config, cache=resolved)
+    except DataError:
+        if need_dev:
+            raise
+        dev_corpus = None
     optimizer = T["optimizer"]
     frozen = list(T["frozen_components"])
     for key in ("frozen_components", "annotating_components"):
@@ -375,13 +384,14 @@ def initialize_pipeline(config: Config, *, use_gpu: int = -1, progress: IO | Non
     return Initialized(nlp, T, train_corpus, dev_corpus, train_examples, optimizer)
 
 
-def init_nlp(config: Config, *, use_gpu: int = -1, progress: IO | None = None) -> Any:
+def init_nlp(config: Config, *, use_gpu: int = -1, progress: IO | None = None, need_dev: bool = True) -> Any:
     """Create the nlp of a training config and initialize it (spaCy's init_nlp).
 
     config (Config): the training config.
     use_gpu (int): GPU id, or -1 for the CPU.
     progress (Optional[IO]): where to report reading progress (default: stderr).
+    need_dev (bool): fail when the dev corpus cannot be read (see initialize_pipeline).
     RETURNS (Language): the initialized pipeline.
     """
-    return initialize_pipeline(config, use_gpu=use_gpu, progress=progress).nlp
+    return initialize_pipeline(config, use_gpu=use_gpu, progress=progress, need_dev=need_dev).nlp
 

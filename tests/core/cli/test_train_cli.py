@@ -39,6 +39,15 @@ def test_train_evaluate_and_init_labels(plait_cli, corpora, tmp_path):
     assert "NN" in labels and "VBP" in labels
 
 
+def test_init_labels_needs_no_dev_corpus(plait_cli, corpora, tmp_path):
+    # Labels come from the training data: a config whose dev path is unset works.
+    cfg = write_config(tmp_path, Path("unused.plait"), Path("unused-dev.plait"), max_steps=6, eval_frequency=3)
+    res = plait_cli("init", "labels", str(cfg), str(tmp_path / "labels"), "--code", str(CODE),
+                    "--paths.train", str(corpora[0]), "--paths.dev", "null")
+    assert res.returncode == 0, res.stderr
+    assert "NN" in json.loads((tmp_path / "labels" / "tagger.json").read_text())
+
+
 def test_train_missing_config_is_a_clean_error(plait_cli, tmp_path):
     res = plait_cli("train", str(tmp_path / "nope.cfg"), "--output", str(tmp_path / "out"))
     assert res.returncode == 1
