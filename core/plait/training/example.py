@@ -457,7 +457,7 @@ def _identity_ner(doc: Any) -> list[str | None]:
             tags[span.start + 1 : span.end - 1] = f"I-{label}"
             tags[span.end - 1] = f"L-{label}"
     # Missing annotation stays None, except on whitespace tokens.
-    missing = numpy.flatnonzero(numpy.equal(tags, None))
+    missing = numpy.flatnonzero(tags == None)  # noqa: E711 - elementwise on an object array
     if len(missing):
         words = doc.words
         for i in missing.tolist():

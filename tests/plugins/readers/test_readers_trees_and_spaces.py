@@ -78,6 +78,6 @@ def test_columns_layout_sentences_get_a_space() -> None:
 
 def test_non_utf8_iob_names_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "latin.iob"
-    path.write_bytes("Bob B-PER\nran O\n\n".encode() + "Jos\xe9 B-PER\n".encode("latin-1"))
+    path.write_bytes(b"Bob B-PER\nran O\n\n" + "Jos\xe9 B-PER\n".encode("latin-1"))
     with pytest.raises(DataError, match=r"line 4 of .*latin\.iob: not UTF-8 \(byte b'\\xe9' at column 4\)"):
         list(iob_to_docs(path))

@@ -248,6 +248,7 @@ class BiluoWalk:
         ``BiluoNer.costs`` (invalid moves ``INVALID``)."""
         lo = self.lo
         t = self.t[lo:]
+        assert self.cost_table is not None and self.gold is not None  # costs are asked only with gold
         out = self.cost_table[t]
         opened = self._open()
         if len(opened):
