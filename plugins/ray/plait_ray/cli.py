@@ -56,7 +56,7 @@ def ray_cli() -> None:
               help="Show applied overrides, Ray's own log lines and tracebacks of errors.")
 @click.option("--gpu-id", "-g", type=int, default=-1, show_default=True,
               help="-1 trains on CPUs; any other value trains every worker on a GPU Ray assigns "
-                   "(shared when there are fewer GPUs than workers; needs CuPy).")
+                   "(shared when there are fewer GPUs than workers; needs the plait-gpu plugin).")
 @click.pass_context
 def train_cli(ctx: click.Context, config_path: str | None, n_workers: int, address: str | None,
               output_path: str | None, resume: bool, force: bool, strategy: str, max_staleness: int,
