@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import attrs as A
 from ..errors import UsageError, did_you_mean
+from ..tokenizer._vet import regex_risk
 
 # Attributes whose values are strings stored as hashes.
 STRING_ATTRS = {
@@ -106,9 +107,17 @@ def _compile_check(attr_name: str, value: Any, vocab: Any, where: str) -> list[C
                 if attr_name not in STRING_ATTRS or not isinstance(arg, str):
                     raise UsageError(f"{where}REGEX takes a string and works on string attributes")
                 try:
-                    checks.append(Check(attr, "regex", re.compile(arg)))
+                    compiled = re.compile(arg)
                 except re.error as err:
                     raise UsageError(f"{where}invalid REGEX {arg!r}: {err}") from None
+                # Matched on every token, and patterns also come from loaded
+                # pipelines (entity ruler files): refuse one that can
+                # backtrack exponentially (the rule: plait.tokenizer._vet).
+                risk = regex_risk(arg)
+                if risk is not None:
+                    raise UsageError(f"{where}REGEX {arg!r} {risk}; rewrite it so each repeated part "
+                                     f"can match in only one way (e.g. (?:\\w+\\s)* instead of (\\w+\\s?)*)")
+                checks.append(Check(attr, "regex", compiled))
             else:
                 if attr_name in INT_ATTRS:
                     if isinstance(arg, bool) or not isinstance(arg, int):

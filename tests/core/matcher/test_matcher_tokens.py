@@ -150,6 +150,7 @@ def test_as_spans_on_match_remove_and_span_input(nlp):
         ([[{"IS_PUNCT": "yes"}]], r"IS_PUNCT: expected true or false"),
         ([[{"LENGTH": "3"}]], r"LENGTH: expected an integer"),
         ([[{"TEXT": {"REGEX": "("}}]], r"invalid REGEX"),
+        ([[{"TEXT": {"REGEX": r"^(\w+\s?)*$"}}]], r"REGEX .* can match in only one way"),
         ([[{"LOWER": "x", "OP": "?"}]], r"pattern 0: every token is optional"),
         ([[]], r"pattern 0: a pattern must be a non-empty list"),
         ([["x"]], r"pattern 0, token 0: each token must be a dict"),

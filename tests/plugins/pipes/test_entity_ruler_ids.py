@@ -55,3 +55,20 @@ def test_existing_entities_keep_their_ids() -> None:
     doc.ents = [Span(doc, 6, 7, label="PERSON", span_id="bob-1")]
     doc = nlp.get_pipe("entity_ruler")(doc)
     assert _ents(doc)[-1] == ("Bob", "PERSON", "bob-1")
+
+
+def test_a_loaded_ruler_with_a_backtracking_regex_is_refused(tmp_path):
+    """A hostile patterns.jsonl (a regex that backtracks exponentially on
+    'aaaa…!') is refused when the pipeline loads, before it matches anything."""
+    import pytest
+    import srsly
+    from plait.errors import PlaitError
+
+    nlp = plait.blank("en")
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns([{"label": "ORG", "pattern": [{"TEXT": {"REGEX": "^[A-Z][a-z]+$"}}]}])
+    nlp.to_disk(tmp_path / "model")
+    path = tmp_path / "model" / "entity_ruler" / "patterns.jsonl"
+    srsly.write_jsonl(path, [{"label": "ORG", "pattern": [{"TEXT": {"REGEX": "^(a+)+$"}}]}])
+    with pytest.raises(PlaitError, match="REGEX"):
+        plait.load(tmp_path / "model")
