@@ -86,6 +86,22 @@ def _save_state(output_dir: Path, model: Model, optimizer: Optimizer, epoch: int
     })
 
 
+def _drop_log_from(path: Path, epoch: int) -> None:
+    """Keep the log lines of epochs before `epoch`: a kill between an epoch's
+    log line and its saved state replays that epoch, which logs it again."""
+    if not path.exists():
+        return
+    kept = []
+    for line in path.read_text(encoding="utf8").splitlines():
+        try:
+            record = srsly.json_loads(line)
+        except ValueError:
+            continue  # a line cut short by the kill
+        if isinstance(record, dict) and isinstance(record.get("epoch"), int) and record["epoch"] < epoch:
+            kept.append(line + "\n")
+    fs.write_text(path, "".join(kept))
+
+
 def _epoch_of(path: Path) -> int | None:
     match = re.search(r"model(\d+)", path.name)
     return int(match.group(1)) if match else None
@@ -159,6 +175,7 @@ def pretrain(config_path: str | Path, output_dir: str | Path, *, overrides: dict
         set_rng_state(state["rng"])
         start_epoch, position = int(state["epoch"]), int(state["position"])
         stdout.write(f"Resuming pretraining at epoch {start_epoch}, batch {position}\n")
+        _drop_log_from(output_dir / LOG_FILE, start_epoch)
     elif resume_path:
         load_layer_weights(tok2vec, resume_path, where=f"[pretraining] component '{P['component']}'")
         start_epoch = epoch_resume if epoch_resume is not None else (_epoch_of(Path(resume_path)) or -1) + 1
