@@ -185,13 +185,16 @@ def test_pipeline_runs_on_the_device(case: str, ewt_dir: Path) -> None:
 
 
 def test_every_registered_architecture_is_covered() -> None:
-    """A new architecture fails here until a case above builds it."""
-    from plait.plugins._registry import registry
+    """A new architecture of an installed distribution fails here until a
+    case above builds it (functions other tests register in this process
+    with @registry.architectures are not distributions' and do not count)."""
+    from plait.plugins import _entry_points
 
+    shipped = {ep.name for _, ep in _entry_points.entry_points("plait_architectures")}
     covered: set[str] = set(BUILT_ELSEWHERE)
     for case in CASES:
         covered |= set(re.findall(r'@architectures = "([^"]+)"', _config(case).to_str()))
-    missing = sorted(set(registry.architectures.names()) - covered)
+    missing = sorted(shipped - covered)
     assert not missing, f"add a case that builds {missing} to CASES"
 
 
