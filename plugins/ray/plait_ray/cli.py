@@ -14,8 +14,8 @@ import click
 _SETTINGS = {"allow_extra_args": True, "ignore_unknown_options": True}
 
 INSTALL_HINT = (
-    "`plait ray` needs Ray: install the plugin with its dependencies, "
-    "`pip install plait-ray` (from a checkout: `pip install -e plugins/ray`), "
+    "`plait ray` needs Ray: install the plait-ray plugin with its dependencies from "
+    "your plait checkout (`make install`, or `pip install -e plugins/ray`), "
     "or add Ray to this environment with `pip install 'ray>=2.9'`."
 )
 

@@ -80,5 +80,5 @@ def test_ray_not_installed_says_how_to_install_it(config, tmp_path):
     )
     done = _plait("ray", "train", str(config), "-n", "2", cwd=tmp_path, prelude=blocker)
     assert done.returncode == 1
-    assert "Ray is not installed" in done.stderr and "pip install plait-ray" in done.stderr
+    assert "Ray is not installed" in done.stderr and "pip install -e plugins/ray" in done.stderr
     assert "Traceback" not in done.stderr
