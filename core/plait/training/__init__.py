@@ -33,6 +33,7 @@ _LAZY = {
     "create_train_batches": "loop",
     "create_evaluation_callback": "loop",
     "init_nlp": "initialize",
+    "resume_paths": "train",
     "recover_output": "train",
     "refuse_unfinished_run": "train",
     "console_logger": "loggers",

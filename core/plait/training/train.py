@@ -115,6 +115,28 @@ def _resume_state(output_path: Path, use_gpu: int, stdout: IO, progress: IO) -> 
     return nlp, T, train_corpus, dev_corpus, train_examples, optimizer, config, interpolated, loop_state
 
 
+def resume_paths(config_path: str | Path | None, output_path: str | Path | None,
+                 overrides: dict[str, Any]) -> tuple[Path, str | Path | None]:
+    """The output folder a ``--resume`` continues, and the config argument left.
+
+    ``plait train --resume OUT`` may name the folder in the config argument.
+    A resumed run keeps the config it started with, so overrides are refused.
+    RETURNS (tuple[Path, str | Path | None]): the output folder, and the
+        config path (None when it was the folder).
+    RAISES (UsageError): no output folder, or overrides given.
+    """
+    if output_path is None and config_path is not None and Path(config_path).is_dir():
+        output_path, config_path = config_path, None
+    if output_path is None:
+        raise UsageError("--resume needs the output folder of the run to continue (--output OUT).")
+    if overrides:
+        raise UsageError(
+            "--resume continues a run with the config it started with; config overrides "
+            f"({', '.join(overrides)}) are not allowed. Start a new run to change settings."
+        )
+    return Path(output_path), config_path
+
+
 def train(
     config_path: str | Path | None,
     output_path: str | Path | None = None,
@@ -143,16 +165,7 @@ def train(
 
     overrides = dict(overrides or {})
     if resume:
-        if output_path is None and config_path is not None and Path(config_path).is_dir():
-            output_path, config_path = config_path, None
-        if output_path is None:
-            raise UsageError("--resume needs the output folder of the run to continue (--output OUT).")
-        if overrides:
-            raise UsageError(
-                "--resume continues a run with the config it started with; config overrides "
-                f"({', '.join(overrides)}) are not allowed. Start a new run to change settings."
-            )
-        output_path = Path(output_path)
+        output_path, config_path = resume_paths(config_path, output_path, overrides)
         recover_output(output_path, stdout)
         found = _resume_state(output_path, use_gpu, stdout, stderr)
         if found is None:

@@ -145,7 +145,7 @@ def ray_train(
         "model_last" (path or None).
     """
     from plait.training import checkpoint as ckpt
-    from plait.training import recover_output, refuse_unfinished_run
+    from plait.training import recover_output, refuse_unfinished_run, resume_paths
 
     if settings.n_workers < 1:
         raise UsageError(f"--n-workers must be at least 1, got {settings.n_workers}.")
@@ -153,16 +153,8 @@ def ray_train(
         _check_reachable(settings.address)
     overrides = dict(overrides or {})
     if resume:
-        if output_path is None and config_path is not None and Path(config_path).is_dir():
-            output_path, config_path = config_path, None
-        if output_path is None:
-            raise UsageError("--resume needs the output folder of the run to continue (--output OUT).")
-        if overrides:
-            raise UsageError(
-                "--resume continues a run with the config it started with; config overrides "
-                f"({', '.join(overrides)}) are not allowed. Start a new run to change settings."
-            )
-        recover_output(Path(output_path), stdout)
+        output_path, config_path = resume_paths(config_path, output_path, overrides)
+        recover_output(output_path, stdout)
         _, state = ckpt.load_checkpoint(Path(output_path))
         if state["loop"].get("finished"):
             stdout.write(f"The run in {output_path} has already finished; nothing to resume.\n")
