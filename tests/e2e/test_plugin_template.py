@@ -10,10 +10,10 @@ import json
 import shutil
 import subprocess
 import sys
-import sysconfig
 from pathlib import Path
 
 import pytest
+from _fresh_venv import venv_with_wheel
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "examples" / "plugin-template"
@@ -50,19 +50,8 @@ def fresh_python(tmp_path_factory) -> Path:
                            capture_output=True, text=True, timeout=300)
     assert built.returncode == 0, built.stderr
     wheel = next((tmp / "dist").glob("plait_example_plugin-0.1.0-*.whl"))
-    venv = tmp / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
-    python = venv / "bin" / "python"
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
-    # The plait distributions of this test run, visible in the fresh venv; the
-    # plugin itself is installed there alone, as a user's pip install would.
-    Path(site, "plait_distributions.pth").write_text(
-        f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n")
-    installed = subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
-                               capture_output=True, text=True, timeout=300)
-    assert installed.returncode == 0, installed.stderr
-    assert any(Path(site).glob("plait_example_plugin-0.1.0.dist-info"))
+    python, site = venv_with_wheel(tmp, wheel)
+    assert any(site.glob("plait_example_plugin-0.1.0.dist-info"))
     return python
 
 

@@ -304,25 +304,14 @@ def test_wheel_in_a_fresh_venv_loads_by_name(model, tmp_path):
     """Train -> package --code -> pip install the wheel into a fresh venv ->
     plait.load("name") in a new process gives the original predictions, the
     custom component included; plait info lists it; a typo is answered."""
-    import sysconfig
+    from _fresh_venv import venv_with_wheel
 
     model_dir, functions = model
     target = package(model_dir, tmp_path / "pkgs", code_paths=[functions], name="byname", version="1.2.0",
                      build="wheel")
     wheel = next((target / "dist").glob("*.whl"))
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
-    python = venv / "bin" / "python"
-    fresh_site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                                capture_output=True, text=True, check=True).stdout.strip()
-    # The plait distributions of this test run (editable installs included),
-    # visible in the fresh venv; the pipeline wheel is installed into it alone.
-    Path(fresh_site, "plait_distributions.pth").write_text(
-        f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n")
-    install = subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
-                             capture_output=True, text=True, timeout=300)
-    assert install.returncode == 0, install.stderr
-    assert any(Path(fresh_site).glob("en_byname-1.2.0.dist-info"))
+    python, fresh_site = venv_with_wheel(tmp_path, wheel)
+    assert any(fresh_site.glob("en_byname-1.2.0.dist-info"))
 
     def fresh(code: str) -> subprocess.CompletedProcess:
         return subprocess.run([str(python), "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
