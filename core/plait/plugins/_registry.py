@@ -61,6 +61,24 @@ def provider_hint(registry_name: str, name: str) -> str:
     return f" It belongs to {provider}, but the installed {provider} {version} does not provide it."
 
 
+def _loaded_entry_points(group: str) -> dict[str, Any]:
+    """Every loadable entry point of `group`, loaded (failures are recorded
+    in ``_entry_points.broken()``, not raised)."""
+    result = {}
+    for dist_name, ep in _entry_points.entry_points(group):
+        try:
+            result[ep.name] = _entry_points.load(dist_name, ep)
+        except PluginError:
+            continue
+    return result
+
+
+def _names(namespace: tuple[str, ...], group: str) -> list[str]:
+    """Names registered in code under `namespace` plus `group`'s entry points (none imported)."""
+    local = [keys[-1] for keys in catalogue.REGISTRY if tuple(keys[:-1]) == tuple(namespace)]
+    return sorted(set(local) | {ep.name for _, ep in _entry_points.entry_points(group)})
+
+
 class Registry(catalogue.Registry):
     """A catalogue registry with lazy, fault-reporting entry points."""
 
@@ -81,19 +99,11 @@ class Registry(catalogue.Registry):
         return default
 
     def get_entry_points(self) -> dict[str, Any]:
-        result = {}
-        for dist_name, ep in _entry_points.entry_points(self.entry_point_namespace):
-            try:
-                result[ep.name] = _entry_points.load(dist_name, ep)
-            except PluginError:
-                continue  # remembered in _entry_points.broken()
-        return result
+        return _loaded_entry_points(self.entry_point_namespace)
 
     def names(self) -> list[str]:
         """All registered names, including entry points, without importing them."""
-        local = [keys[-1] for keys in catalogue.REGISTRY if tuple(keys[:-1]) == tuple(self.namespace)]
-        eps = [ep.name for _, ep in _entry_points.entry_points(self.entry_point_namespace)]
-        return sorted(set(local) | set(eps))
+        return _names(self.namespace, self.entry_point_namespace)
 
     def __contains__(self, name: str) -> bool:
         if catalogue.check_exists(*self.namespace, name):
@@ -139,19 +149,11 @@ class ThincRegistry(catalogue.Registry):
         return super().get_entry_point(name, default)
 
     def get_entry_points(self) -> dict[str, Any]:
-        result = super().get_entry_points()
-        for dist_name, ep in _entry_points.entry_points(self.plait_group):
-            try:
-                result[ep.name] = _entry_points.load(dist_name, ep)
-            except PluginError:
-                continue  # remembered in _entry_points.broken()
-        return result
+        return {**super().get_entry_points(), **_loaded_entry_points(self.plait_group)}
 
     def names(self) -> list[str]:
         """All registered names, including plait entry points, without importing them."""
-        local = [keys[-1] for keys in catalogue.REGISTRY if tuple(keys[:-1]) == tuple(self.namespace)]
-        eps = [ep.name for _, ep in _entry_points.entry_points(self.plait_group)]
-        return sorted(set(local) | set(eps))
+        return _names(self.namespace, self.plait_group)
 
 
 # thinc's registries, rebuilt as ThincRegistry so that plugins can extend them
