@@ -491,15 +491,22 @@ class TransitionPipe(TrainablePipe):
         step = 0
         live = np.flatnonzero(to_go > 0)
         while len(live):
-            valid = system.valid(cut, live)
-            costs = system.costs(cut, live, gold)
-            moves = np.where(valid, costs, np.inf).argmin(axis=1)
-            system.apply(cut, live, moves)
+            costs = np.where(system.valid(cut, live), system.costs(cut, live, gold), np.inf)
+            system.apply(cut, live, self.cut_moves(costs))
             step += 1
             final = system.is_final(cut)[live]
             live = live[(to_go[live] > step) & ~final]
         keep = np.flatnonzero(~system.is_final(cut))
         return system.take(cut, keep) if len(keep) < len(rows) else cut
+
+    def cut_moves(self, costs: np.ndarray) -> np.ndarray:
+        """The oracle's move for each state on the path to a segment's start:
+        a cheapest move, the first in move order among equals (SHIFT first).
+
+        costs (numpy.ndarray): (n_states, n_moves) costs, invalid moves inf.
+        RETURNS (numpy.ndarray[int]): one move per state.
+        """
+        return costs.argmin(axis=1)
 
     def get_loss(self, examples: Iterable[Any], scores: Any = None) -> tuple[float, list[np.ndarray]]:
         """The loss the greedy update computes, without learning: parse the

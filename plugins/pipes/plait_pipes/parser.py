@@ -148,9 +148,9 @@ class DependencyParser(TransitionPipe):
     def _make_system(self, labels: list[str]) -> ArcEager:
         return ArcEager(labels)
 
-    def cut_states(self, states: Any, gold: Any, max_moves: int, lengths: np.ndarray) -> Any:
-        """As ``TransitionPipe.cut_states``, except that where REDUCE and
-        SHIFT both cost nothing the oracle path takes REDUCE.
+    def cut_moves(self, costs: np.ndarray) -> np.ndarray:
+        """As ``TransitionPipe.cut_moves``, except that where REDUCE and SHIFT
+        both cost nothing the oracle path takes REDUCE.
 
         Why: at the end of a gold sentence its root, alone on the stack, may
         be popped now or stay under the next sentences until the buffer is
@@ -159,30 +159,11 @@ class DependencyParser(TransitionPipe):
         ATTACH (same sentence) are learned, and outnumber the headless tokens
         mistakes leave there, unlike at inference.
         """
-        if max_moves < 1:
-            return states
-        system = self.moves
-        lengths = np.asarray(lengths, dtype=np.int64)
-        n_segments = np.maximum(1, -(-lengths * self.moves_per_token // max_moves))
-        if (n_segments <= 1).all():
-            return states
-        rows = np.repeat(np.arange(len(lengths)), n_segments)
-        segment = np.concatenate([np.arange(k) for k in n_segments])
-        cut = system.take(states, rows)
-        to_go = segment * max_moves
-        step = 0
-        live = np.flatnonzero(to_go > 0)
         # Among equal costs (whole numbers): REDUCE, then SHIFT, then the
-        # others in move order (the base class takes SHIFT first).
-        prefer = np.full(system.n_moves, 2.0)
+        # others in move order.
+        prefer = np.full(costs.shape[1], 2.0)
         prefer[:2] = [1.0, 0.0]
-        while len(live):
-            costs = np.where(system.valid(cut, live), system.costs(cut, live, gold), np.inf)
-            system.apply(cut, live, (4.0 * costs + prefer).argmin(axis=1))
-            step += 1
-            live = live[(to_go[live] > step) & ~system.is_final(cut)[live]]
-        keep = np.flatnonzero(~system.is_final(cut))
-        return system.take(cut, keep) if len(keep) < len(rows) else cut
+        return (4.0 * costs + prefer).argmin(axis=1)
 
     @property
     def labels(self) -> tuple[str, ...]:
