@@ -94,6 +94,25 @@ def _raise_worker_error(error: tuple[str, str]) -> None:
     raise cls(message)
 
 
+def check_config(config: Any, code_paths: list[Path]) -> None:
+    """Check the whole config here, before Ray starts, as ``plait train`` does
+    before it reads anything: a bad value or a misspelt registered name then
+    fails in seconds with the kernel's located message, not after every
+    worker has started and built a pipeline.
+
+    config (Config): the config as loaded (overrides applied, not interpolated).
+    code_paths (list[Path]): --code files; imported here first so the
+        functions they register are known.
+    """
+    from plait.config import import_code, validate_config
+    from plait.errors import ConfigError
+
+    import_code(code_paths)
+    if not config.get("training"):
+        raise ConfigError("the config has no [training] section; `plait ray train` needs one.")
+    validate_config(config, source=getattr(config, "source", "config"))
+
+
 def _spec(config_path: str | Path | None, output_path: Path | None, settings: RaySettings,
           overrides: dict[str, Any], code_paths: list[str], use_gpu: int, resume: bool) -> RunSpec:
     from plait.config import load_config
@@ -108,8 +127,10 @@ def _spec(config_path: str | Path | None, output_path: Path | None, settings: Ra
     if not resume:
         if config_path is None:
             raise UsageError("plait ray train needs a config file (or --resume OUT to continue a run).")
+        config = load_config(config_path, overrides, interpolate=False)
+        check_config(config, [Path(p) for p in code_paths])
         # The config travels as text: on a cluster the file is only on this machine.
-        text = load_config(config_path, overrides, interpolate=False).to_str()
+        text = config.to_str()
     return RunSpec(config_text=text, output_path=str(output_path) if output_path else None,
                    resume=resume, n_workers=settings.n_workers, code=code, use_gpu=use_gpu,
                    strategy=settings.strategy, max_staleness=settings.max_staleness)
