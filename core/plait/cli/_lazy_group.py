@@ -21,12 +21,20 @@ def _verbose_requested() -> bool:
     return "--verbose" in sys.argv[1:] or "-V" in sys.argv[1:] or os.environ.get("PLAIT_VERBOSE", "") not in ("", "0")
 
 
+# Commands that plugins of the plait repository add: where a name is typed but
+# its plugin is not installed, say how to install it instead of click's
+# "No such command". (distribution, folder in the plait checkout)
+PLUGIN_COMMANDS: dict[str, tuple[str, str]] = {"ray": ("plait-ray", "plugins/ray")}
+
+
 class LazyGroup(click.Group):
     """A group holding ``name -> (import path, short help)`` until used."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.lazy_commands: dict[str, tuple[str, str]] = {}
+        # Only the root group knows the plugin commands (set in _main).
+        self.plugin_commands: dict[str, tuple[str, str]] = {}
 
     def add_lazy_command(self, name: str, import_path: str, short_help: str) -> None:
         """Register ``module:attribute`` as subcommand ``name``."""
@@ -45,6 +53,17 @@ class LazyGroup(click.Group):
         command = getattr(importlib.import_module(module_name), attr)
         self.commands[cmd_name] = command
         return command
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        name = args[0] if args else None
+        if name in self.plugin_commands and self.get_command(ctx, name) is None:
+            dist, folder = self.plugin_commands[name]
+            ctx.fail(
+                f"`plait {name}` is a command of the {dist} plugin, which is not installed in this "
+                f"environment. Install it from your plait checkout: `make install` (every plugin), "
+                f"or `pip install -e {folder}`."
+            )
+        return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = []

@@ -7,13 +7,16 @@ import sys
 import click
 
 from ..about import __version__
-from ._lazy_group import LazyGroup, _report
+from ._lazy_group import PLUGIN_COMMANDS, LazyGroup, _report
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="plait")
 def cli() -> None:
     """plait: train NLP pipelines on your own data from one config.cfg."""
+
+
+cli.plugin_commands = dict(PLUGIN_COMMANDS)
 
 
 class _SubGroup(LazyGroup):

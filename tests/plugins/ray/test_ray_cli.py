@@ -82,3 +82,24 @@ def test_ray_not_installed_says_how_to_install_it(config, tmp_path):
     assert done.returncode == 1
     assert "Ray is not installed" in done.stderr and "pip install -e plugins/ray" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_plugin_not_installed_says_how_to_install_it(config, tmp_path):
+    # Make the plait-ray plugin unimportable, as where it is not installed:
+    # its entry point then fails to load and `ray` is no registered command.
+    blocker = (
+        "import sys, importlib.abc\n"
+        "class _NoPlugin(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'plait_ray' or name.startswith('plait_ray.'):\n"
+        "            raise ModuleNotFoundError(\"No module named 'plait_ray'\")\n"
+        "sys.meta_path.insert(0, _NoPlugin())\n"
+    )
+    done = _plait("ray", "train", str(config), cwd=tmp_path, prelude=blocker)
+    assert done.returncode == 2
+    assert "No such command" not in done.stderr and "Traceback" not in done.stderr
+    assert "`plait ray` is a command of the plait-ray plugin, which is not installed" in done.stderr
+    assert "make install" in done.stderr and "pip install -e plugins/ray" in done.stderr
+    # An unknown name still gets click's own message.
+    other = _plait("rayy", cwd=tmp_path, prelude=blocker)
+    assert other.returncode == 2 and "No such command 'rayy'" in other.stderr
