@@ -103,7 +103,7 @@ class ShardedOptimizer:
         self.stats: dict[str, Any] = {
             "steps": 0, "grad_msgs": 0, "grad_bytes": 0, "param_msgs": 0, "param_bytes": 0,
             "grads_applied": 0, "grads_dropped": 0, "staleness": defaultdict(int),
-            "params_received": 0, "wait_seconds": 0.0,
+            "params_received": 0, "wait_seconds": 0.0, "sync_timeouts": 0,
         }
 
     # -- what thinc's Model.finish_update and plait's loop call ---------------
@@ -243,7 +243,10 @@ class ShardedOptimizer:
         while not complete() and not self.stopped.is_set():
             left = deadline - time.monotonic()
             if left <= 0:
-                break  # a peer died: go on with the gradients that came
+                # A peer that neither answers nor is reported down (the
+                # driver's set_down ends the wait for a dead one at once).
+                self.stats["sync_timeouts"] += 1
+                break
             self.cond.wait(timeout=min(left, 1.0))
         self.stats["wait_seconds"] += time.monotonic() - start
 
@@ -256,10 +259,19 @@ class ShardedOptimizer:
                 expected = {k: v + 1 for k, v in self.sent_versions.items()}
 
                 def complete() -> bool:
-                    return all(self.inbox_params.get(k, (self.versions[k],))[0] >= v for k, v in expected.items())
+                    # A parameter whose owner died meanwhile is now owned here
+                    # or by another live worker (set_down): its new version
+                    # will not come from the dead one, so it is not awaited.
+                    return all(self.inbox_params.get(k, (self.versions[k],))[0] >= v
+                               for k, v in expected.items()
+                               if self.owners[k] != self.rank and self.owners[k] == self.base_owners[k])
 
-                while not complete() and time.monotonic() < deadline and not self.stopped.is_set():
-                    self.cond.wait(timeout=1.0)
+                while not complete() and not self.stopped.is_set():
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        self.stats["sync_timeouts"] += 1
+                        break
+                    self.cond.wait(timeout=min(left, 1.0))
                 self.stats["wait_seconds"] += time.monotonic() - start
             pending, self.inbox_params = self.inbox_params, {}
             self.sent_versions = {}
@@ -360,7 +372,9 @@ class ShardedOptimizer:
             return
         self.dirty = False
         for peer in range(self.n_workers):
-            if peer == self.rank:
+            if peer == self.rank or peer in self.down:
+                # A peer being restarted would answer only once it is back;
+                # the parameters it owned are trained here meanwhile.
                 continue
             try:
                 found = self.transport.fetch_state(peer, None, True)

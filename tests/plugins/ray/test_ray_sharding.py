@@ -207,3 +207,82 @@ def test_a_dead_workers_parameters_are_shared_out_and_handed_back():
         ref_node, ref_name = opts[0].nodes[key]
         assert numpy.array_equal(node.get_param(name), ref_node.get_param(ref_name))
         assert rejoined.versions[key] == opts[0].versions[key]
+
+
+def _threaded_hub(hub: SimHub) -> None:
+    """Deliver at once, under a lock (the hub is not thread-safe)."""
+    lock = threading.Lock()
+    original_post = hub.post
+
+    def post(deliver):
+        with lock:
+            original_post(deliver)
+            hub.advance(0)
+
+    hub.post = post  # type: ignore[method-assign]
+
+
+def test_sync_round_does_not_wait_for_a_dead_peer_which_rejoins():
+    """Worker 1 dies in the middle of a sync step: once the driver reports it
+    down, worker 0 finishes the step without it (not after the timeout), and
+    the restarted worker 1 rejoins with the current parameters, after which
+    the all-reduce is in lockstep again (both replicas equal)."""
+    n = 2
+    hub, nlps, opts = _workers(n, strategy="sync", latency=0)
+    for opt in opts:
+        opt.sync_timeout = 300.0  # a wait that ran out would fail the join below
+    _threaded_hub(hub)
+
+    def steps(r: int, opt: ShardedOptimizer, seeds: list[int], errors: list) -> None:
+        try:
+            for seed in seeds:
+                _step(nlps[r], opt, *_batch(seed))
+        except BaseException as err:  # surfaced in the main thread
+            errors.append(err)
+
+    errors: list[BaseException] = []
+    threads = [threading.Thread(target=steps, args=(r, opts[r], [r], errors)) for r in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors, errors
+    # Step 2: worker 0 sends its gradients to worker 1 and waits; worker 1 is dead.
+    alone = threading.Thread(target=steps, args=(0, opts[0], [10], errors), daemon=True)
+    alone.start()
+    alone.join(timeout=0.5)
+    assert alone.is_alive()  # waiting for the dead peer
+    opts[0].set_down(1, True)  # what the driver does when Ray reports the death
+    alone.join(timeout=30)
+    if alone.is_alive():
+        opts[0].stop()
+        raise AssertionError("the sync step still waited for the dead worker after set_down")
+    assert not errors, errors
+    assert opts[0].stats["sync_timeouts"] == 0
+    # Worker 0 trains worker 1's parameters while 1 is down (the gradient it
+    # had sent to the dead worker in that step is lost: one step's share).
+    orphaned = [k for k, r in opts[0].base_owners.items() if r == 1]
+    assert orphaned and all(opts[0].versions[k] == 1 for k in orphaned)
+    steps(0, opts[0], [11], errors)
+    assert not errors, errors
+    assert all(opts[0].versions[k] == 2 for k in orphaned)
+    # Restarted: a rebuilt process (other weights) rejoins with the current parameters.
+    opts[0].set_down(1, False)
+    nlps[1] = _nlp(seed=7)
+    rejoined = ShardedOptimizer(Adam(0.01), nlps[1], 1, n, hub.transport(1), strategy="sync",
+                                sync_timeout=300.0)
+    hub.workers[1] = rejoined
+    rejoined.join(rejoin=True)
+    assert all(numpy.array_equal(a, b) for a, b in zip(_params(nlps[0]).values(), _params(nlps[1]).values()))
+    threads = [threading.Thread(target=steps, args=(r, o, [20 + r, 30 + r], errors))
+               for r, o in enumerate([opts[0], rejoined])]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors and not any(t.is_alive() for t in threads), errors
+    assert opts[0].stats["sync_timeouts"] == 0 and rejoined.stats["sync_timeouts"] == 0
+    p0, p1 = _params(nlps[0]), _params(nlps[1])
+    assert all(numpy.array_equal(p0[k], p1[k]) for k in p0)
+    assert all(opts[0].versions[k] == 4 for k in orphaned)
+    assert opts[0].versions == rejoined.versions
