@@ -5,7 +5,16 @@ One local Ray instance (2 CPUs) serves the whole module; each run takes
 hence the slow marks. Acceptance of issue 12: two workers reach the tagger
 accuracy bar of ``plait train``'s own test, the output has the same files
 and loads; a SIGKILLed worker is restarted and the run still ends with
-model-last at a comparable score; a killed run resumes.
+model-last at a comparable score (async), or without waiting for the dead
+peer (sync); a killed run resumes.
+
+The kill tests kill a worker that a ``--code`` callback has paused at a known
+step (it writes its pid, then sleeps until killed). They used to poll the
+workers' step counts and kill rank 0 once it had passed step 25: on a quiet
+machine rank 0 could reach the end of its 60 steps while worker 1 was being
+restarted, so the kill hit the final save or a finished run (one restart
+counted instead of two) — the flaky failure. A paused rank 0 cannot end the
+run before it is killed, and the restarted worker says when it trains again.
 """
 
 from __future__ import annotations
@@ -118,6 +127,51 @@ def crash_once(step: int, marker: str):
 '''
 
 
+# Registered in every worker through --code: worker *-w0 / *-w1 pauses at
+# step `w0_step` / `w1_step` and says so (its pid in `paused-wN`), so the test
+# kills it at a known point; the process Ray restarts finds `killed-wN` and
+# trains on, saying so in `alive-wN`.
+PAUSE_CODE = '''
+import os
+import time
+from pathlib import Path
+
+import plait
+
+
+def _say(path, text):
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+@plait.registry.callbacks("ray_test.pause_to_kill.v1")
+def pause_to_kill(folder: str, w0_step: int = -1, w1_step: int = -1):
+    steps = {"-w0": w0_step, "-w1": w1_step}
+    said = []
+
+    def before_update(nlp, info):
+        import ray
+
+        suffix = (ray.get_runtime_context().get_actor_name() or "")[-3:]
+        if suffix not in steps:
+            return
+        base = Path(folder)
+        if (base / f"killed{suffix}").exists():
+            if not said:
+                _say(base / f"alive{suffix}", str(os.getpid()))
+                said.append(True)
+            return
+        if info["step"] == steps[suffix]:
+            _say(base / f"paused{suffix}", str(os.getpid()))
+            deadline = time.monotonic() + 240
+            while time.monotonic() < deadline:  # the test kills this process meanwhile
+                time.sleep(0.05)
+
+    return before_update
+'''
+
+
 def _docbin(src: Path, dest: Path, n: int) -> Path:
     nlp = plait.blank("en")
     db = DocBin()
@@ -200,56 +254,76 @@ def test_two_workers_train_a_tagger_like_plait_train(two_workers, setup, tmp_pat
         assert _files(out / which) == _files(plain / which)
 
 
-def _stats(suffix: str) -> dict:
-    names = [n for n in ray.util.list_named_actors() if n.startswith("plait-ray-") and n.endswith(suffix)]
-    if not names:
-        return {"steps": 0, "pid": None}
-    try:
-        return ray.get(ray.get_actor(names[0]).stats.remote(), timeout=10)
-    except Exception:  # not started yet, or being restarted
-        return {"steps": 0, "pid": None}
-
-
-def _wait_for(suffix: str, steps: int, thread: threading.Thread, *, not_pid: int | None = None) -> dict:
-    """Wait until worker `suffix` (a process other than `not_pid`) has trained `steps` steps."""
+def _await_file(path: Path, thread: threading.Thread, done: dict, *, not_text: str | None = None) -> str:
+    """Wait until `path` exists (with other text than `not_text`): a worker's
+    signal written by PAUSE_CODE. RETURNS its text."""
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and thread.is_alive():
-        stats = _stats(suffix)
-        if stats["pid"] not in (None, not_pid) and stats["steps"] >= steps:
-            return stats
-        time.sleep(0.2)
-    raise AssertionError(f"worker {suffix} never reached step {steps}")
+        if path.exists():
+            text = path.read_text(encoding="utf8")
+            if text and text != not_text:
+                return text
+        time.sleep(0.1)
+    raise AssertionError(f"no {path.name} (the run {'ended' if not thread.is_alive() else 'timed out'}: "
+                         f"{done.get('error')!r})")
 
 
-def _kill_when(suffix: str, steps: int, thread: threading.Thread) -> int:
-    """SIGKILL worker `suffix` once it has trained `steps` steps. RETURNS its pid."""
-    pid = _wait_for(suffix, steps, thread)["pid"]
+def _kill_paused(folder: Path, suffix: str, thread: threading.Thread, done: dict) -> int:
+    """SIGKILL worker `suffix` once it is paused at its step. RETURNS its pid."""
+    pid = int(_await_file(folder / f"paused{suffix}", thread, done))
+    # The marker first: the restarted process must find it at its first step.
+    (folder / f"killed{suffix}").write_text("killed", encoding="utf8")
     os.kill(pid, signal.SIGKILL)
     return pid
 
 
-def test_sigkilled_workers_are_restarted_and_the_run_ends(two_workers, cluster, setup, tmp_path):
-    """Worker 1 is killed at its step 10, then rank 0 (which evaluates and
-    saves) after its checkpoint of step 20. Rank 0 cannot end the run while
-    it is down, so both restarts happen before the run ends."""
-    config, overrides = setup
-    out = tmp_path / "out"
+def _run_in_thread(config: Path, out: Path, settings: RaySettings, overrides: dict, code: Path,
+                   log: io.StringIO) -> tuple[threading.Thread, dict]:
     done: dict = {}
-    log = io.StringIO()
 
     def run() -> None:
         try:
-            done["result"] = ray_train(config, out, RaySettings(n_workers=2), stdout=log,
-                                       overrides=overrides)
-        except BaseException as err:  # surfaced below
+            done["result"] = ray_train(config, out, settings, stdout=log, overrides=overrides,
+                                       code_paths=[str(code)])
+        except BaseException as err:  # surfaced by the test
             done["error"] = err
 
-    thread = threading.Thread(target=run)
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
-    killed1 = _kill_when("-w1", 10, thread)
-    killed0 = _kill_when("-w0", 25, thread)
+    return thread, done
+
+
+def _pausing(setup, tmp_path: Path, **steps: int) -> tuple[Path, dict, Path, Path]:
+    """The config with PAUSE_CODE's before_update pausing workers at `steps`."""
+    config, overrides = setup
+    code = tmp_path / "pause.py"
+    code.write_text(PAUSE_CODE, encoding="utf8")
+    folder = tmp_path / "signals"
+    folder.mkdir()
+    block = "".join(f"{name} = {value}\n" for name, value in steps.items())
+    text = (config.read_text(encoding="utf8") + "\n[training.before_update]\n"
+            f'@callbacks = "ray_test.pause_to_kill.v1"\nfolder = "{folder}"\n{block}')
+    paused = tmp_path / "pause.cfg"
+    paused.write_text(text, encoding="utf8")
+    return paused, overrides, code, folder
+
+
+def test_sigkilled_workers_are_restarted_and_the_run_ends(two_workers, cluster, setup, tmp_path):
+    """Worker 1 is killed at its step 10; once its restarted process trains,
+    rank 0 (which evaluates and saves) is killed at step 25, after its
+    checkpoint of step 20. Each kill hits a worker paused at that step, so
+    neither can race start-up or the end of the run (rank 0 cannot end the
+    run before it is killed)."""
+    config, overrides, code, folder = _pausing(setup, tmp_path, w0_step=25, w1_step=10)
+    out = tmp_path / "out"
+    log = io.StringIO()
+    thread, done = _run_in_thread(config, out, RaySettings(n_workers=2), overrides, code, log)
+    killed1 = _kill_paused(folder, "-w1", thread, done)
+    _await_file(folder / "alive-w1", thread, done)  # restarted, rejoined and training
+    killed0 = _kill_paused(folder, "-w0", thread, done)
     thread.join(timeout=300)
     text = log.getvalue()
+    assert not thread.is_alive(), text
     assert "error" not in done, done.get("error")
     result = done["result"]
     assert result["restarts"] == 2
@@ -260,6 +334,32 @@ def test_sigkilled_workers_are_restarted_and_the_run_ends(two_workers, cluster, 
     # Within the noise of the unkilled run at the same step (async runs vary by ~1 point).
     unkilled = _score_at(two_workers[1], 60)
     assert _score_at(text, 60) > unkilled - 4.0
+    plait.load(out / "model-last")
+
+
+def test_sync_run_goes_on_without_a_killed_worker_which_rejoins(cluster, setup, tmp_path):
+    """--strategy sync: worker 1 is killed while rank 0 waits for its
+    gradients. Rank 0 finishes that step without it once Ray reports the death
+    (no wait runs into the 300 s timeout), the restarted worker rejoins with
+    the current parameters and the run ends with model-last."""
+    config, overrides, code, folder = _pausing(setup, tmp_path, w1_step=10)
+    out = tmp_path / "out"
+    log = io.StringIO()
+    settings = RaySettings(n_workers=2, strategy="sync")
+    thread, done = _run_in_thread(config, out, settings, overrides, code, log)
+    killed1 = _kill_paused(folder, "-w1", thread, done)
+    thread.join(timeout=300)
+    text = log.getvalue()
+    assert not thread.is_alive(), text
+    assert "error" not in done, done.get("error")
+    result = done["result"]
+    assert result["restarts"] == 1 and "worker 1 died; Ray restarts it" in text
+    w0, w1 = result["workers"]
+    assert w1["pid"] != killed1 and w1["restarted"] and w1["steps"] > 0
+    assert w0["sync_timeouts"] == 0 and w1["sync_timeouts"] == 0
+    # Rank 0 trained on: every evaluation up to the last step was made.
+    assert [_score_at(text, step) > 0 for step in (20, 40, 60)] == [True, True, True]
+    assert _tag_acc(out / "model-best") > 0.80
     plait.load(out / "model-last")
 
 
