@@ -382,6 +382,19 @@ class GraphDependencyParser(TrainablePipe):
         losses[self.name] += loss
         return losses
 
+    def finish_update(self, sgd: Optimizer) -> None:
+        """Apply the accumulated gradients, the model's own weights with its
+        ``learn_rate_scale`` (the shared tok2vec is updated by its owner)."""
+        scale = float(self.model.attrs.get("learn_rate_scale") or 1.0)
+        if scale == 1.0:
+            self.model.finish_update(sgd)
+            return
+
+        def scaled(key: Any, weights: Any, gradient: Any, *, lr_scale: float = 1.0) -> Any:
+            return sgd(key, weights, gradient, lr_scale=lr_scale * scale)
+
+        self.model.finish_update(scaled)  # type: ignore[arg-type]
+
     def get_loss(self, examples: Iterable[Any], scores: Any = None) -> tuple[float, list[Any]]:
         """The training loss of the examples (dropout off), without learning.
 

@@ -101,7 +101,7 @@ def test_biaffine_backward_matches_finite_differences():
     docs = [nlp.make_doc("the dog saw a cat ."), nlp.make_doc("I run")]
     model.initialize(X=docs)
     rng = np.random.default_rng(0)
-    for name in ("U", "u", "W_lab", "V_lab", "b_lab"):
+    for name in ("U", "u", "W_lab", "V_lab", "b_lab", "W_dist", "H_dist", "b_dist", "L_dist"):
         model.set_param(name, rng.normal(size=model.get_param(name).shape).astype("float32"))
     starts, lens = np.array([0, 3, 6]), np.array([3, 3, 2])
     heads = np.array([1, -1, 1, 4, -1, 4, -1, 6])
@@ -120,9 +120,13 @@ def test_biaffine_backward_matches_finite_differences():
     out.add_arc_grad(R)
     out.add_label_grad(Q)
     backprop(out)
-    for name in ("U", "u", "W_lab", "V_lab", "root"):
-        param = model.get_param(name)
-        grad = model.get_grad(name).ravel()
+    # The MLP's weights: the gradient reaching the features (dD, dHh) too.
+    mlp = model.get_ref("mlp")
+    checks = [(model, name) for name in ("U", "u", "W_lab", "V_lab", "root", "W_dist", "H_dist", "b_dist",
+                                         "L_dist")] + [(mlp, "b")]
+    for node, name in checks:
+        param = node.get_param(name)
+        grad = node.get_grad(name).ravel()
         for k in rng.choice(param.size, size=4, replace=False).tolist():
             flat = param.ravel()
             old = float(flat[k])

@@ -26,13 +26,40 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from pydantic import NonNegativeFloat, PositiveInt
+from pydantic import NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
 from thinc.api import Linear, Model, chain, list2array
 from thinc.types import Floats2d
+
+from .tok2vec import build_maxout_window_encoder
 
 # A large negative score for impossible arcs (padding, self loops): finite,
 # so softmax gradients stay free of NaN.
 MASKED = -1e4
+# Signed head - dependent distance buckets: |d| in [edge_k, edge_k+1), one
+# set for heads on the left, one for the right, and one bucket for the root.
+DIST_EDGES = np.array([1, 2, 3, 4, 5, 6, 8, 11, 15, 20, 30], dtype=np.int64)
+N_BUCKETS = 2 * len(DIST_EDGES) + 1
+
+
+def bucket_of(offset: np.ndarray, root: np.ndarray | bool = False) -> np.ndarray:
+    """The distance bucket of arcs.
+
+    offset (numpy.ndarray[int]): head index minus dependent index.
+    root (numpy.ndarray[bool] | bool): arcs from the root (offset ignored).
+    RETURNS (numpy.ndarray[int64]): bucket indices, the shape of ``offset``.
+    """
+    n_abs = len(DIST_EDGES)
+    b = np.clip(np.searchsorted(DIST_EDGES, np.abs(offset), side="right") - 1, 0, n_abs - 1)
+    return np.where(root, 2 * n_abs, b + n_abs * (offset > 0)).astype(np.int64)
+
+
+def distance_buckets(L: int) -> np.ndarray:
+    """RETURNS (numpy.ndarray[int64]): (L, L + 1) bucket of each arc
+    (dependent ``i``, column ``c``: 0 the root, ``j + 1`` token ``j``)."""
+    offset = np.arange(-1, L)[None, :] - np.arange(L)[:, None]
+    root = np.zeros((L, L + 1), dtype=bool)
+    root[:, 0] = True
+    return bucket_of(offset, root)
 
 
 def build_biaffine_parser(
@@ -41,6 +68,10 @@ def build_biaffine_parser(
     label_hidden: PositiveInt = 64,
     dropout: NonNegativeFloat = 0.2,
     mst: bool = True,
+    depth: NonNegativeInt = 2,
+    window_size: PositiveInt = 1,
+    distance: bool = True,
+    learn_rate_scale: PositiveFloat = 1.0,
     nO: int | None = None,
 ) -> Model:
     """The biaffine graph-based parser model.
@@ -61,16 +92,24 @@ def build_biaffine_parser(
     t2v_width = tok2vec.get_dim("nO") if tok2vec.has_dim("nO") else None
     width = 2 * arc_hidden + 2 * label_hidden + 1
     mlp = Linear(width, t2v_width)
-    encode = chain(tok2vec, list2array())
+    if depth:
+        if t2v_width is None:
+            raise ConfigError("[plait.BiaffineParser.v1] depth > 0 needs a tok2vec with a known width (nO).")
+        context = build_maxout_window_encoder(t2v_width, window_size, 3, depth)
+        encode = chain(tok2vec, context, list2array())
+    else:
+        encode = chain(tok2vec, list2array())
     model: Model = Model(
         "biaffine_parser",
         forward,
         init=init,
         layers=[encode, mlp],
         refs={"tok2vec": tok2vec, "mlp": mlp},
-        dims={"nO": nO, "nA": arc_hidden, "nL": label_hidden},
-        params={"U": None, "u": None, "root": None, "W_lab": None, "V_lab": None, "b_lab": None},
-        attrs={"graph_parser": True, "mst": bool(mst), "mlp_dropout": float(dropout)},
+        dims={"nO": nO, "nA": arc_hidden, "nL": label_hidden, "nB": N_BUCKETS if distance else 0},
+        params={"U": None, "u": None, "root": None, "w_start": None, "W_lab": None, "V_lab": None, "b_lab": None,
+                **({"W_dist": None, "H_dist": None, "b_dist": None, "L_dist": None} if distance else {})},
+        attrs={"graph_parser": True, "mst": bool(mst), "mlp_dropout": float(dropout),
+               "learn_rate_scale": float(learn_rate_scale)},
     )
     return model
 
@@ -96,11 +135,20 @@ def _init_params(model: Model) -> None:
         model.set_param("u", ops.alloc1f(nA))
         root = rng.normal(scale=0.1, size=(nA + nL,)).astype("float32")
         model.set_param("root", ops.asarray1f(root))
+    if not model.has_param("w_start") or model.get_param("w_start") is None:
+        model.set_param("w_start", ops.alloc1f(2 * nA + 2 * nL))
+    nB = model.get_dim("nB")
+    if nB and (not model.has_param("W_dist") or model.get_param("W_dist") is None):
+        model.set_param("W_dist", ops.alloc2f(nA, nB))
+        model.set_param("H_dist", ops.alloc2f(nA, nB))
+        model.set_param("b_dist", ops.alloc1f(nB))
     nO = model.get_dim("nO") if model.has_dim("nO") else None
     if nO and (not model.has_param("W_lab") or model.get_param("W_lab") is None):
         model.set_param("W_lab", ops.alloc2f(nL, nO * nL))
         model.set_param("V_lab", ops.alloc2f(2 * nL, nO))
         model.set_param("b_lab", ops.alloc1f(nO))
+    if nB and nO and (not model.has_param("L_dist") or model.get_param("L_dist") is None):
+        model.set_param("L_dist", ops.alloc2f(nB, nO))
 
 
 def set_n_labels(model: Model, nO: int, source: list[int] | None = None) -> None:
@@ -127,11 +175,18 @@ def set_n_labels(model: Model, nO: int, source: list[int] | None = None) -> None
     src = list(range(min(old, nO))) if source is None else source
     new_rows = [i for i, j in enumerate(src) if j >= 0]
     old_rows = [j for j in src if j >= 0]
+    resized = [("W_lab", new_W.reshape(nL, nO * nL)), ("V_lab", new_V), ("b_lab", new_b)]
     if new_rows:
         new_W[:, new_rows] = W[:, old_rows]
         new_V[:, new_rows] = V[:, old_rows]
         new_b[new_rows] = b[old_rows]
-    for name, value in (("W_lab", new_W.reshape(nL, nO * nL)), ("V_lab", new_V), ("b_lab", new_b)):
+    if model.has_param("L_dist") and model.get_param("L_dist") is not None:
+        L_dist = model.get_param("L_dist")
+        new_L = ops.alloc2f(L_dist.shape[0], nO)
+        if new_rows:
+            new_L[:, new_rows] = L_dist[:, old_rows]
+        resized.append(("L_dist", new_L))
+    for name, value in resized:
         model.set_param(name, value)
         if model.has_grad(name):
             # A gradient of the old shape would not add up with the new one.
@@ -188,7 +243,9 @@ class GraphParserOutput:
     # Sentence starts ---------------------------------------------------------
     def start_scores(self) -> Any:
         """RETURNS (Floats1d): the per-token "sentence start" logits (N,), on the device."""
-        return self.H[:, -1]
+        # A linear column plus the (nonlinear) MLP features: a linear
+        # function of the tok2vec alone finds too few boundaries.
+        return self.H[:, -1] + self.F @ self.model.get_param("w_start")
 
     def add_start_grad(self, d: Any) -> None:
         """Add the gradient of the sentence-start logits (N,)."""
@@ -222,6 +279,18 @@ class GraphParserOutput:
         A = ops.gemm(D.reshape(S * L, nA), U).reshape(S, L, nA)
         scores = xp.matmul(A, Hh.transpose(0, 2, 1))
         scores += (Hh * u).sum(axis=2)[:, None, :]
+        nB = self.model.get_dim("nB")
+        buckets = None
+        if nB:
+            # The dependent's own preference over head distances: a CNN
+            # encoder carries no position, so without it two like words at
+            # different distances score the same.
+            buckets = ops.xp.asarray(distance_buckets(L))
+            P = ops.gemm(D.reshape(S * L, nA), self.model.get_param("W_dist")).reshape(S, L, nB)
+            P += self.model.get_param("b_dist")
+            scores += P[:, xp.arange(L)[:, None], buckets]
+            Q = ops.gemm(Hh.reshape(S * (L + 1), nA), self.model.get_param("H_dist")).reshape(S, L + 1, nB)
+            scores += Q[:, xp.arange(L + 1)[None, :], buckets]
         mask = np.ones((S, L, L + 1), dtype=bool)
         mask &= valid[:, :, None]
         mask[:, :, 1:] &= valid[:, None, :]
@@ -229,14 +298,14 @@ class GraphParserOutput:
         mask_dev = ops.xp.asarray(mask)
         scores = xp.where(mask_dev, scores, ops.xp.asarray(np.float32(MASKED)))
         if self.is_train:
-            self._arc_cache.append((idx, D, Hh, A, mask_dev, S, L))
+            self._arc_cache.append((idx, D, Hh, A, mask_dev, S, L, buckets))
         return scores
 
     def add_arc_grad(self, d_scores: Any, call: int = -1) -> None:
         """Backpropagate the gradient of one ``arc_scores`` call into the
         features (the batched backward of the biaffine product)."""
         ops, xp, nA = self.ops, self.ops.xp, self.nA
-        idx, D, Hh, A, mask, S, L = self._arc_cache[call]
+        idx, D, Hh, A, mask, S, L, buckets = self._arc_cache[call]
         dS = xp.where(mask, ops.asarray3f(d_scores), ops.xp.asarray(np.float32(0.0)))
         U, u = self.model.get_param("U"), self.model.get_param("u")
         col = dS.sum(axis=1)  # (S, L + 1): gradient reaching each head's bias term
@@ -245,6 +314,20 @@ class GraphParserOutput:
         self.model.inc_grad("u", (Hh * col[:, :, None]).reshape(-1, nA).sum(axis=0))
         self.model.inc_grad("U", ops.gemm(D.reshape(S * L, nA), dA.reshape(S * L, nA), trans1=True))
         dD = ops.gemm(dA.reshape(S * L, nA), U, trans2=True)
+        if buckets is not None:
+            nB = self.model.get_dim("nB")
+            # dP[s, i, b] = sum of dS[s, i, c] over the columns c in bucket b:
+            # one batched product with a one-hot (L, L + 1, nB) table.
+            onehot = (buckets[:, :, None] == xp.arange(nB)[None, None, :]).astype("float32")
+            dP = xp.matmul(dS.transpose(1, 0, 2), onehot).transpose(1, 0, 2).reshape(S * L, nB)
+            self.model.inc_grad("b_dist", dP.sum(axis=0))
+            self.model.inc_grad("W_dist", ops.gemm(D.reshape(S * L, nA), dP, trans1=True))
+            dD += ops.gemm(dP, self.model.get_param("W_dist"), trans2=True)
+            # dQ[s, c, b]: the same, summed over dependents for head column c.
+            dQ = xp.matmul(dS.transpose(2, 0, 1), onehot.transpose(1, 0, 2)).transpose(1, 0, 2)
+            dQ = dQ.reshape(S * (L + 1), nB)
+            self.model.inc_grad("H_dist", ops.gemm(Hh.reshape(S * (L + 1), nA), dQ, trans1=True))
+            dHh = dHh + ops.gemm(dQ, self.model.get_param("H_dist"), trans2=True).reshape(S, L + 1, nA)
         d_root = self.ops.alloc1f(self.nA + self.nL)
         d_root[:nA] = dHh[:, 0].sum(axis=0)
         self.d_root += d_root
@@ -276,16 +359,26 @@ class GraphParserOutput:
         scores = (T * Ld[:, None, :]).sum(axis=2)
         scores += ops.gemm(xp.concatenate([Ld, Lh], axis=1), V)
         scores += b
+        lab_buckets = None
+        if self.model.get_dim("nB"):
+            # Direction and distance tell many labels apart (nsubj / obj).
+            dep_np = np.asarray(dep_rows, dtype=np.int64)
+            lab_buckets = xp.asarray(bucket_of(head_np - dep_np, head_np < 0))
+            scores += self.model.get_param("L_dist")[lab_buckets]
         if self.is_train:
-            self._label_cache.append((dep_idx, head_idx, Ld, Lh, T))
+            self._label_cache.append((dep_idx, head_idx, Ld, Lh, T, lab_buckets))
         return scores
 
     def add_label_grad(self, d_scores: Any, call: int = -1) -> None:
         """Backpropagate the gradient of one ``label_scores`` call."""
         ops, xp, nA, nL = self.ops, self.ops.xp, self.nA, self.nL
-        dep_idx, head_idx, Ld, Lh, T = self._label_cache[call]
+        dep_idx, head_idx, Ld, Lh, T, lab_buckets = self._label_cache[call]
         dY = ops.asarray2f(d_scores)
         n, nO = dY.shape
+        if lab_buckets is not None:
+            d_dist = ops.alloc2f(self.model.get_dim("nB"), nO)
+            ops.scatter_add(d_dist, lab_buckets.astype("int32"), dY)
+            self.model.inc_grad("L_dist", d_dist)
         W, V = self.model.get_param("W_lab"), self.model.get_param("V_lab")
         self.model.inc_grad("b_lab", dY.sum(axis=0))
         LdLh = xp.concatenate([Ld, Lh], axis=1)
@@ -312,7 +405,9 @@ class GraphParserOutput:
         if self.dF is None:
             return None
         self.model.inc_grad("root", self.d_root)
-        dF = self.dF
+        w_start = self.model.get_param("w_start")
+        self.model.inc_grad("w_start", self.F.T @ self.d_start)
+        dF = self.dF + self.d_start[:, None] * w_start[None, :]
         if self.drop_mask is not None:
             dF = dF * self.drop_mask
         dF = dF * self.relu_mask
