@@ -53,11 +53,13 @@ class TrainingPart(LanguageState):
 
         cfg = self.config.interpolate()
         opt_cfg = cfg.get("training", {}).get("optimizer")
+        from ..training.optimizer import fuse_optimizer
+
         if not opt_cfg:
             from thinc.api import Adam
 
-            return Adam(0.001)
-        return resolve({"optimizer": opt_cfg})["optimizer"]
+            return fuse_optimizer(Adam(0.001))
+        return fuse_optimizer(resolve({"optimizer": opt_cfg})["optimizer"])
 
     def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *,
                    sgd: Any = None) -> Any:

@@ -27,6 +27,7 @@ from ..errors import ConfigError, DataError, did_you_mean
 from ..ops import setup_device
 from .corpus import _PATH_HINT, FILE_TYPE
 from .data_checks import check_examples, check_frozen_labels, checked_stream, read_corpus
+from .optimizer import fuse_optimizer
 
 
 @dataclass
@@ -294,7 +295,10 @@ def resolve_training(interpolated: Config) -> dict[str, Any]:
                 "no batcher block. Add [training.batcher] with @batchers = \"plait.batch_by_words.v1\"."
             )
         section["batcher"] = {**batcher, "size": size}
-    return resolve(Config({"training": section}))["training"]
+    resolved = resolve(Config({"training": section}))["training"]
+    if "optimizer" in resolved:
+        resolved["optimizer"] = fuse_optimizer(resolved["optimizer"])
+    return resolved
 
 
 def initialize_pipeline(config: Config, *, use_gpu: int = -1, progress: IO | None = None,

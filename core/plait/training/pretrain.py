@@ -29,6 +29,7 @@ from thinc.api import Model, Optimizer, set_dropout_rate
 from .. import fs
 from ..errors import ConfigError, DataError, UsageError
 from .checkpoint import _array_from_msg, _array_msg, rng_state, set_rng_state
+from .optimizer import fuse_optimizer
 
 STATE_FILE = "pretrain-state.msgpack"
 LOG_FILE = "log.jsonl"
@@ -156,7 +157,7 @@ def pretrain(config_path: str | Path, output_dir: str | Path, *, overrides: dict
                         f"--paths.raw_text text.jsonl).") from err
     tok2vec = _layer(nlp, P)
     model = P["objective"](nlp.vocab, tok2vec)
-    optimizer = P["optimizer"]
+    optimizer = fuse_optimizer(P["optimizer"])
     batcher = P["batcher"]
     sample = []
     for eg in corpus(nlp):

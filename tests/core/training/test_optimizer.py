@@ -1,0 +1,82 @@
+"""plait's FusedOptimizer against thinc's Optimizer: the same bits after many steps."""
+
+from __future__ import annotations
+
+import numpy
+import pytest
+from plait.training.optimizer import FusedOptimizer, fuse_optimizer
+from thinc.api import SGD, Adam, Optimizer, RAdam
+
+SHAPES = [(50, 8), (7,), (3, 4, 5), (1000, 16)]
+
+
+def _params(seed: int) -> list[numpy.ndarray]:
+    rng = numpy.random.default_rng(seed)
+    return [rng.normal(size=shape).astype("f") for shape in SHAPES]
+
+
+def _run(optimizer: Optimizer, steps: int, seed: int = 0, lr_scale: float = 1.0):
+    weights = _params(seed)
+    grads = [numpy.zeros_like(w) for w in weights]
+    rng = numpy.random.default_rng(seed + 1)
+    for _ in range(steps):
+        for i, (w, g) in enumerate(zip(weights, grads)):
+            # large enough gradients that clipping fires on some steps and not others
+            g += rng.normal(scale=rng.choice([0.01, 1.0]), size=g.shape).astype("f")
+            new_w, new_g = optimizer((i, "W"), w, g, lr_scale=lr_scale)
+            # updated in place, as thinc's CPU path does (what it returns may be a view)
+            assert numpy.shares_memory(new_w, w) and numpy.shares_memory(new_g, g)
+            weights[i], grads[i] = new_w.reshape(w.shape), new_g.reshape(g.shape)
+        optimizer.step_schedules()
+    return weights, grads
+
+
+CONFIGS = {
+    "spacy-default": dict(learn_rate=0.001, L2=0.01, L2_is_weight_decay=True, grad_clip=1.0,
+                          use_averages=False),
+    "averages": dict(learn_rate=0.002, L2=0.01, L2_is_weight_decay=True, grad_clip=1.0,
+                     use_averages=True),
+    "no-clip-no-l2": dict(learn_rate=0.01, L2=0.0, grad_clip=0.0, use_averages=False),
+    "schedule": dict(learn_rate=[0.001 * (i + 1) for i in range(40)], L2=0.01,
+                     L2_is_weight_decay=True, grad_clip=1.0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+@pytest.mark.parametrize("lr_scale", [1.0, 0.5])
+def test_fused_adam_is_bit_identical_to_thincs(name: str, lr_scale: float) -> None:
+    thinc_opt = Adam(**CONFIGS[name])
+    fused_opt = fuse_optimizer(Adam(**CONFIGS[name]))
+    assert type(fused_opt) is FusedOptimizer
+    w_ref, g_ref = _run(thinc_opt, 30, lr_scale=lr_scale)
+    w_new, g_new = _run(fused_opt, 30, lr_scale=lr_scale)
+    for a, b in zip(w_ref, w_new):
+        assert numpy.array_equal(a, b)
+    for a, b in zip(g_ref, g_new):
+        assert not b.any() and numpy.array_equal(a, b)
+    for key in thinc_opt.mom1:
+        assert numpy.array_equal(thinc_opt.mom1[key], fused_opt.mom1[key])
+        assert numpy.array_equal(thinc_opt.mom2[key], fused_opt.mom2[key])
+        assert thinc_opt.nr_update[key] == fused_opt.nr_update[key]
+    if thinc_opt.averages is not None:
+        for key in thinc_opt.averages:
+            assert numpy.array_equal(thinc_opt.averages[key], fused_opt.averages[key])
+
+
+@pytest.mark.parametrize("make", [
+    lambda: RAdam(0.001), lambda: SGD(0.01), lambda: Adam(0.001, L2=0.01, L2_is_weight_decay=False)
+])
+def test_steps_the_fused_path_does_not_cover_are_thincs(make) -> None:
+    w_ref, _ = _run(make(), 5)
+    w_new, _ = _run(fuse_optimizer(make()), 5)
+    for a, b in zip(w_ref, w_new):
+        assert numpy.array_equal(a, b)
+
+
+def test_only_thincs_own_optimizer_is_switched() -> None:
+    class Custom(Optimizer):
+        __slots__ = ()
+
+    custom = Custom(0.001)
+    assert type(fuse_optimizer(custom)) is Custom
+    assert fuse_optimizer(None) is None
