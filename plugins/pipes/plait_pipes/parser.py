@@ -22,6 +22,7 @@ from thinc.api import Model
 
 from ._default_models import PARSER, model_config
 from ._transition_pipe import TransitionPipe
+from .transition._arc_eager_path import oracle_path
 from .transition.arc_eager import ArcEager
 
 ASSIGNS = ["token.dep", "token.head", "token.is_sent_start", "doc.sents"]
@@ -164,6 +165,20 @@ class DependencyParser(TransitionPipe):
         prefer = np.full(costs.shape[1], 2.0)
         prefer[:2] = [1.0, 0.0]
         return (4.0 * costs + prefer).argmin(axis=1)
+
+    def cut_paths(self, gold: Any, n_moves: np.ndarray) -> np.ndarray | None:
+        """The oracle paths to the segment starts, one document at a time in
+        plain Python (``transition/_arc_eager_path.py``: the same moves as
+        ``cut_moves`` on ``ArcEager.costs``, ~100x cheaper than a numpy step
+        over the few states of a batch)."""
+        n_labels = len(self.moves.labels)
+        paths = np.full((len(n_moves), max(int(n_moves.max()), 1)), -1, dtype=np.int64)
+        for k, need in enumerate(n_moves.tolist()):
+            if need > 0:
+                n = int(gold.lengths[k])
+                path = oracle_path(gold.heads[k, :n].tolist(), gold.labels[k, :n].tolist(), n_labels, need)
+                paths[k, : len(path)] = path
+        return paths
 
     @property
     def labels(self) -> tuple[str, ...]:
