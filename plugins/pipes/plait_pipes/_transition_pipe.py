@@ -487,33 +487,29 @@ class TransitionPipe(TrainablePipe):
         rows = np.repeat(np.arange(len(lengths)), n_segments)
         segment = np.concatenate([np.arange(k) for k in n_segments])
         cut = system.take(states, rows)
-        to_go = segment * max_moves
-        step = 0
-        live = np.flatnonzero(to_go > 0)
-        paths = self.cut_paths(gold, (n_segments - 1) * max_moves)
-        while len(live):
-            if paths is None:
-                costs = np.where(system.valid(cut, live), system.costs(cut, live, gold), np.inf)
-                moves = self.cut_moves(costs)
-            else:
-                moves = paths[rows[live], step]
-            system.apply(cut, live, moves)
-            step += 1
-            final = system.is_final(cut)[live]
-            live = live[(to_go[live] > step) & ~final]
+        self.advance_to_cuts(cut, rows, segment * max_moves, gold)
         keep = np.flatnonzero(~system.is_final(cut))
         return system.take(cut, keep) if len(keep) < len(rows) else cut
 
-    def cut_paths(self, gold: Any, n_moves: np.ndarray) -> np.ndarray | None:
-        """The first ``n_moves[k]`` moves of doc ``k``'s path to its segment starts,
-        when the pipe can find them faster than by stepping the states.
+    def advance_to_cuts(self, cut: Any, rows: np.ndarray, to_go: np.ndarray, gold: Any) -> None:
+        """Advance each state ``cut[r]`` (a copy of doc ``rows[r]``'s initial
+        state) ``to_go[r]`` moves along the oracle's path (fewer if it ends),
+        stepping all of them together with ``cut_moves``.
 
+        cut (Any): the state copies, changed in place.
+        rows (numpy.ndarray[int]): each copy's doc.
+        to_go (numpy.ndarray[int]): moves to make per copy.
         gold (Any): the system's gold for the docs.
-        n_moves (numpy.ndarray[int]): how many moves each doc needs.
-        RETURNS (numpy.ndarray[int] | None): (n_docs, n_moves.max()) moves, or
-            None to step the states with ``cut_moves``.
         """
-        return None
+        system = self.moves
+        step = 0
+        live = np.flatnonzero(to_go > 0)
+        while len(live):
+            costs = np.where(system.valid(cut, live), system.costs(cut, live, gold), np.inf)
+            system.apply(cut, live, self.cut_moves(costs))
+            step += 1
+            final = system.is_final(cut)[live]
+            live = live[(to_go[live] > step) & ~final]
 
     def cut_moves(self, costs: np.ndarray) -> np.ndarray:
         """The oracle's move for each state on the path to a segment's start:
