@@ -12,11 +12,11 @@ from types import SimpleNamespace
 
 import numpy
 import pytest
-from thinc.api import Adam, Linear, Relu, chain
+from thinc.api import Adam, Linear, NumpyOps, Relu, chain
 
 pytest.importorskip("plait_ray")
 from plait_ray.ownership import assign_owners, iter_params  # noqa: E402
-from plait_ray.sharding import ShardedOptimizer  # noqa: E402
+from plait_ray.sharding import ShardedOptimizer, _mean, pack_rows  # noqa: E402
 from plait_ray.simulate import SimHub  # noqa: E402
 
 
@@ -286,3 +286,36 @@ def test_sync_round_does_not_wait_for_a_dead_peer_which_rejoins():
     assert all(numpy.array_equal(p0[k], p1[k]) for k in p0)
     assert all(opts[0].versions[k] == 4 for k in orphaned)
     assert opts[0].versions == rejoined.versions
+
+
+def test_mostly_zero_gradients_travel_as_rows_and_sum_the_same():
+    """An embedding table's gradient is sent as its nonzero rows; the owner's
+    mean of packed and dense messages is the dense mean, bit for bit."""
+    ops = NumpyOps()
+    rng = numpy.random.default_rng(0)
+    grads = []
+    for _ in range(3):
+        grad = numpy.zeros((1000, 8), dtype="f")
+        rows = rng.choice(1000, 200, replace=False)
+        grad[rows] = rng.normal(size=(200, 8))
+        grads.append(grad)
+    packed = pack_rows(grads[1])
+    assert isinstance(packed, tuple) and len(packed[0]) == 200 and packed[2] == 1000
+    assert packed[0].nbytes + packed[1].nbytes < grads[1].nbytes / 4
+    # Dense ones stay arrays: small tables, and tables whose rows are mostly touched.
+    assert pack_rows(grads[1][:100]) is not None and not isinstance(pack_rows(grads[1][:100]), tuple)
+    assert not isinstance(pack_rows(rng.normal(size=(1000, 8)).astype("f")), tuple)
+    param = numpy.zeros((1000, 8), dtype="f")
+    reference = (grads[0] + grads[1] + grads[2]) / 3
+    dense = _mean(ops, param, [(0, grads[0].copy()), (1, grads[1]), (2, grads[2])], own_rank=0)
+    mixed = _mean(ops, param, [(0, grads[0].copy()), (1, pack_rows(grads[1])), (2, pack_rows(grads[2]))],
+                  own_rank=0)
+    received = _mean(ops, param, [(1, pack_rows(grads[0])), (2, grads[1]), (3, pack_rows(grads[2]))],
+                     own_rank=0)
+    assert numpy.array_equal(dense, reference)
+    assert numpy.array_equal(mixed, reference) and numpy.array_equal(received, reference)
+    # A received read-only array is never written to.
+    frozen = grads[1].copy()
+    frozen.flags.writeable = False
+    alone = _mean(ops, param, [(1, frozen)], own_rank=0)
+    assert alone is not frozen and numpy.array_equal(alone, grads[1])
