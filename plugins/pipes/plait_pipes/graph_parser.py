@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 from plait import attrs as A
-from plait.errors import ConfigError, DataError, UsageError
+from plait.errors import ConfigError, DataError, SerializationError, UsageError
 from plait.pipe import TrainablePipe, validate_examples, validate_get_examples
 from plait.tokens import docs_from_array
 from thinc.api import Model, Optimizer, set_dropout_rate
@@ -39,6 +39,10 @@ from .architectures.biaffine import MASKED, set_n_labels
 from .graph.mst import decode_tree
 
 FALLBACK_LABEL = "dep"
+# The layout of the model's weights, saved in cfg: 2 added the distance
+# scores and the nonlinear sentence-start score. Weights of another layout do
+# not fit and are refused with a message (not thinc's shape error).
+WEIGHTS_LAYOUT = 2
 _GOLD_ATTR = "_plait_graph_gold"
 
 
@@ -94,7 +98,7 @@ class GraphDependencyParser(TrainablePipe):
         if not isinstance(model, Model) or not model.attrs.get("graph_parser"):
             raise ConfigError(f"[components.{name}.model]: the graph parser needs a plait.BiaffineParser.v1 model.")
         super().__init__(vocab, model, name, scorer=scorer, labels=[], min_action_freq=int(min_action_freq),
-                         rare_labels=[])
+                         rare_labels=[], weights_layout=WEIGHTS_LAYOUT)
 
     # Labels -----------------------------------------------------------------
     @property
@@ -167,6 +171,19 @@ class GraphDependencyParser(TrainablePipe):
         set_n_labels(self.model, len(merged))
         sample = [eg.predicted for eg in islice(get_examples(), 10)]
         self.model.initialize(X=sample or None)
+
+    def _load_state(self, cfg: dict[str, Any], model_bytes: bytes | None, vocab_bytes: bytes | None,
+                    source: Any = None) -> None:
+        layout = cfg.get("weights_layout", 1) if isinstance(cfg, dict) else None
+        if model_bytes is not None and layout != WEIGHTS_LAYOUT:
+            where = f"{source}: " if source is not None else ""
+            raise SerializationError(
+                f"{where}component '{self.name}' was saved by an older plait.BiaffineParser.v1 (weights "
+                f"layout {layout}; this plait reads layout {WEIGHTS_LAYOUT}, which added the distance "
+                f"scores). Train the parser again with this version (plait train), or load the "
+                f"pipeline with the plait version that saved it."
+            )
+        super()._load_state(cfg, model_bytes, vocab_bytes, source)
 
     def _after_cfg_loaded(self) -> None:
         if self.cfg["labels"]:
@@ -381,19 +398,6 @@ class GraphDependencyParser(TrainablePipe):
             self.finish_update(sgd)
         losses[self.name] += loss
         return losses
-
-    def finish_update(self, sgd: Optimizer) -> None:
-        """Apply the accumulated gradients, the model's own weights with its
-        ``learn_rate_scale`` (the shared tok2vec is updated by its owner)."""
-        scale = float(self.model.attrs.get("learn_rate_scale") or 1.0)
-        if scale == 1.0:
-            self.model.finish_update(sgd)
-            return
-
-        def scaled(key: Any, weights: Any, gradient: Any, *, lr_scale: float = 1.0) -> Any:
-            return sgd(key, weights, gradient, lr_scale=lr_scale * scale)
-
-        self.model.finish_update(scaled)  # type: ignore[arg-type]
 
     def get_loss(self, examples: Iterable[Any], scores: Any = None) -> tuple[float, list[Any]]:
         """The training loss of the examples (dropout off), without learning.

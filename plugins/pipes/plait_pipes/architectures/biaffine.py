@@ -1,19 +1,27 @@
 """``plait.BiaffineParser.v1``: a graph-based dependency parser model
 (Dozat & Manning 2017) for the ``parser`` component.
 
-    tok2vec -> X (N, d)
-    one Linear d -> 2a + 2l + 1, ReLU on the first 2a + 2l columns:
+    tok2vec -> X (N, d)  [-> ``depth`` residual window-CNN layers, optional]
+    one Linear d -> 2a + 2l + 1, ReLU on the first 2a + 2l columns F:
         arc_dep, arc_head (N, a), lab_dep, lab_head (N, l), sent_start (N,)
     arc score   s[i, j] = arc_dep_i U arc_head_j + u . arc_head_j
-    label score y[i, c] = lab_dep_i W_c lab_head_h + V [lab_dep_i; lab_head_h] + b_c
+                          + arc_dep_i . W_dist[:, b(i, j)] + arc_head_j . H_dist[:, b(i, j)] + b_dist[b(i, j)]
+    label score y[i, c] = lab_dep_i W_c lab_head_h + V [lab_dep_i; lab_head_h] + b_c + L_dist[b(i, h), c]
+    sentence start of i = sent_start_i + w_start . F_i
+
+``b(i, j)`` is the bucket of the signed distance ``j - i`` (``DIST_EDGES``;
+the root has its own bucket). A CNN tok2vec carries no position, so without
+these terms two like words at different distances get the same score: they
+are what lets a CNN-fed biaffine parser beat the transition parser (see
+bench/README.md, "Graph parser and CRF ner").
 
 Head ``j`` ranges over the tokens of ``i``'s sentence plus a learned root
 vector. The arc scores of a batch are one batched matrix product over the
 sentences, padded to the longest (``GraphParserOutput.arc_scores``); the
 label scores are computed for the heads the component chooses (gold heads
 in training, decoded ones at inference) in one product over the tokens.
-The last column is a per-token "sentence start" score the component uses
-when a doc arrives without sentence boundaries.
+The sentence-start score is what the component uses when a doc arrives
+without sentence boundaries.
 
 The model's output is a ``GraphParserOutput``: the component asks it for
 scores and hands it their gradients; the model's backprop callback then
@@ -26,7 +34,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from pydantic import NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
+from pydantic import NonNegativeFloat, NonNegativeInt, PositiveInt
 from thinc.api import Linear, Model, chain, list2array
 from thinc.types import Floats2d
 
@@ -65,13 +73,12 @@ def distance_buckets(L: int) -> np.ndarray:
 def build_biaffine_parser(
     tok2vec: Model[list[Any], list[Floats2d]],
     arc_hidden: PositiveInt = 256,
-    label_hidden: PositiveInt = 64,
-    dropout: NonNegativeFloat = 0.2,
+    label_hidden: PositiveInt = 128,
+    dropout: NonNegativeFloat = 0.0,
     mst: bool = True,
-    depth: NonNegativeInt = 2,
+    depth: NonNegativeInt = 0,
     window_size: PositiveInt = 1,
     distance: bool = True,
-    learn_rate_scale: PositiveFloat = 1.0,
     nO: int | None = None,
 ) -> Model:
     """The biaffine graph-based parser model.
@@ -82,6 +89,11 @@ def build_biaffine_parser(
     dropout (float): dropout on the MLP outputs in training.
     mst (bool): decode with Chu-Liu-Edmonds (non-projective trees); false:
         Eisner (projective trees). Both always give one valid tree per sentence.
+    depth (int): residual maxout window-CNN layers of the parser's own on
+        top of the tok2vec (a wider receptive field; 0: none).
+    window_size (int): tokens on each side each of those layers sees.
+    distance (bool): add the signed head-dependent distance scores to the
+        arc and label scores.
     nO (int | None): number of labels; the component sets it.
     RETURNS (Model): ``model(docs) -> GraphParserOutput``.
     """
@@ -108,8 +120,7 @@ def build_biaffine_parser(
         dims={"nO": nO, "nA": arc_hidden, "nL": label_hidden, "nB": N_BUCKETS if distance else 0},
         params={"U": None, "u": None, "root": None, "w_start": None, "W_lab": None, "V_lab": None, "b_lab": None,
                 **({"W_dist": None, "H_dist": None, "b_dist": None, "L_dist": None} if distance else {})},
-        attrs={"graph_parser": True, "mst": bool(mst), "mlp_dropout": float(dropout),
-               "learn_rate_scale": float(learn_rate_scale)},
+        attrs={"graph_parser": True, "mst": bool(mst), "mlp_dropout": float(dropout)},
     )
     return model
 
