@@ -1,9 +1,10 @@
 """Saving and loading pipelines: ``nlp.to_disk`` / ``from_disk`` / bytes, ``plait.load``.
 
 A pipeline folder holds ``config.cfg``, ``meta.json``, ``vocab/``,
-``tokenizer`` and one folder per component (whatever the component's
+``tokenizer``, one folder per component (whatever the component's
 ``to_disk`` writes: for a TrainablePipe, ``cfg`` as msgpack and ``model`` as
-thinc bytes). ``to_disk`` builds the folder beside the target and swaps it
+thinc bytes) and ``checksums.sha256`` (``_checksums.py``: a damaged file is
+refused at load, not read). ``to_disk`` builds the folder beside the target and swaps it
 in (``plait.fs``), so a crash never leaves a half-written pipeline. Loading
 never unpickles anything and runs no code: code files bundled in the
 pipeline's own ``code/`` folder (``plait package --code`` puts them there) are
@@ -24,6 +25,7 @@ from confection import Config
 
 from .. import fs
 from ..errors import SerializationError
+from ._checksums import verify_checksums, write_checksums
 from ._names import check_component_name, component_path
 from ._state import LanguageState
 
@@ -67,6 +69,7 @@ class SerializationPart(LanguageState):
             if "vocab" not in exclude:
                 self.vocab.to_disk(tmp / "vocab")
             _copy_code(self, tmp)
+            write_checksums(tmp)  # last: covers every data file written above
         self._path = path
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = (),
@@ -82,6 +85,7 @@ class SerializationPart(LanguageState):
         if not path.is_dir():
             raise SerializationError(f"{path}: not a pipeline folder")
         _refuse_links(path)
+        verify_checksums(path, exclude)
         if "config.cfg" not in exclude and (path / "config.cfg").exists():
             self._config = Config().from_disk(path / "config.cfg", interpolate=False)
         if "meta.json" not in exclude and (path / "meta.json").exists():

@@ -57,7 +57,7 @@ def test_to_disk_load_round_trip_identical_predictions(trained, ewt_dev_words, t
     nlp.meta["name"] = "captest"
     nlp.to_disk(tmp_path / "pipe")
     names = sorted(p.name for p in (tmp_path / "pipe").iterdir())
-    assert names == ["cap", "config.cfg", "meta.json", "tokenizer", "vocab"]
+    assert names == ["cap", "checksums.sha256", "config.cfg", "meta.json", "tokenizer", "vocab"]
     loaded = plait.load(tmp_path / "pipe")
     assert loaded.pipe_names == ["cap"]
     assert loaded.meta["name"] == "captest"
