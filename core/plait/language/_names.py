@@ -20,7 +20,7 @@ from ..errors import UsageError
 
 # The pipeline folder's own entries: a component of that name would
 # overwrite them (and `exclude=["vocab"]` could not tell the two apart).
-RESERVED_NAMES = frozenset({"vocab", "tokenizer", "config.cfg", "meta.json", "code"})
+RESERVED_NAMES = frozenset({"vocab", "tokenizer", "config.cfg", "meta.json", "code", "checksums.sha256"})
 # Longest name: the file system's 255-byte limit less room for suffixes
 # such as ".json" and the temporary names of atomic writes.
 MAX_NAME_BYTES = 200

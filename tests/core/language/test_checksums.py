@@ -84,3 +84,9 @@ def test_a_malformed_listing_is_refused(copy, line):
     (copy / CHECKSUM_FILE).write_text(line + "\n", encoding="utf8")
     with pytest.raises(SerializationError, match=r"checksums.sha256, line 1"):
         plait.load(copy)
+
+
+def test_a_component_cannot_be_named_like_the_checksum_file():
+    nlp = plait.blank("en")
+    with pytest.raises(Exception, match="reserved for the pipeline folder's own 'checksums.sha256'"):
+        nlp.add_pipe("test_cap_tagger", name="Checksums.sha256")
