@@ -76,12 +76,81 @@ def _scores(log_file: Path, metric: str) -> list[tuple[float, float, int]]:
     return rows
 
 
+# Registered with --code in every run: plait's console logger plus the time of
+# every log_step call (one per step, after the step's evaluation), so the
+# rank-0 rates of plait train and plait ray train are computed the same way.
+TIMING_CODE = '''
+import json
+import sys
+import time
+from pathlib import Path
+
+import plait
+from plait.training import console_logger
+
+
+@plait.registry.loggers("bench.timed_console.v1")
+def timed_console(timing_file: str, progress_bar: bool = False, console_output: bool = True,
+                  output_file: str | None = None):
+    inner = console_logger(progress_bar=progress_bar, console_output=console_output,
+                           output_file=output_file)
+
+    def setup(nlp, stdout=sys.stdout, stderr=sys.stderr):
+        log_step, finalize = inner(nlp, stdout, stderr)
+        calls = []
+
+        def timed_log_step(info):
+            calls.append([time.perf_counter(), None if info is None else [info["step"], info["words"]]])
+            log_step(info)
+
+        def timed_finalize():
+            finalize()
+            Path(timing_file).write_text(json.dumps(calls))
+
+        return timed_log_step, timed_finalize
+
+    return setup
+'''
+
+
+def _rates(timing_file: Path) -> tuple[float, float]:
+    """Rank 0's words/s from the timed logger: (evaluations and saves
+    included, training steps only).
+
+    The first: words between the first and the last evaluation over the time
+    between them. The second: mean words per step over the mean duration of
+    steps that neither evaluated nor followed an evaluation (whose save falls
+    in the next step's interval).
+    RETURNS (tuple[float, float]): both rates.
+    """
+    calls = json.loads(timing_file.read_text(encoding="utf8"))
+    evals = [(t, info) for t, info in calls if info is not None]
+    (t0, (_, w0)), (t1, (step1, w1)) = evals[0], evals[-1]
+    with_eval = (w1 - w0) / (t1 - t0) if t1 > t0 else 0.0
+    evaluated = [info is not None for _, info in calls]
+    plain = [calls[k][0] - calls[k - 1][0] for k in range(1, len(calls))
+             if not evaluated[k] and not evaluated[k - 1]]
+    per_step = w1 / (step1 + 1)
+    return with_eval, (per_step / (sum(plain) / len(plain)) if plain else 0.0)
+
+
+def _worker_rates(stdout: str, what: str) -> list[float]:
+    found = re.search(rf"Ray: {re.escape(what)} per worker (.*); total (\d+)", stdout)
+    return [float(p.split()[1]) for p in found.group(1).split(", ")] if found else []
+
+
 def _train_runs(task: str, work: Path, steps: int, eval_frequency: int) -> list[dict[str, Any]]:
     config = work / f"{task}.cfg"
     _run([*PLAIT, "init", "config", str(config), "--lang", "en", "--pipeline", PIPELINES[task]], work)
+    code = work / "bench_timing.py"
+    code.write_text(TIMING_CODE, encoding="utf8")
+    text = config.read_text(encoding="utf8")
+    assert '@loggers = "plait.ConsoleLogger.v1"' in text, "init config's logger changed"
+    config.write_text(text.replace('@loggers = "plait.ConsoleLogger.v1"',
+                                   '@loggers = "bench.timed_console.v1"\ntiming_file = null'), encoding="utf8")
     common = ["--paths.train", str(work / "train.plait"), "--paths.dev", str(work / "dev.plait"),
               "--training.max_steps", str(steps), "--training.eval_frequency", str(eval_frequency),
-              "--training.patience", "0"]
+              "--training.patience", "0", "--code", str(code)]
     runs = []
     for name, cmd in (
         ("plait train", [*PLAIT, "train", str(config)]),
@@ -89,25 +158,26 @@ def _train_runs(task: str, work: Path, steps: int, eval_frequency: int) -> list[
         ("ray, 2 workers", [*PLAIT, "ray", "train", str(config), "--n-workers", "2"]),
     ):
         log = work / f"{task}-{name.replace(' ', '_').replace(',', '')}.jsonl"
+        timing = log.with_suffix(".timing.json")
         out = work / f"out-{task}-{len(runs)}"
-        stdout, wall = _run([*cmd, "--output", str(out), *common,
-                             "--training.logger.output_file", str(log)], work)
+        stdout, wall = _run([*cmd, "--output", str(out), *common, "--training.logger.output_file", str(log),
+                             "--training.logger.timing_file", str(timing)], work)
         rows = _scores(log, METRIC[task])
-        seconds, _, words = rows[-1]
-        per_worker = [words / seconds] if seconds else [0.0]
-        found = re.search(r"Ray: words/s per worker (.*); total (\d+)", stdout)
-        if found:
-            per_worker = [float(p.split()[1]) for p in found.group(1).split(", ")]
+        rank0 = _rates(timing)
+        # Rank 0 from the timed logger in every run; the other workers (which
+        # neither evaluate nor save) from their own counts.
+        with_eval = [rank0[0], *_worker_rates(stdout, "words/s")[1:]]
+        train_only = [rank0[1], *_worker_rates(
+            stdout, "words/s of training steps (evaluation and saving excluded)")[1:]]
         stale = re.search(r"gradients applied (\d+), dropped as stale (\d+)", stdout)
         ages = re.search(r"\(versions behind: count\) (.*); restarts", stdout)
-        runs.append({"name": name, "rows": rows, "wall": wall, "per_worker": per_worker,
-                     "rank0_wps": words / seconds if seconds else 0.0,
-                     "total_wps": sum(per_worker), "final": rows[-1][1],
+        runs.append({"name": name, "rows": rows, "wall": wall, "with_eval": with_eval,
+                     "train_only": train_only, "final": rows[-1][1],
                      "staleness": ages.group(1) if ages else "—",
                      "applied": int(stale.group(1)) if stale else None,
                      "dropped": int(stale.group(2)) if stale else None})
-        print(f"{task} {name}: {sum(per_worker):.0f} words/s, final {METRIC[task]} {rows[-1][1]:.3f}, "
-              f"wall {wall:.0f}s", flush=True)
+        print(f"{task} {name}: {sum(with_eval):.0f} words/s with evaluation, {sum(train_only):.0f} of "
+              f"training steps, final {METRIC[task]} {rows[-1][1]:.3f}, wall {wall:.0f}s", flush=True)
     horizon = min(r["rows"][-1][0] for r in runs)
     for run in runs:
         run["at_horizon"] = max((s for t, s, _ in run["rows"] if t <= horizon), default=0.0)
@@ -210,17 +280,24 @@ def _section(runs: dict[str, list[dict[str, Any]]], sims: list[dict[str, Any]], 
         metric = METRIC[task]
         horizon = task_runs[0]["horizon"]
         lines += [f"`{PIPELINES[task]}` — {metric} at the same wall time = best evaluation within "
-                  f"{horizon:.0f} s of training:", "",
-                  f"| run | rank-0 words/s (logger) | words/s per worker | words/s total | vs plait train "
-                  f"| {metric} @ {horizon:.0f}s | final {metric} | process wall | stale grads dropped "
+                  f"{horizon:.0f} s of training. Words/s two ways, over the training loop only (no start-up, "
+                  f"no final save): *with eval* counts rank 0's evaluations and saves (as `plait train`'s "
+                  f"logger does), *steps* is the rate of training steps alone; rank 0 from the same timed "
+                  f"logger in every run, other workers from their own counts:", "",
+                  f"| run | words/s per worker, with eval | total, with eval | vs plait train | "
+                  f"words/s per worker, steps | total, steps | vs plait train | {metric} @ {horizon:.0f}s "
+                  f"| final {metric} | process wall | stale grads dropped "
                   f"| staleness of applied peer grads (versions: count) |",
-                  "|---|---|---|---|---|---|---|---|---|---|"]
-        base = task_runs[0]["total_wps"] or 1.0
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        base_eval = sum(task_runs[0]["with_eval"]) or 1.0
+        base_steps = sum(task_runs[0]["train_only"]) or 1.0
         for r in task_runs:
-            per = " / ".join(f"{w:.0f}" for w in r["per_worker"])
+            per_eval = " / ".join(f"{w:.0f}" for w in r["with_eval"])
+            per_steps = " / ".join(f"{w:.0f}" for w in r["train_only"])
             dropped = "—" if r["dropped"] is None else f"{r['dropped']} of {r['applied'] + r['dropped']}"
-            lines.append(f"| {r['name']} | {r['rank0_wps']:.0f} | {per} | {r['total_wps']:.0f} | "
-                         f"{r['total_wps'] / base:.2f}x | {r['at_horizon']:.3f} | {r['final']:.3f} | "
+            lines.append(f"| {r['name']} | {per_eval} | {sum(r['with_eval']):.0f} | "
+                         f"{sum(r['with_eval']) / base_eval:.2f}x | {per_steps} | {sum(r['train_only']):.0f} | "
+                         f"{sum(r['train_only']) / base_steps:.2f}x | {r['at_horizon']:.3f} | {r['final']:.3f} | "
                          f"{r['wall']:.0f} s | {dropped} | {r['staleness']} |")
         lines.append("")
     if sims:

@@ -112,7 +112,11 @@ class ShardedOptimizer:
     def __call__(self, key: tuple[int, str], weights: Any, gradient: Any, *, lr_scale: float = 1.0) -> tuple[Any, Any]:
         """Keep a copy of the gradient for ``step_schedules``; zero the model's."""
         stable = self.local_keys.get(key)
-        if stable is None:  # a parameter created after the worker started: train it locally
+        if stable is None or self.n_workers == 1:
+            # Alone (or a parameter created after the worker started): the
+            # owner's update is thinc's, at once, with no copy to exchange.
+            if stable is not None:
+                self.versions[stable] += 1
             return self.inner(key, weights, gradient, lr_scale=lr_scale)
         if stable in self.local_grads:
             self.local_grads[stable] += gradient

@@ -165,6 +165,10 @@ class Worker:
         self.error: tuple[str, str] | None = None
         self.words = 0
         self.steps = 0
+        # When each batch was taken and its words: the loop's rates (see stats()).
+        self.pulls: list[float] = []
+        self.pull_words: list[int] = []
+        self.pull_evaluates: list[bool] = []
         self.started: float | None = None
         self.ended: float | None = None
         self.transport = RayTransport(rank)
@@ -312,13 +316,20 @@ class Worker:
         """Wrap the batcher: count words and steps (not those a resume replays)."""
 
         seen = 0  # batches over all epochs; the first `replay` are a resume's replay
+        eval_frequency = int(self.T["eval_frequency"]) if self.rank == 0 else 0
 
         def batches(stream: Any) -> Any:
             nonlocal seen
             for batch in batcher(stream):
                 if seen >= replay:
-                    self.words += sum(len(eg) for eg in batch)
+                    words = sum(len(eg) for eg in batch)
+                    self.words += words
                     self.steps += 1
+                    # The batch is taken once the previous step, its
+                    # evaluation and saves included, is done.
+                    self.pulls.append(timer())
+                    self.pull_words.append(words)
+                    self.pull_evaluates.append(bool(eval_frequency) and seen % eval_frequency == 0)
                 seen += 1
                 yield batch
 
@@ -355,11 +366,27 @@ class Worker:
             self.proxy.stop()
 
     def stats(self) -> dict[str, Any]:
-        """RETURNS (dict): words, steps, seconds, words/s and message statistics."""
+        """This worker's numbers. Two rates, over the training loop only (from
+        taking the first batch to taking the last: no start-up, joining or
+        final save): "wps", words over that time, rank 0's evaluations and
+        saves included (what ``plait train``'s logger reports); "train_wps",
+        the rate of the steps themselves (mean words per step over the mean
+        duration of steps that did not evaluate or save).
+
+        RETURNS (dict): words, steps, seconds, words/s and message statistics.
+        """
         now = self.ended or timer()
         seconds = (now - self.started) if self.started is not None else 0.0
+        pulls = list(self.pulls)
+        loop_seconds = pulls[-1] - pulls[0] if len(pulls) > 1 else 0.0
+        # Step k lasts from taking batch k to taking batch k + 1.
+        plain = [pulls[k + 1] - pulls[k] for k in range(len(pulls) - 1) if not self.pull_evaluates[k]]
+        per_step = sum(self.pull_words[:-1]) / (len(pulls) - 1) if len(pulls) > 1 else 0.0
+        train_wps = per_step / (sum(plain) / len(plain)) if plain and sum(plain) > 0 else 0.0
         return {"rank": self.rank, "words": self.words, "steps": self.steps, "seconds": seconds,
-                "wps": self.words / seconds if seconds > 0 else 0.0, "restarted": self.restarted,
+                "loop_seconds": loop_seconds,
+                "wps": sum(self.pull_words[:-1]) / loop_seconds if loop_seconds > 0 else 0.0,
+                "train_wps": train_wps, "restarted": self.restarted,
                 "failed_sends": self.transport.failed, "pid": os.getpid(), **self.proxy.summary()}
 
     def drain_log(self) -> str:
