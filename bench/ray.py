@@ -100,7 +100,8 @@ def timed_console(timing_file: str, progress_bar: bool = False, console_output: 
         calls = []
 
         def timed_log_step(info):
-            calls.append([time.perf_counter(), None if info is None else [info["step"], info["words"]]])
+            calls.append([time.perf_counter(), time.process_time(),
+                          None if info is None else [info["step"], info["words"]]])
             log_step(info)
 
         def timed_finalize():
@@ -113,9 +114,9 @@ def timed_console(timing_file: str, progress_bar: bool = False, console_output: 
 '''
 
 
-def _rates(timing_file: Path) -> tuple[float, float]:
+def _rates(timing_file: Path, clock: int) -> tuple[float, float]:
     """Rank 0's words/s from the timed logger: (evaluations and saves
-    included, training steps only).
+    included, training steps only), by wall (clock 0) or CPU time (clock 1).
 
     The first: words between the first and the last evaluation over the time
     between them. The second: mean words per step over the mean duration of
@@ -124,14 +125,14 @@ def _rates(timing_file: Path) -> tuple[float, float]:
     RETURNS (tuple[float, float]): both rates.
     """
     calls = json.loads(timing_file.read_text(encoding="utf8"))
-    evals = [(t, info) for t, info in calls if info is not None]
+    evals = [(c[clock], c[2]) for c in calls if c[2] is not None]
     (t0, (_, w0)), (t1, (step1, w1)) = evals[0], evals[-1]
     with_eval = (w1 - w0) / (t1 - t0) if t1 > t0 else 0.0
-    evaluated = [info is not None for _, info in calls]
-    plain = [calls[k][0] - calls[k - 1][0] for k in range(1, len(calls))
+    evaluated = [c[2] is not None for c in calls]
+    plain = [calls[k][clock] - calls[k - 1][clock] for k in range(1, len(calls))
              if not evaluated[k] and not evaluated[k - 1]]
     per_step = w1 / (step1 + 1)
-    return with_eval, (per_step / (sum(plain) / len(plain)) if plain else 0.0)
+    return with_eval, (per_step / (sum(plain) / len(plain)) if plain and sum(plain) > 0 else 0.0)
 
 
 def _worker_rates(stdout: str, what: str) -> list[float]:
@@ -163,16 +164,19 @@ def _train_runs(task: str, work: Path, steps: int, eval_frequency: int) -> list[
         stdout, wall = _run([*cmd, "--output", str(out), *common, "--training.logger.output_file", str(log),
                              "--training.logger.timing_file", str(timing)], work)
         rows = _scores(log, METRIC[task])
-        rank0 = _rates(timing)
+        rank0, rank0_cpu = _rates(timing, 0), _rates(timing, 1)
         # Rank 0 from the timed logger in every run; the other workers (which
         # neither evaluate nor save) from their own counts.
         with_eval = [rank0[0], *_worker_rates(stdout, "words/s")[1:]]
         train_only = [rank0[1], *_worker_rates(
             stdout, "words/s of training steps (evaluation and saving excluded)")[1:]]
+        cpu_eval = [rank0_cpu[0], *_worker_rates(stdout, "words per CPU second")[1:]]
+        cpu_steps = [rank0_cpu[1], *_worker_rates(stdout, "words per CPU second of training steps")[1:]]
         stale = re.search(r"gradients applied (\d+), dropped as stale (\d+)", stdout)
         ages = re.search(r"\(versions behind: count\) (.*); restarts", stdout)
         runs.append({"name": name, "rows": rows, "wall": wall, "with_eval": with_eval,
-                     "train_only": train_only, "final": rows[-1][1],
+                     "train_only": train_only, "cpu_eval": cpu_eval, "cpu_steps": cpu_steps,
+                     "final": rows[-1][1],
                      "staleness": ages.group(1) if ages else "—",
                      "applied": int(stale.group(1)) if stale else None,
                      "dropped": int(stale.group(2)) if stale else None})
@@ -299,6 +303,18 @@ def _section(runs: dict[str, list[dict[str, Any]]], sims: list[dict[str, Any]], 
                          f"{sum(r['with_eval']) / base_eval:.2f}x | {per_steps} | {sum(r['train_only']):.0f} | "
                          f"{sum(r['train_only']) / base_steps:.2f}x | {r['at_horizon']:.3f} | {r['final']:.3f} | "
                          f"{r['wall']:.0f} s | {dropped} | {r['staleness']} |")
+        lines += ["", "The same over CPU time (each process's, all threads, Ray's included): words per CPU "
+                  "second, which the other jobs on a shared machine barely move. With every worker on a "
+                  "core of its own and nobody waiting (async), a run's words/s would be its total here:", "",
+                  "| run | per worker, with eval | total, with eval | vs plait train | per worker, steps | "
+                  "total, steps | vs plait train |", "|---|---|---|---|---|---|---|"]
+        cpu_eval0 = sum(task_runs[0]["cpu_eval"]) or 1.0
+        cpu_steps0 = sum(task_runs[0]["cpu_steps"]) or 1.0
+        for r in task_runs:
+            lines.append(f"| {r['name']} | {' / '.join(f'{w:.0f}' for w in r['cpu_eval'])} | "
+                         f"{sum(r['cpu_eval']):.0f} | {sum(r['cpu_eval']) / cpu_eval0:.2f}x | "
+                         f"{' / '.join(f'{w:.0f}' for w in r['cpu_steps'])} | {sum(r['cpu_steps']):.0f} | "
+                         f"{sum(r['cpu_steps']) / cpu_steps0:.2f}x |")
         lines.append("")
     if sims:
         lines += [f"Simulated many-worker run (one process, `SimHub`, {args.sim_ticks} ticks, a worker steps in "

@@ -278,12 +278,14 @@ def _drive(ray: Any, spec: RunSpec, settings: RaySettings, out: Path | None, std
             try:
                 stats.append(ray.get(runs[rank], timeout=120))
             except Exception:  # a worker lost at the very end: its numbers are missing
-                stats.append({"rank": rank, "words": 0, "wps": 0.0, "train_wps": 0.0})
+                stats.append({"rank": rank, "words": 0})
         _print_log(ray, actors, stdout, n, final=True)
     finally:
         for actor in actors:
             ray.kill(actor, no_restart=True)
-    for key, what in (("wps", "words/s"), ("train_wps", "words/s of training steps (evaluation and saving excluded)")):
+    for key, what in (("wps", "words/s"), ("train_wps", "words/s of training steps (evaluation and saving excluded)"),
+                      ("cpu_wps", "words per CPU second"),
+                      ("cpu_train_wps", "words per CPU second of training steps")):
         total = sum(s.get(key, 0.0) for s in stats)
         per = ", ".join(f"w{s['rank']} {s.get(key, 0.0):.0f}" for s in stats)
         stdout.write(f"Ray: {what} per worker {per}; total {total:.0f}\n")

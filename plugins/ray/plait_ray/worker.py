@@ -167,6 +167,7 @@ class Worker:
         self.steps = 0
         # When each batch was taken and its words: the loop's rates (see stats()).
         self.pulls: list[float] = []
+        self.pull_cpu: list[float] = []  # process CPU seconds (all threads), load-independent
         self.pull_words: list[int] = []
         self.pull_evaluates: list[bool] = []
         self.started: float | None = None
@@ -328,6 +329,7 @@ class Worker:
                     # The batch is taken once the previous step, its
                     # evaluation and saves included, is done.
                     self.pulls.append(timer())
+                    self.pull_cpu.append(time.process_time())
                     self.pull_words.append(words)
                     self.pull_evaluates.append(bool(eval_frequency) and seen % eval_frequency == 0)
                 seen += 1
@@ -371,22 +373,28 @@ class Worker:
         final save): "wps", words over that time, rank 0's evaluations and
         saves included (what ``plait train``'s logger reports); "train_wps",
         the rate of the steps themselves (mean words per step over the mean
-        duration of steps that did not evaluate or save).
+        duration of steps that did not evaluate or save). "cpu_wps" and
+        "cpu_train_wps" are the same over the process's CPU time (every
+        thread, Ray's included): words per CPU second, which the load of a
+        shared machine barely moves.
 
         RETURNS (dict): words, steps, seconds, words/s and message statistics.
         """
         now = self.ended or timer()
         seconds = (now - self.started) if self.started is not None else 0.0
-        pulls = list(self.pulls)
-        loop_seconds = pulls[-1] - pulls[0] if len(pulls) > 1 else 0.0
-        # Step k lasts from taking batch k to taking batch k + 1.
-        plain = [pulls[k + 1] - pulls[k] for k in range(len(pulls) - 1) if not self.pull_evaluates[k]]
-        per_step = sum(self.pull_words[:-1]) / (len(pulls) - 1) if len(pulls) > 1 else 0.0
-        train_wps = per_step / (sum(plain) / len(plain)) if plain and sum(plain) > 0 else 0.0
+        n = min(len(self.pulls), len(self.pull_cpu), len(self.pull_words), len(self.pull_evaluates))
+        words = sum(self.pull_words[: n - 1]) if n > 1 else 0
+        rates: dict[str, float] = {}
+        for name, clock in (("", self.pulls[:n]), ("cpu_", self.pull_cpu[:n])):
+            span = clock[-1] - clock[0] if n > 1 else 0.0
+            # Step k lasts from taking batch k to taking batch k + 1.
+            plain = [clock[k + 1] - clock[k] for k in range(n - 1) if not self.pull_evaluates[k]]
+            rates[f"{name}wps"] = words / span if span > 0 else 0.0
+            rates[f"{name}train_wps"] = (words / (n - 1)) / (sum(plain) / len(plain)) \
+                if plain and sum(plain) > 0 else 0.0
+        loop_seconds = self.pulls[n - 1] - self.pulls[0] if n > 1 else 0.0
         return {"rank": self.rank, "words": self.words, "steps": self.steps, "seconds": seconds,
-                "loop_seconds": loop_seconds,
-                "wps": sum(self.pull_words[:-1]) / loop_seconds if loop_seconds > 0 else 0.0,
-                "train_wps": train_wps, "restarted": self.restarted,
+                "loop_seconds": loop_seconds, **rates, "restarted": self.restarted,
                 "failed_sends": self.transport.failed, "pid": os.getpid(), **self.proxy.summary()}
 
     def drain_log(self) -> str:
