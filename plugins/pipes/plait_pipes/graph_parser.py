@@ -44,6 +44,11 @@ FALLBACK_LABEL = "dep"
 # not fit and are refused with a message (not thinc's shape error).
 WEIGHTS_LAYOUT = 2
 _GOLD_ATTR = "_plait_graph_gold"
+# Cut a doc where the sentence-start logit exceeds this (probability 0.27,
+# not 0.5): a missed boundary forces one tree over two sentences and costs
+# more arcs than a false one splits (EWT dev, 600 steps: LAS +0.25 against 0,
+# sents_f -0.8).
+START_THRESHOLD = -1.0
 
 
 @dataclass
@@ -208,7 +213,7 @@ class GraphDependencyParser(TrainablePipe):
             else:
                 if logits is None:
                     logits = self.model.ops.to_numpy(start_logits)
-                mask = logits[offset : offset + n] > 0
+                mask = logits[offset : offset + n] > START_THRESHOLD
             first, length = _segments(mask)
             starts.append(first + offset)
             lengths.append(length)
