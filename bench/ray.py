@@ -26,6 +26,7 @@ import json
 import os
 import random
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -140,7 +141,9 @@ def _worker_rates(stdout: str, what: str) -> list[float]:
     return [float(p.split()[1]) for p in found.group(1).split(", ")] if found else []
 
 
-def _train_runs(task: str, work: Path, steps: int, eval_frequency: int) -> list[dict[str, Any]]:
+def _train_runs(task: str, work: Path, steps: int, eval_frequency: int,
+                which: tuple[str, ...] = ("plait", "ray1", "ray2"),
+                ray_args: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     config = work / f"{task}.cfg"
     _run([*PLAIT, "init", "config", str(config), "--lang", "en", "--pipeline", PIPELINES[task]], work)
     code = work / "bench_timing.py"
@@ -153,11 +156,13 @@ def _train_runs(task: str, work: Path, steps: int, eval_frequency: int) -> list[
               "--training.max_steps", str(steps), "--training.eval_frequency", str(eval_frequency),
               "--training.patience", "0", "--code", str(code)]
     runs = []
-    for name, cmd in (
-        ("plait train", [*PLAIT, "train", str(config)]),
-        ("ray, 1 worker", [*PLAIT, "ray", "train", str(config), "--n-workers", "1"]),
-        ("ray, 2 workers", [*PLAIT, "ray", "train", str(config), "--n-workers", "2"]),
+    for key, name, cmd in (
+        ("plait", "plait train", [*PLAIT, "train", str(config)]),
+        ("ray1", "ray, 1 worker", [*PLAIT, "ray", "train", str(config), "--n-workers", "1", *ray_args]),
+        ("ray2", "ray, 2 workers", [*PLAIT, "ray", "train", str(config), "--n-workers", "2", *ray_args]),
     ):
+        if key not in which:
+            continue
         log = work / f"{task}-{name.replace(' ', '_').replace(',', '')}.jsonl"
         timing = log.with_suffix(".timing.json")
         out = work / f"out-{task}-{len(runs)}"
@@ -356,6 +361,10 @@ def main() -> None:
     parser.add_argument("--sim-ticks", type=int, default=40)
     parser.add_argument("--sim-latency", default="1,2", help="message delays (ticks) to simulate")
     parser.add_argument("--no-readme", action="store_true")
+    parser.add_argument("--runs", default="plait,ray1,ray2",
+                        help="which training runs: plait, ray1, ray2 (a subset to re-measure one)")
+    parser.add_argument("--ray-args", default="",
+                        help="extra options of the ray runs, e.g. '--broadcast-every 1'")
     args = parser.parse_args()
     args.load = f"{os.getloadavg()[0]:.1f}"
     with tempfile.TemporaryDirectory(prefix="plait-bench-ray-") as tmp:
@@ -363,7 +372,8 @@ def main() -> None:
         train, dev = _corpora(work, args.n_train, args.n_dev)
         runs = {}
         for task in [t for t in args.tasks.split(",") if t in PIPELINES]:
-            runs[task] = _train_runs(task, work, args.steps, args.eval_frequency)
+            runs[task] = _train_runs(task, work, args.steps, args.eval_frequency,
+                                     tuple(args.runs.split(",")), tuple(shlex.split(args.ray_args)))
         sims = []
         pairs = [(int(lat), int(n)) for lat in args.sim_latency.split(",") if lat
                  for n in args.sim_workers.split(",") if n]

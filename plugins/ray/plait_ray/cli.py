@@ -46,6 +46,10 @@ def ray_cli() -> None:
 @click.option("--max-staleness", type=int, default=2, show_default=True,
               help="async: a gradient computed on a parameter more than this many versions "
                    "older than the owner's is dropped.")
+@click.option("--broadcast-every", type=int, default=None,
+              help="async: owners broadcast their new parameters every this many steps "
+                   "(fewer, larger exchanges; peers compute on parameters up to this many "
+                   "steps old). Default: 4 with async, 1 (the only value allowed) with sync.")
 @click.option("--threads-per-worker", type=int, default=1, show_default=True,
               help="BLAS/OpenMP threads (and Ray CPUs) per worker.")
 @click.option("--max-restarts", type=int, default=3, show_default=True,
@@ -60,7 +64,7 @@ def ray_cli() -> None:
 @click.pass_context
 def train_cli(ctx: click.Context, config_path: str | None, n_workers: int, address: str | None,
               output_path: str | None, resume: bool, force: bool, strategy: str, max_staleness: int,
-              threads_per_worker: int, max_restarts: int, code_paths: tuple[str, ...],
+              broadcast_every: int | None, threads_per_worker: int, max_restarts: int, code_paths: tuple[str, ...],
               verbose: bool, gpu_id: int) -> None:
     """Train a pipeline from CONFIG_PATH on N Ray workers. The options and the
     saved output are those of `plait train`; extra arguments such as
@@ -74,13 +78,20 @@ def train_cli(ctx: click.Context, config_path: str | None, n_workers: int, addre
         raise UsageError(f"--threads-per-worker must be at least 1, got {threads_per_worker}.")
     if max_staleness < 0:
         raise UsageError(f"--max-staleness must be 0 or more, got {max_staleness}.")
+    from .driver import RaySettings, resolve_broadcast_every
+
+    settings = RaySettings(n_workers=n_workers, address=address, strategy=strategy,
+                           max_staleness=max_staleness, broadcast_every=broadcast_every,
+                           threads_per_worker=threads_per_worker, max_restarts=max_restarts,
+                           verbose=verbose)
+    resolve_broadcast_every(settings)  # a bad value fails before Ray is imported
     try:
         import ray  # noqa: F401  (checked here so the message names the fix)
     except ImportError as err:
         raise UsageError(f"Ray is not installed ({err}). {INSTALL_HINT}") from None
     from plait.cli.train import check_output_dir
 
-    from .driver import RaySettings, ray_train
+    from .driver import ray_train
 
     if output_path is not None:
         check_output_dir(output_path)
@@ -88,8 +99,5 @@ def train_cli(ctx: click.Context, config_path: str | None, n_workers: int, addre
     overrides = parse_cli_overrides(ctx.args)
     if verbose and overrides:
         click.echo(f"Config overrides: {overrides}", err=True)
-    settings = RaySettings(n_workers=n_workers, address=address, strategy=strategy,
-                           max_staleness=max_staleness, threads_per_worker=threads_per_worker,
-                           max_restarts=max_restarts, verbose=verbose)
     ray_train(config_path, output_path, settings, overrides=overrides, code_paths=list(code_paths),
               use_gpu=gpu_id, resume=resume, force=force, stdout=sys.stdout, stderr=sys.stderr)

@@ -26,6 +26,9 @@ from plait.errors import UsageError
 from .worker import RunSpec, Worker
 
 POLL_SECONDS = 0.5
+# Async owners broadcast their parameters every this many steps unless told
+# otherwise (measured in bench/ray.py, see docs/distributed-training.md).
+DEFAULT_BROADCAST_EVERY = 4
 
 
 @dataclass
@@ -36,6 +39,8 @@ class RaySettings:
     address: str | None = None
     strategy: str = "async"
     max_staleness: int = 2
+    # None: DEFAULT_BROADCAST_EVERY with async, 1 with sync.
+    broadcast_every: int | None = None
     threads_per_worker: int = 1
     max_restarts: int = 3
     verbose: bool = False
@@ -133,7 +138,25 @@ def _spec(config_path: str | Path | None, output_path: Path | None, settings: Ra
         text = config.to_str()
     return RunSpec(config_text=text, output_path=str(output_path) if output_path else None,
                    resume=resume, n_workers=settings.n_workers, code=code, use_gpu=use_gpu,
-                   strategy=settings.strategy, max_staleness=settings.max_staleness)
+                   strategy=settings.strategy, max_staleness=settings.max_staleness,
+                   broadcast_every=resolve_broadcast_every(settings))
+
+
+def resolve_broadcast_every(settings: RaySettings) -> int:
+    """The broadcast period a run uses: the option, or the strategy's default.
+
+    settings (RaySettings): the options.
+    RETURNS (int): steps between an owner's broadcasts.
+    """
+    every = settings.broadcast_every
+    if every is None:
+        return DEFAULT_BROADCAST_EVERY if settings.strategy == "async" else 1
+    if every < 1:
+        raise UsageError(f"--broadcast-every must be at least 1, got {every}.")
+    if settings.strategy == "sync" and every != 1:
+        raise UsageError(f"--broadcast-every {every} needs --strategy async: a sync step ends with "
+                         f"every worker holding the new parameters (leave the option out, or use 1).")
+    return every
 
 
 def ray_train(
@@ -230,7 +253,8 @@ def _drive(ray: Any, spec: RunSpec, settings: RaySettings, out: Path | None, std
         for info in infos:
             if "error" in info:
                 _raise_worker_error(info["error"])
-        stdout.write(f"Ray: {n} worker(s), strategy {spec.strategy}, "
+        every = f", broadcast every {spec.broadcast_every} step(s)" if spec.strategy == "async" else ""
+        stdout.write(f"Ray: {n} worker(s), strategy {spec.strategy}{every}, "
                      f"{settings.threads_per_worker} thread(s) each\n")
         stdout.write(f"Pipeline: {infos[0]['pipeline']}\n")
         stdout.write(f"Initial learn rate: {infos[0]['learn_rate']}\n")

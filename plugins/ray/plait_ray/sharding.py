@@ -14,7 +14,13 @@ then exchanges:
    older ones are dropped and counted), runs the real optimizer, bumps the
    version and
 3. broadcasts the new arrays and versions (one object, sent to every peer);
-4. parameters that peers broadcast since the last step are copied in.
+   with ``broadcast_every=k`` (async only) every k-th step, holding every
+   owned array updated since the last broadcast: k times fewer broadcasts
+   and parameter bytes, peers computing on parameters up to k - 1 steps
+   older;
+4. parameters that peers broadcast since the last step are taken in (the
+   received arrays themselves, read-only views of Ray's object store: a
+   worker never writes a parameter it does not own).
 
 With ``strategy="async"`` nothing waits: messages are Ray calls whose
 results are checked later, and a worker computes with whatever versions it
@@ -67,18 +73,30 @@ class ShardedOptimizer:
     n_workers (int): how many workers train together.
     transport (Transport): how messages reach peers.
     strategy (str): "async" or "sync".
-    max_staleness (int): async: oldest gradient version still applied, relative.
+    max_staleness (int): async: oldest gradient version still applied, relative
+        to the newest version broadcast (a gradient more than
+        ``max_staleness + broadcast_every - 1`` versions behind the owner's is dropped).
+    broadcast_every (int): async: owners broadcast their new parameters every
+        this many steps (1: every step). Must be 1 with ``strategy="sync"``.
     sync_timeout (float): sync: seconds to wait for a peer before going on without it.
     """
 
     def __init__(self, optimizer: Optimizer, nlp: Any, rank: int, n_workers: int, transport: Transport,
-                 *, strategy: str = "async", max_staleness: int = 2, sync_timeout: float = 300.0) -> None:
+                 *, strategy: str = "async", max_staleness: int = 2, broadcast_every: int = 1,
+                 sync_timeout: float = 300.0) -> None:
+        if broadcast_every < 1 or (strategy == "sync" and broadcast_every != 1):
+            raise ValueError(f"broadcast_every must be 1 with sync and >= 1 with async, got {broadcast_every}")
         self.inner = optimizer
         self.rank = rank
         self.n_workers = n_workers
         self.transport = transport
         self.strategy = strategy
         self.max_staleness = max_staleness
+        self.broadcast_every = broadcast_every
+        # Owned parameters updated since their last broadcast, and the number
+        # of updating steps since then.
+        self.unsent: set[ParamKey] = set()
+        self.since_broadcast = 0
         self.sync_timeout = sync_timeout
         self.nodes: dict[ParamKey, tuple[Any, str]] = {}
         self.local_keys: dict[tuple[int, str], ParamKey] = {}
@@ -184,12 +202,36 @@ class ShardedOptimizer:
             self.stats["grad_msgs"] += 1
             self.stats["grad_bytes"] += sum(_nbytes(a) for _, a in payload.values())
             self.transport.send_grads(owner, payload)
-        updated = self.update_owned(own)
-        if updated and self.n_workers > 1:
-            self.stats["param_msgs"] += self.n_workers - 1
-            self.stats["param_bytes"] += (self.n_workers - 1) * sum(a.nbytes for _, a in updated.values())
-            self.transport.broadcast_params(updated)
+        self.maybe_broadcast(self.update_owned(own))
         self.take_params(wait=self.strategy == "sync")
+
+    def maybe_broadcast(self, updated: dict[ParamKey, tuple[int, Any]]) -> None:
+        """Broadcast the owned parameters updated since the last broadcast,
+        every ``broadcast_every``-th step that updated any.
+
+        updated (dict[ParamKey, tuple[int, numpy.ndarray]]): this step's updates.
+        """
+        if not updated or self.n_workers == 1:
+            return
+        self.unsent.update(updated)
+        self.since_broadcast += 1
+        if self.since_broadcast < self.broadcast_every:
+            return
+        with self.cond:
+            # The current arrays (they were updated in place since), not the
+            # ones of the step that first left them unsent.
+            payload = {}
+            for key in sorted(self.unsent):
+                if self.owners.get(key) != self.rank:
+                    continue  # handed back to a restarted owner meanwhile
+                node, name = self.nodes[key]
+                payload[key] = (self.versions[key], node.ops.to_numpy(node.get_param(name)))
+        self.unsent = set()
+        self.since_broadcast = 0
+        if payload:
+            self.stats["param_msgs"] += self.n_workers - 1
+            self.stats["param_bytes"] += (self.n_workers - 1) * sum(a.nbytes for _, a in payload.values())
+            self.transport.broadcast_params(payload)
 
     def update_owned(self, own: dict[ParamKey, Any],
                      keys: list[ParamKey] | None = None) -> dict[ParamKey, tuple[int, Any]]:
@@ -209,10 +251,12 @@ class ShardedOptimizer:
                     continue
                 version = self.versions[key]
                 node, name = self.nodes[key]
+                # Peers hold the last broadcast version, up to k - 1 behind.
+                bound = self.max_staleness + self.broadcast_every - 1
                 grads: list[tuple[int, Any]] = [(self.rank, own[key])] if key in own else []
                 for sender, grad_version, grad in received:
                     age = version - grad_version
-                    if age > self.max_staleness or age < 0:
+                    if age > bound or age < 0:
                         self.stats["grads_dropped"] += 1
                         continue
                     self.stats["staleness"][age] += 1
@@ -222,7 +266,12 @@ class ShardedOptimizer:
                 grads.sort(key=lambda item: item[0])  # rank order: the sum is reproducible
                 total = _mean(node.ops, node.get_param(name), grads, own_rank=self.rank)
                 self.stats["grads_applied"] += len(grads)
-                param, _ = self.inner((node.id, name), node.get_param(name), total)
+                current = node.get_param(name)
+                if not _is_writable(current):
+                    # Received while a peer owned it (before a set_down
+                    # gave it to this worker): thinc updates in place.
+                    current = current.copy()
+                param, _ = self.inner((node.id, name), current, total)
                 node.set_param(name, param)
                 self.versions[key] = version + 1
                 if self.n_workers > 1:  # alone, nobody needs the new array
@@ -283,7 +332,10 @@ class ShardedOptimizer:
                 if version <= self.versions[key] or self.owners[key] == self.rank:
                     continue
                 node, name = self.nodes[key]
-                node.set_param(name, _writable(node.ops, array))
+                # No copy: the parameter is only read here until it is
+                # replaced by a newer broadcast (update_owned copies it
+                # should this worker come to own it).
+                node.set_param(name, node.ops.asarray(array))
                 self.versions[key] = version
                 self.stats["params_received"] += 1
 
@@ -430,10 +482,7 @@ class ShardedOptimizer:
         (a worker whose data ran out still owns parameters others update)."""
         self.transport.announce_retired()
         while not self.stopped.is_set():
-            updated = self.update_owned({})
-            if updated:
-                self.stats["param_msgs"] += self.n_workers - 1
-                self.transport.broadcast_params(updated)
+            self.maybe_broadcast(self.update_owned({}))
             self.transport.poll()
             self.stopped.wait(idle)
 
@@ -499,6 +548,11 @@ def _mean(ops: Any, param: Any, grads: list[tuple[int, Any]], *, own_rank: int) 
     if len(grads) > 1:
         total /= len(grads)
     return total
+
+
+def _is_writable(array: Any) -> bool:
+    flags = getattr(array, "flags", None)
+    return flags is None or bool(getattr(flags, "writeable", True))
 
 
 def _writable(ops: Any, array: Any) -> Any:

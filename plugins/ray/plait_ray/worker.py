@@ -45,6 +45,7 @@ class RunSpec:
     use_gpu (int): GPU id or -1.
     strategy (str): "async" or "sync".
     max_staleness (int): see ShardedOptimizer.
+    broadcast_every (int): see ShardedOptimizer.
     """
 
     config_text: str | None
@@ -55,6 +56,7 @@ class RunSpec:
     use_gpu: int = -1
     strategy: str = "async"
     max_staleness: int = 2
+    broadcast_every: int = 1
 
 
 class LogBuffer:
@@ -255,7 +257,8 @@ class Worker:
             # Dropout masks differ between workers but depend on the seed alone.
             fix_random_seed(int(T["seed"]) + 1 + rank)
         self.proxy = ShardedOptimizer(optimizer, nlp, rank, n, self.transport,
-                                      strategy=spec.strategy, max_staleness=spec.max_staleness)
+                                      strategy=spec.strategy, max_staleness=spec.max_staleness,
+                                      broadcast_every=spec.broadcast_every)
 
     def _load_checkpoint(self, out: Path) -> tuple[Any, dict[str, Any], Any, Any]:
         from plait.config import load_config
