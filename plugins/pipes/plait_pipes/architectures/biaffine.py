@@ -73,7 +73,7 @@ def distance_buckets(L: int) -> np.ndarray:
 def build_biaffine_parser(
     tok2vec: Model[list[Any], list[Floats2d]],
     arc_hidden: PositiveInt = 256,
-    label_hidden: PositiveInt = 128,
+    label_hidden: PositiveInt = 64,
     dropout: NonNegativeFloat = 0.0,
     mst: bool = True,
     depth: NonNegativeInt = 0,
@@ -367,7 +367,9 @@ class GraphParserOutput:
         Lh = heads_table[head_idx]
         n = Ld.shape[0]
         T = ops.gemm(Lh, W).reshape(n, nO, nL)
-        scores = (T * Ld[:, None, :]).sum(axis=2)
+        # A batched matrix-vector product: no (n, nO, nL) temporary (the
+        # elementwise product and sum were half of the inference time).
+        scores = xp.matmul(T, Ld[:, :, None])[:, :, 0]
         scores += ops.gemm(xp.concatenate([Ld, Lh], axis=1), V)
         scores += b
         lab_buckets = None
@@ -396,7 +398,7 @@ class GraphParserOutput:
         self.model.inc_grad("V_lab", ops.gemm(LdLh, dY, trans1=True))
         dLdLh = ops.gemm(dY, V, trans2=True)
         dT = (dY[:, :, None] * Ld[:, None, :]).reshape(n, nO * nL)
-        dLd = (dY[:, :, None] * T).sum(axis=1) + dLdLh[:, :nL]
+        dLd = xp.matmul(dY[:, None, :], T)[:, 0, :] + dLdLh[:, :nL]
         self.model.inc_grad("W_lab", ops.gemm(Lh, dT, trans1=True))
         dLh = ops.gemm(dT, W, trans2=True) + dLdLh[:, nL:]
         d_dep = ops.alloc2f(self.n_tokens, nL)
