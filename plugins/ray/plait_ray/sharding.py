@@ -18,9 +18,7 @@ then exchanges:
    owned array updated since the last broadcast: k times fewer broadcasts
    and parameter bytes, peers computing on parameters up to k - 1 steps
    older;
-4. parameters that peers broadcast since the last step are taken in (the
-   received arrays themselves, read-only views of Ray's object store: a
-   worker never writes a parameter it does not own).
+4. parameters that peers broadcast since the last step are copied in.
 
 With ``strategy="async"`` nothing waits: messages are Ray calls whose
 results are checked later, and a worker computes with whatever versions it
@@ -266,12 +264,7 @@ class ShardedOptimizer:
                 grads.sort(key=lambda item: item[0])  # rank order: the sum is reproducible
                 total = _mean(node.ops, node.get_param(name), grads, own_rank=self.rank)
                 self.stats["grads_applied"] += len(grads)
-                current = node.get_param(name)
-                if not _is_writable(current):
-                    # Received while a peer owned it (before a set_down
-                    # gave it to this worker): thinc updates in place.
-                    current = current.copy()
-                param, _ = self.inner((node.id, name), current, total)
+                param, _ = self.inner((node.id, name), node.get_param(name), total)
                 node.set_param(name, param)
                 self.versions[key] = version + 1
                 if self.n_workers > 1:  # alone, nobody needs the new array
@@ -332,10 +325,10 @@ class ShardedOptimizer:
                 if version <= self.versions[key] or self.owners[key] == self.rank:
                     continue
                 node, name = self.nodes[key]
-                # No copy: the parameter is only read here until it is
-                # replaced by a newer broadcast (update_owned copies it
-                # should this worker come to own it).
-                node.set_param(name, node.ops.asarray(array))
+                # A copy: Ray's object store hands out read-only views, and
+                # thinc's Cython kernels (gather_add...) take writable
+                # buffers only, even to read.
+                node.set_param(name, _writable(node.ops, array))
                 self.versions[key] = version
                 self.stats["params_received"] += 1
 
@@ -548,11 +541,6 @@ def _mean(ops: Any, param: Any, grads: list[tuple[int, Any]], *, own_rank: int) 
     if len(grads) > 1:
         total /= len(grads)
     return total
-
-
-def _is_writable(array: Any) -> bool:
-    flags = getattr(array, "flags", None)
-    return flags is None or bool(getattr(flags, "writeable", True))
 
 
 def _writable(ops: Any, array: Any) -> Any:

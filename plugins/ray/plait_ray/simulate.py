@@ -18,8 +18,14 @@ from .ownership import ParamKey
 
 
 def _copy(payload: dict[ParamKey, tuple[int, Any]]) -> dict[ParamKey, tuple[int, Any]]:
-    # Each receiver gets its own arrays, as it would over the wire.
-    return {key: (version, array.copy()) for key, (version, array) in payload.items()}
+    # Each receiver gets its own arrays, as it would over the wire, read-only
+    # as Ray's object store hands them out.
+    out = {}
+    for key, (version, array) in payload.items():
+        array = array.copy()
+        array.flags.writeable = False
+        out[key] = (version, array)
+    return out
 
 
 class SimHub:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import queue
 import tempfile
 import threading
 import time
@@ -84,7 +85,14 @@ class LogBuffer:
 
 
 class RayTransport:
-    """Messages to peers as Ray actor calls whose results are checked later."""
+    """Messages to peers as Ray actor calls whose results are checked later.
+
+    The calls are submitted by a sender thread, so the training thread only
+    queues them: Ray's submission (serializing a message and storing it in
+    the object store, a round trip to the local raylet) overlaps the next
+    step's compute instead of blocking it. One thread sends in order, so a
+    peer receives a worker's messages in the order they were posted.
+    """
 
     def __init__(self, rank: int, max_in_flight: int = 64) -> None:
         self.rank = rank
@@ -92,25 +100,52 @@ class RayTransport:
         self.pending: list[Any] = []
         self.max_in_flight = max_in_flight
         self.failed = 0
+        self.sent = 0
+        self.outbox: queue.SimpleQueue[tuple[str, Any, Any] | None] = queue.SimpleQueue()
+        self.lock = threading.Lock()
+        self.sender: threading.Thread | None = None
 
-    def _track(self, ref: Any) -> None:
-        self.pending.append(ref)
+    def _post(self, method: str, peer: int, payload: Any) -> None:
+        if self.sender is None:
+            self.sender = threading.Thread(target=self._send_loop, name="plait-ray-sender", daemon=True)
+            self.sender.start()
+        self.outbox.put((method, peer, payload))
+
+    def _send_loop(self) -> None:
+        while True:
+            item = self.outbox.get()
+            if item is None:
+                return
+            method, peer, payload = item
+            try:
+                ref = getattr(self.peers[peer], method).remote(self.rank, payload)
+            except Exception:  # a peer whose actor is gone for good: counted, not fatal
+                self.failed += 1
+                continue
+            with self.lock:
+                self.pending.append(ref)
+                self.sent += 1
 
     def send_grads(self, owner: int, payload: dict[ParamKey, tuple[int, Any]]) -> None:
-        self._track(self.peers[owner].receive_grads.remote(self.rank, payload))
+        # The payload's arrays are this step's copies (see ShardedOptimizer):
+        # nothing writes them after they are posted.
+        self._post("receive_grads", owner, payload)
 
     def broadcast_params(self, payload: dict[ParamKey, tuple[int, Any]]) -> None:
         import ray
 
-        ref = ray.put(payload)  # stored once, read by every peer
-        for rank, peer in enumerate(self.peers):
+        # Put here, in the training thread: it serializes the arrays at once,
+        # before the optimizer updates them in place again. Stored once, read
+        # by every peer.
+        ref = ray.put(payload)
+        for rank in range(len(self.peers)):
             if rank != self.rank:
-                self._track(peer.receive_params.remote(self.rank, ref))
+                self._post("receive_params", rank, ref)
 
     def announce_retired(self) -> None:
-        for rank, peer in enumerate(self.peers):
+        for rank in range(len(self.peers)):
             if rank != self.rank:
-                self._track(peer.retire.remote(self.rank))
+                self._post("retire", rank, None)
 
     def fetch_state(self, peer: int, keys: list[ParamKey] | None, optimizer_state: bool) -> dict[str, Any]:
         import ray
@@ -119,23 +154,35 @@ class RayTransport:
 
     def poll(self) -> None:
         """Collect finished sends (a peer that died fails them: counted, not
-        fatal) and, past `max_in_flight`, wait a little for the oldest."""
+        fatal) and, past `max_in_flight` (queued or submitted), wait a little
+        for the oldest."""
         import ray
 
-        if not self.pending:
+        deadline = time.monotonic() + 10
+        while self.outbox.qsize() > self.max_in_flight and time.monotonic() < deadline:
+            time.sleep(0.001)  # the sender is behind: let it catch up
+        with self.lock:
+            pending, self.pending = self.pending, []
+        if not pending:
             return
-        ready, self.pending = ray.wait(self.pending, num_returns=len(self.pending), timeout=0)
-        if len(self.pending) > self.max_in_flight:
-            more, self.pending = ray.wait(self.pending, num_returns=len(self.pending) - self.max_in_flight,
-                                          timeout=10)
+        ready, pending = ray.wait(pending, num_returns=len(pending), timeout=0)
+        if len(pending) > self.max_in_flight:
+            more, pending = ray.wait(pending, num_returns=len(pending) - self.max_in_flight, timeout=10)
             ready += more
             # Sends to a peer that is being restarted may hang: stop tracking them.
-            del self.pending[: max(0, len(self.pending) - self.max_in_flight)]
+            del pending[: max(0, len(pending) - self.max_in_flight)]
+        with self.lock:
+            self.pending[:0] = pending
         for ref in ready:
             try:
                 ray.get(ref)
             except Exception:
                 self.failed += 1
+
+    def close(self) -> None:
+        """Stop the sender thread (messages still queued are dropped)."""
+        if self.sender is not None:
+            self.outbox.put(None)
 
 
 def _import_code(code: list[tuple[str, str]]) -> None:
@@ -367,6 +414,7 @@ class Worker:
     def stop(self) -> None:
         """End training and serving (rank 0 has finished)."""
         self.stop_event.set()
+        self.transport.close()
         if self.error is None:
             self.proxy.stop()
 
