@@ -103,3 +103,13 @@ def test_plugin_not_installed_says_how_to_install_it(config, tmp_path):
     # An unknown name still gets click's own message.
     other = _plait("rayy", cwd=tmp_path, prelude=blocker)
     assert other.returncode == 2 and "No such command 'rayy'" in other.stderr
+
+
+def test_bad_broadcast_every_is_a_clear_error_before_ray(config, tmp_path):
+    # Checked before Ray is imported: no cluster is started for a bad value.
+    sync = _plait("ray", "train", str(config), "-n", "2", "--strategy", "sync", "--broadcast-every", "2",
+                  cwd=tmp_path)
+    assert sync.returncode == 1 and "Traceback" not in sync.stderr
+    assert "--broadcast-every 2 needs --strategy async" in sync.stderr
+    zero = _plait("ray", "train", str(config), "--broadcast-every", "0", cwd=tmp_path)
+    assert zero.returncode == 1 and "--broadcast-every must be at least 1, got 0" in zero.stderr

@@ -43,11 +43,13 @@ def _params(nlp: SimpleNamespace) -> dict:
     return {key: node.get_param(name).copy() for key, node, name in iter_params(nlp)}
 
 
-def _workers(n: int, *, strategy: str = "async", max_staleness: int = 2, latency: int = 1):
+def _workers(n: int, *, strategy: str = "async", max_staleness: int = 2, latency: int = 1,
+             broadcast_every: int = 1):
     hub = SimHub(latency=latency)
     nlps = [_nlp() for _ in range(n)]
     opts = [ShardedOptimizer(Adam(0.01), nlps[r], r, n, hub.transport(r), strategy=strategy,
-                             max_staleness=max_staleness, sync_timeout=20) for r in range(n)]
+                             max_staleness=max_staleness, broadcast_every=broadcast_every,
+                             sync_timeout=20) for r in range(n)]
     for r, opt in enumerate(opts):
         hub.workers[r] = opt
     return hub, nlps, opts
@@ -319,3 +321,92 @@ def test_mostly_zero_gradients_travel_as_rows_and_sum_the_same():
     frozen.flags.writeable = False
     alone = _mean(ops, param, [(1, frozen)], own_rank=0)
     assert alone is not frozen and numpy.array_equal(alone, grads[1])
+
+
+def _run_steps(k: int, steps: int):
+    hub, nlps, opts = _workers(2, broadcast_every=k)
+    for step in range(steps):
+        for r in range(2):
+            _step(nlps[r], opts[r], *_batch(10 * step + r))
+        hub.advance()
+    return hub, nlps, opts
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_broadcast_every_k_sends_k_times_fewer_parameter_messages(k):
+    steps = 6
+    hub, nlps, opts = _run_steps(k, steps)
+    for opt in opts:
+        # One broadcast (read by the one peer) every k-th step; every step
+        # still sends its gradients and updates the owned parameters.
+        assert opt.stats["param_msgs"] == steps // k
+        assert opt.stats["grad_msgs"] == steps
+        assert all(opt.versions[key] >= steps for key in opt.owned)
+    hub.flush()
+    for opt in opts:
+        opt.take_params()
+    # After a broadcast step every worker holds its peer's owned arrays exactly.
+    p0, p1 = _params(nlps[0]), _params(nlps[1])
+    assert all(numpy.array_equal(p0[key], p1[key]) for key in p0)
+    # Between broadcasts a peer computes on older versions: with k = 3 the
+    # gradients it sends are up to k - 1 versions older, and still applied.
+    ages = set(opts[0].stats["staleness"]) | set(opts[1].stats["staleness"])
+    assert max(ages) >= (k - 1) and max(ages) <= 2 + k - 1
+    assert sum(o.stats["grads_dropped"] for o in opts) == 0
+
+
+def test_broadcast_every_widens_the_staleness_bound_by_k_minus_1():
+    hub, nlps, opts = _workers(2, max_staleness=1, broadcast_every=3)
+    owner = opts[0]
+    key = owner.owned[0]
+    node, name = owner.nodes[key]
+    owner.versions[key] = 10
+    grad = numpy.ones_like(node.get_param(name))
+    owner.receive_grads(1, {key: (10 - 3, grad)})  # 3 = max_staleness + k - 1 behind: applied
+    owner.update_owned({})
+    assert owner.stats["grads_applied"] == 1 and owner.stats["grads_dropped"] == 0
+    owner.receive_grads(1, {key: (11 - 4, grad)})  # 4 behind: dropped
+    owner.update_owned({})
+    assert owner.stats["grads_dropped"] == 1
+
+
+def test_broadcast_every_needs_async():
+    with pytest.raises(ValueError, match="broadcast_every"):
+        _workers(2, strategy="sync", broadcast_every=2)
+    with pytest.raises(ValueError, match="broadcast_every"):
+        _workers(2, broadcast_every=0)
+
+
+def test_ray_transport_sends_from_its_own_thread_in_order():
+    from plait_ray.worker import RayTransport
+
+    calls: list[tuple[str, str, int, object]] = []
+    done = threading.Event()
+
+    class Method:
+        def __init__(self, peer: str, name: str) -> None:
+            self.peer, self.name = peer, name
+
+        def remote(self, rank: int, payload: object) -> object:
+            calls.append((self.peer, self.name, rank, payload, threading.current_thread().name))
+            if payload == "last":
+                done.set()
+            return object()
+
+    class Peer:
+        def __init__(self, name: str) -> None:
+            self.receive_grads = Method(name, "receive_grads")
+            self.retire = Method(name, "retire")
+
+    transport = RayTransport(rank=0)
+    transport.peers = [Peer("p0"), Peer("p1")]
+    for i in range(20):
+        transport.send_grads(1, i)
+    transport.send_grads(1, "last")
+    assert done.wait(10)
+    transport.close()
+    assert [c[3] for c in calls] == [*range(20), "last"]
+    assert {c[:3] for c in calls} == {("p1", "receive_grads", 0)}
+    # Submitted by the sender thread, not the caller's (the training thread).
+    assert {c[4] for c in calls} == {"plait-ray-sender"}
+    assert transport.sent == 21 and len(transport.pending) == 21
