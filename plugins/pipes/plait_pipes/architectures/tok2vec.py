@@ -18,7 +18,6 @@ from typing import Any
 from plait.errors import ConfigError
 from pydantic import NonNegativeInt, PositiveInt
 from thinc.api import (
-    HashEmbed,
     Maxout,
     Mish,
     Model,
@@ -33,6 +32,7 @@ from thinc.api import (
 )
 from thinc.types import Floats2d
 
+from ._hash_embed import lean_hash_embed
 from .featurize import FeatureExtractor, attr_ids
 from .static_vectors import StaticVectors
 
@@ -117,7 +117,7 @@ def build_multi_hash_embed(
         )
     columns = attr_ids(attrs, where="[plait.MultiHashEmbed.v2] ")
     embeddings = [
-        HashEmbed(width, n_rows, column=i, seed=_FIRST_SEED + i, dropout=0.0)
+        lean_hash_embed(width, n_rows, column=i, seed=_FIRST_SEED + i)
         for i, n_rows in enumerate(rows)
     ]
     concat_size = width * (len(embeddings) + int(include_static_vectors))
