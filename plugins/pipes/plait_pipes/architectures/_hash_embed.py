@@ -32,7 +32,7 @@ def lean_hash_embed(nO: int, nV: int, *, column: int, seed: int) -> Model:
     seed (int): the hash seed.
     RETURNS (Model[Ints2d, Floats2d]): ``ints_getitem >> hashembed``, as thinc builds it.
     """
-    model = HashEmbed(nO, nV, column=column, seed=seed, dropout=0.0)
+    model: Model = HashEmbed(nO, nV, column=column, seed=seed, dropout=0.0)
     for node in model.walk():
         if node.name == "hashembed":
             node._func = _forward
@@ -40,7 +40,7 @@ def lean_hash_embed(nO: int, nV: int, *, column: int, seed: int) -> Model:
 
 
 def _forward(model: Model, ids: Any, is_train: bool) -> tuple[Any, Callable]:
-    vectors = model.get_param("E")
+    vectors: Any = model.get_param("E")  # Floats2d (thinc types it as any FloatsXd)
     nV, nO = vectors.shape
     ops = model.ops
     if len(ids) == 0:
@@ -51,7 +51,7 @@ def _forward(model: Model, ids: Any, is_train: bool) -> tuple[Any, Callable]:
     output = ops.gather_add(vectors, keys)
     rate = model.attrs.get("dropout_rate")
     # thinc draws a mask of ones for a zero rate (no random numbers): same output
-    drop_mask = ops.get_dropout_mask((nO,), rate) if is_train and rate else None
+    drop_mask: Any = ops.get_dropout_mask((nO,), rate) if is_train and rate else None
     if drop_mask is not None:
         output *= drop_mask
 
