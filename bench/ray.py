@@ -284,7 +284,8 @@ def _section(runs: dict[str, list[dict[str, Any]]], sims: list[dict[str, Any]], 
     lines = [SECTION, "",
              f"`make -C bench ray` ({args.steps} rank-0 steps, eval every {args.eval_frequency}, EWT train "
              f"slice of {args.n_train} sentences, dev {args.n_dev}; one BLAS thread per worker; "
-             f"load average at start {args.load}; {os.cpu_count()} cores shared with other jobs).", ""]
+             f"load average at start {args.load}; {os.cpu_count()} cores shared with other jobs; "
+             f"ray runs with their default options{' and ' + repr(args.ray_args) if args.ray_args else ''}).", ""]
     for task, task_runs in runs.items():
         metric = METRIC[task]
         horizon = task_runs[0]["horizon"]
