@@ -194,7 +194,8 @@ def _train_runs(task: str, work: Path, steps: int, eval_frequency: int,
     return runs
 
 
-def _simulate(train: Path, dev: Path, n_workers: int, ticks: int, latency: int, seed: int = 0) -> dict[str, Any]:
+def _simulate(train: Path, dev: Path, n_workers: int, ticks: int, latency: int, seed: int = 0,
+              broadcast_every: int = 1) -> dict[str, Any]:
     """n workers in one process over SimHub; RETURNS volume, staleness, accuracy."""
     from plait.config import load_config_from_str
     from plait.training import loop
@@ -211,7 +212,8 @@ def _simulate(train: Path, dev: Path, n_workers: int, ticks: int, latency: int, 
         shard = init.train_examples[rank::n_workers]
         batches = loop.create_train_batches(init.nlp, init.train_corpus, init.training["batcher"], 0,
                                             examples=shard, shuffle_seed=rank)
-        opt = ShardedOptimizer(init.optimizer, init.nlp, rank, n_workers, hub.transport(rank))
+        opt = ShardedOptimizer(init.optimizer, init.nlp, rank, n_workers, hub.transport(rank),
+                               broadcast_every=broadcast_every)
         hub.workers[rank] = opt
         workers.append((init.nlp, opt, batches))
     dev_examples = read_examples(workers[0][0], init.dev_corpus, "corpora.dev", config, config)
@@ -325,7 +327,7 @@ def _section(runs: dict[str, list[dict[str, Any]]], sims: list[dict[str, Any]], 
     if sims:
         lines += [f"Simulated many-worker run (one process, `SimHub`, {args.sim_ticks} ticks, a worker steps in "
                   "a tick with its own probability in 0.6-1.0, messages delivered `latency` ticks after they "
-                  "are sent; `--max-staleness 2`; the small tagger of bench/_ray_sim.cfg, about 0.83 M floats = 3.3 MB):", "",
+                  f"are sent; `--max-staleness 2`, `--broadcast-every {args.sim_broadcast_every}`; the small tagger of bench/_ray_sim.cfg, about 0.83 M floats = 3.3 MB):", "",
                   "| workers | latency (ticks) | steps | messages/step | MB/step | grads applied (own + peers') | "
                   "peers' dropped (stale) | mean staleness | staleness histogram | rank-0 tag_acc |",
                   "|---|---|---|---|---|---|---|---|---|---|"]
@@ -361,6 +363,8 @@ def main() -> None:
     parser.add_argument("--sim-workers", default="2,4,8")
     parser.add_argument("--sim-ticks", type=int, default=40)
     parser.add_argument("--sim-latency", default="1,2", help="message delays (ticks) to simulate")
+    parser.add_argument("--sim-broadcast-every", type=int, default=4,
+                        help="simulated owners broadcast every this many steps (plait ray train's default)")
     parser.add_argument("--no-readme", action="store_true")
     parser.add_argument("--runs", default="plait,ray1,ray2",
                         help="which training runs: plait, ray1, ray2 (a subset to re-measure one)")
@@ -379,7 +383,8 @@ def main() -> None:
         pairs = [(int(lat), int(n)) for lat in args.sim_latency.split(",") if lat
                  for n in args.sim_workers.split(",") if n]
         for latency, n in pairs:
-            sims.append(_simulate(train, dev, n, args.sim_ticks, latency))
+            sims.append(_simulate(train, dev, n, args.sim_ticks, latency,
+                                  broadcast_every=args.sim_broadcast_every))
             print(f"sim {n} workers, latency {latency}: {sims[-1]}", flush=True)
     body = _section(runs, sims, args)
     print(body)
