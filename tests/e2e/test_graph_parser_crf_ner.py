@@ -70,11 +70,11 @@ def test_biaffine_parser_trains_and_reloads(graph_run: dict) -> None:
     scores = meta["performance"]
     # Measured after 80 steps of 500 words (~2.5 epochs of 1,000 sentences;
     # seed 0, one BLAS thread) on 200 held-out EWT dev sentences: dep_uas
-    # 0.690, dep_las 0.577, sents_f 0.829 (before the distance scores: 0.425,
+    # 0.695, dep_las 0.592, sents_f 0.806 (before the distance scores: 0.425,
     # 0.354, 0.811).
     assert scores["dep_uas"] >= 0.64, scores
-    assert scores["dep_las"] >= 0.53, scores
-    assert scores["sents_f"] >= 0.77, scores
+    assert scores["dep_las"] >= 0.54, scores
+    assert scores["sents_f"] >= 0.75, scores
     texts = _texts(graph_run["dev"], 60)
     first, second = plait.load(best), plait.load(best)
     from plait_pipes.graph_parser import GraphDependencyParser
