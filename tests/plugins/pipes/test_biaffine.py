@@ -329,7 +329,7 @@ def test_distance_scores_tell_apart_what_the_words_cannot(distance):
     model = biaffine()["model"]
     model["distance"] = distance
     model["tok2vec"] = {**T2V, "width": 32, "depth": 1}
-    parser = nlp.add_pipe("parser", config={"model": model, "min_action_freq": 1})
+    nlp.add_pipe("parser", config={"model": model, "min_action_freq": 1})
     examples = []
     for n in (9, 11, 12, 14):
         words = ["x"] * n
