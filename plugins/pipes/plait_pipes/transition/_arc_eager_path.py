@@ -27,11 +27,9 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from ._arc_eager_gold import GOLD_MISSING, GOLD_ROOT
+from .arc_eager import _L1, _PAD, _R1, REDUCE, SHIFT
 
-SHIFT, REDUCE = 0, 1
 _INF = float("inf")
-_PAD = 3  # ArcEagerStates.stack: s0 of a state of depth d is column d + 2
-_L1, _R1 = 0, 2  # ArcEagerStates.children columns
 
 __all__ = ["PathSnapshot", "oracle_path", "oracle_walk"]
 
