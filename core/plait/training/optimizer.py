@@ -31,6 +31,8 @@ from typing import Any
 import numpy
 from thinc.api import NumpyOps, Optimizer
 
+from ._adam_kernel import adam_kernel
+
 __all__ = ["FusedOptimizer", "fuse_optimizer"]
 
 
@@ -71,12 +73,19 @@ class FusedOptimizer(Optimizer):
             mom2 = second[key] = numpy.zeros(w.size, dtype="f")
         b1, b2 = self.b1, self.b2
         lr = self.learn_rate * (1.0 - b2**nr_upd) ** 0.5 / (1.0 - b1**nr_upd)
+        f32 = numpy.float32
+        kernel = adam_kernel()
+        if kernel is not None:
+            kernel(w, g, mom1, mom2, f32(b1), f32(1) - f32(b1), f32(b2), f32(1) - f32(b2),
+                   f32(self.eps), f32(-(lr * lr_scale)),
+                   f32(lr_scale * self.learn_rate * self.L2), self.L2 != 0)
+            self._update_averages(key, weights, nr_upd)
+            return weights, gradient
         tmp = _scratch(w.size)
         # thinc's _adam_momentum, element for element, with its float32 constants
         # (1 - b1 is taken in float32 there, as here):
         # m = m * b1 + g * (1 - b1); v = v * b2 + (1 - b2) * g**2;
         # step = m / (sqrt(v) + eps); w += step * -lr
-        f32 = numpy.float32
         mom1 *= f32(b1)
         numpy.multiply(g, f32(1) - f32(b1), out=tmp)
         mom1 += tmp
@@ -93,12 +102,15 @@ class FusedOptimizer(Optimizer):
         if self.L2 != 0:  # decoupled weight decay (_fused_applies checked it)
             numpy.multiply(w, lr_scale * self.learn_rate * self.L2, out=tmp)
             w -= tmp
+        self._update_averages(key, weights, nr_upd)
+        return weights, gradient
+
+    def _update_averages(self, key: tuple[int, str], weights: Any, nr_upd: int) -> None:
         averages: dict[Any, Any] | None = self.averages
         if averages is not None:
             if key not in averages:
                 averages[key] = numpy.zeros(weights.shape, dtype="f")
             _NUMPY_OPS.update_averages(averages[key], weights, nr_upd)
-        return weights, gradient
 
     def _fused_applies(self, weights: Any, gradient: Any) -> bool:
         """Whether this step is one the vectorised path reproduces exactly."""
