@@ -24,7 +24,8 @@ from thinc.api import Config
 
 ARCHITECTURES = [
     "plait.Tok2Vec.v2", "plait.HashEmbedCNN.v2", "plait.MultiHashEmbed.v2",
-    "plait.MaxoutWindowEncoder.v2", "plait.MishWindowEncoder.v2", "plait.Tok2VecListener.v1",
+    "plait.MaxoutWindowEncoder.v2", "plait.MaxoutWindowEncoder.v3", "plait.MishWindowEncoder.v2",
+    "plait.Tok2VecListener.v1",
     "plait.Tagger.v2", "plait.TextCatEnsemble.v2", "plait.TextCatBOW.v3", "plait.TextCatCNN.v2",
 ]  # fmt: skip
 
