@@ -16,9 +16,10 @@ zero-division check, which would otherwise stop the loop from vectorising
 (a zero divisor cannot occur: ``sqrt(v) + eps`` with ``eps > 0``; where eps
 is 0 thinc divides by zero too, giving the same inf/nan).
 
-numba is imported, and the kernel compiled (about half a second), the first
-time a step needs it: never at ``import plait`` or for a CLI command that
-does not train. No compile cache is written (it would land in the
+numba is imported, and the kernel compiled (about half a second), on a
+background thread started when a training optimizer is created (or at the
+first step, whichever comes first): never at ``import plait`` or for a CLI
+command that does not train. No compile cache is written (it would land in the
 installation folder, outside the paths a user gave). Where numba is missing
 or cannot compile, ``adam_kernel()`` returns None and the numpy step runs.
 """
@@ -29,10 +30,28 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["adam_kernel"]
+__all__ = ["adam_kernel", "compile_in_background"]
 
 _LOCK = threading.Lock()
 _STATE: dict[str, Any] = {}
+
+
+def compile_in_background() -> None:
+    """Start building the kernel on another thread, once per process.
+
+    Called when a training optimizer is created: numba's import and LLVM's
+    compile (which runs with the GIL released) then overlap with reading the
+    corpus and initialising the pipeline instead of delaying the first
+    update. ``adam_kernel()`` waits for it if it is not finished. Not a
+    daemon thread: the process lets it finish (well under a second) rather
+    than kill the compiler mid-way at exit.
+    """
+    with _LOCK:
+        if "kernel" in _STATE or "thread" in _STATE:
+            return
+        thread = threading.Thread(target=adam_kernel, name="plait-adam-compile")
+        _STATE["thread"] = thread
+    thread.start()
 
 
 def adam_kernel() -> Callable[..., None] | None:

@@ -31,7 +31,7 @@ from typing import Any
 import numpy
 from thinc.api import NumpyOps, Optimizer
 
-from ._adam_kernel import adam_kernel
+from ._adam_kernel import adam_kernel, compile_in_background
 
 __all__ = ["FusedOptimizer", "fuse_optimizer"]
 
@@ -151,4 +151,5 @@ def fuse_optimizer(optimizer: Any) -> Any:
     """
     if type(optimizer) is Optimizer:
         optimizer.__class__ = FusedOptimizer
+        compile_in_background()
     return optimizer

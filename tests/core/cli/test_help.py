@@ -34,7 +34,7 @@ def test_help_imports_nothing_heavy():
         "import sys, runpy; sys.argv=['plait','--help'];\n"
         "from plait.cli._main import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "heavy=[m for m in ('thinc','numpy','confection','srsly') if m in sys.modules]\n"
+        "heavy=[m for m in ('thinc','numpy','confection','srsly','numba') if m in sys.modules]\n"
         "print('HEAVY', heavy, file=sys.stderr)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

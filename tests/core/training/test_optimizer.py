@@ -111,3 +111,20 @@ def test_the_kernel_matches_on_a_large_table_with_tiny_and_huge_gradients() -> N
         new((0, "W"), w_new, grad.copy())
     assert numpy.array_equal(w_ref, w_new)
     assert numpy.array_equal(ref.mom2[(0, "W")], new.mom2[(0, "W")])
+
+
+def test_import_plait_does_not_import_numba_and_a_training_optimizer_compiles_it_early() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, plait, plait.language, plait.training.optimizer as o\n"
+        "from thinc.api import Adam\n"
+        "print('before', 'numba' in sys.modules)\n"
+        "o.fuse_optimizer(Adam(0.001))\n"
+        "import plait.training._adam_kernel as k\n"
+        "k._STATE['thread'].join()\n"
+        "print('after', k._STATE['kernel'] is not None)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["before", "False", "after", "True"]
