@@ -110,6 +110,10 @@ class ShardedOptimizer:
         self.down: set[int] = set()
         self.versions: dict[ParamKey, int] = {k: 0 for k in self.owners}
         self.local_grads: dict[ParamKey, Any] = {}
+        # Zeroed gradient buffers to hand the model in place of the one it
+        # filled (see __call__): the owner's own gradients come back zeroed
+        # from the optimizer, sparse sent ones are zeroed row by row.
+        self.spares: dict[ParamKey, Any] = {}
         self.sent_versions: dict[ParamKey, int] = {}
         self.inbox_grads: dict[ParamKey, list[tuple[int, int, Any]]] = defaultdict(list)
         self.inbox_params: dict[ParamKey, tuple[int, Any]] = {}
@@ -126,7 +130,13 @@ class ShardedOptimizer:
     # -- what thinc's Model.finish_update and plait's loop call ---------------
 
     def __call__(self, key: tuple[int, str], weights: Any, gradient: Any, *, lr_scale: float = 1.0) -> tuple[Any, Any]:
-        """Keep a copy of the gradient for ``step_schedules``; zero the model's."""
+        """Keep the gradient for ``step_schedules``; leave the model a zeroed one.
+
+        The model's gradient array itself is kept and a zeroed spare of the
+        same shape takes its place in the model (no copy of the gradient and
+        no second pass to zero it); without a spare, a copy is kept and the
+        model's array zeroed in place, as thinc's optimizer does.
+        """
         stable = self.local_keys.get(key)
         if stable is None or self.n_workers == 1:
             # Alone (or a parameter created after the worker started): the
@@ -136,8 +146,15 @@ class ShardedOptimizer:
             return self.inner(key, weights, gradient, lr_scale=lr_scale)
         if stable in self.local_grads:
             self.local_grads[stable] += gradient
-        else:
-            self.local_grads[stable] = gradient.copy()
+            gradient *= 0
+            return weights, gradient
+        spare = self.spares.pop(stable, None)
+        if spare is not None and spare.shape == gradient.shape and spare.dtype == gradient.dtype:
+            node, name = self.nodes[stable]
+            self.local_grads[stable] = gradient
+            node.set_grad(name, spare)
+            return weights, spare
+        self.local_grads[stable] = gradient.copy()
         gradient *= 0
         return weights, gradient
 
@@ -192,8 +209,15 @@ class ShardedOptimizer:
                 own[key] = grad
             else:
                 node, _ = self.nodes[key]
-                outgoing[owner][key] = (self.versions[key], pack_rows(node.ops.to_numpy(grad)))
+                packed = pack_rows(node.ops.to_numpy(grad))
+                outgoing[owner][key] = (self.versions[key], packed)
                 self.sent_versions[key] = self.versions[key]
+                if isinstance(packed, tuple):
+                    # The rows were copied out: zero them and reuse the array.
+                    # (A dense gradient travels as it is, serialized later by
+                    # the sender: it is not reused.)
+                    grad[node.ops.asarray(packed[0])] = 0
+                    self.spares[key] = grad
         self.local_grads = {}
         for owner in sorted(outgoing):
             payload = outgoing[owner]
@@ -262,10 +286,17 @@ class ShardedOptimizer:
                 if not grads:
                     continue
                 grads.sort(key=lambda item: item[0])  # rank order: the sum is reproducible
+                if len(grads) == 2 and grads[1][0] == self.rank:
+                    # a + b == b + a bit for bit: start from this worker's
+                    # own array (no copy, and it is reused; see below).
+                    grads.reverse()
                 total = _mean(node.ops, node.get_param(name), grads, own_rank=self.rank)
                 self.stats["grads_applied"] += len(grads)
                 param, _ = self.inner((node.id, name), node.get_param(name), total)
                 node.set_param(name, param)
+                if grads[0][0] == self.rank and total is own[key]:
+                    # The optimizer zeroed it: the model's next gradient buffer.
+                    self.spares[key] = total
                 self.versions[key] = version + 1
                 if self.n_workers > 1:  # alone, nobody needs the new array
                     # No copy: the transport copies as it sends (ray.put
@@ -327,8 +358,9 @@ class ShardedOptimizer:
                 node, name = self.nodes[key]
                 # A copy: Ray's object store hands out read-only views, and
                 # thinc's Cython kernels (gather_add...) take writable
-                # buffers only, even to read.
-                node.set_param(name, _writable(node.ops, array))
+                # buffers only, even to read. Into the parameter's own
+                # buffer where it can (no new array to allocate and fault in).
+                _copy_param(node, name, array)
                 self.versions[key] = version
                 self.stats["params_received"] += 1
 
@@ -541,6 +573,22 @@ def _mean(ops: Any, param: Any, grads: list[tuple[int, Any]], *, own_rank: int) 
     if len(grads) > 1:
         total /= len(grads)
     return total
+
+
+def _copy_param(node: Any, name: str, array: Any) -> None:
+    """Set a parameter to a received array's values: copied into the current
+    parameter array when it is a writable numpy array of the same shape and
+    type (nothing else holds it: the owner broadcasts only what it owns),
+    else set as a writable array on the node's device.
+
+    node (Model): the layer. name (str): the parameter. array (ArrayXd): the values.
+    """
+    current = node.get_param(name)
+    if (isinstance(current, numpy.ndarray) and isinstance(array, numpy.ndarray) and current.flags.writeable
+            and current.shape == array.shape and current.dtype == array.dtype):
+        numpy.copyto(current, array)
+    else:
+        node.set_param(name, _writable(node.ops, array))
 
 
 def _writable(ops: Any, array: Any) -> Any:

@@ -94,11 +94,14 @@ class RayTransport:
     peer receives a worker's messages in the order they were posted.
     """
 
-    def __init__(self, rank: int, max_in_flight: int = 64) -> None:
+    def __init__(self, rank: int, max_in_flight: int = 64, check_every: int = 16) -> None:
         self.rank = rank
         self.peers: list[Any] = []
         self.pending: list[Any] = []
         self.max_in_flight = max_in_flight
+        # Finished sends are collected once this many are pending: one
+        # ray.wait and one ray.get for many calls instead of one per step.
+        self.check_every = check_every
         self.failed = 0
         self.sent = 0
         self.outbox: queue.SimpleQueue[tuple[str, Any, Any] | None] = queue.SimpleQueue()
@@ -154,17 +157,17 @@ class RayTransport:
 
     def poll(self) -> None:
         """Collect finished sends (a peer that died fails them: counted, not
-        fatal) and, past `max_in_flight` (queued or submitted), wait a little
-        for the oldest."""
+        fatal) once `check_every` are pending and, past `max_in_flight`
+        (queued or submitted), wait a little for the oldest."""
         import ray
 
         deadline = time.monotonic() + 10
         while self.outbox.qsize() > self.max_in_flight and time.monotonic() < deadline:
             time.sleep(0.001)  # the sender is behind: let it catch up
         with self.lock:
+            if len(self.pending) < self.check_every:
+                return
             pending, self.pending = self.pending, []
-        if not pending:
-            return
         ready, pending = ray.wait(pending, num_returns=len(pending), timeout=0)
         if len(pending) > self.max_in_flight:
             more, pending = ray.wait(pending, num_returns=len(pending) - self.max_in_flight, timeout=10)
@@ -173,16 +176,57 @@ class RayTransport:
             del pending[: max(0, len(pending) - self.max_in_flight)]
         with self.lock:
             self.pending[:0] = pending
-        for ref in ready:
-            try:
-                ray.get(ref)
-            except Exception:
-                self.failed += 1
+        try:
+            ray.get(ready)
+        except Exception:  # one at least failed: count them one by one
+            for ref in ready:
+                try:
+                    ray.get(ref)
+                except Exception:
+                    self.failed += 1
 
     def close(self) -> None:
         """Stop the sender thread (messages still queued are dropped)."""
         if self.sender is not None:
             self.outbox.put(None)
+
+
+def _thread_clocks() -> tuple[float, float]:
+    """The calling thread's CPU seconds, and the seconds it spent runnable but
+    waiting for a core (Linux's schedstat; 0.0 where that is missing)."""
+    try:
+        with open("/proc/thread-self/schedstat", "rb") as f:
+            wait = int(f.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        wait = 0.0
+    return time.thread_time(), wait
+
+
+def _step_split(wall: list[float], process: list[float], thread: list[tuple[float, float]],
+                evaluates: list[bool]) -> dict[str, float]:
+    """Where the mean training step's wall time went, in milliseconds: the
+    training thread on a core ("compute_ms"), runnable but waiting for a core
+    ("runqueue_ms": other processes, or this process's other threads, had
+    them), or blocked (a lock, the GIL, a Ray call: "blocked_ms"); and the
+    CPU time of the process's other threads (Ray's, the sender) meanwhile
+    ("others_cpu_ms"). Steps that evaluated or saved are left out.
+
+    wall (list[float]), process (list[float]): wall and process CPU seconds
+        when each batch was taken.
+    thread (list[tuple[float, float]]): ``_thread_clocks()`` then.
+    evaluates (list[bool]): whether each step evaluated.
+    RETURNS (dict[str, float]): "step_ms" and its split (empty without a plain step).
+    """
+    keep = [k for k in range(len(wall) - 1) if not evaluates[k]]
+    if not keep:
+        return {}
+    n = len(keep)
+    step = sum(wall[k + 1] - wall[k] for k in keep) / n
+    compute = sum(thread[k + 1][0] - thread[k][0] for k in keep) / n
+    runqueue = sum(thread[k + 1][1] - thread[k][1] for k in keep) / n
+    cpu = sum(process[k + 1] - process[k] for k in keep) / n
+    return {"step_ms": step * 1e3, "compute_ms": compute * 1e3, "runqueue_ms": runqueue * 1e3,
+            "blocked_ms": max(0.0, step - compute - runqueue) * 1e3, "others_cpu_ms": (cpu - compute) * 1e3}
 
 
 def _import_code(code: list[tuple[str, str]]) -> None:
@@ -217,6 +261,8 @@ class Worker:
         # When each batch was taken and its words: the loop's rates (see stats()).
         self.pulls: list[float] = []
         self.pull_cpu: list[float] = []  # process CPU seconds (all threads), load-independent
+        # The training thread's own clocks: where a step's wall time goes.
+        self.pull_thread: list[tuple[float, float]] = []
         self.pull_words: list[int] = []
         self.pull_evaluates: list[bool] = []
         self.started: float | None = None
@@ -380,6 +426,7 @@ class Worker:
                     # evaluation and saves included, is done.
                     self.pulls.append(timer())
                     self.pull_cpu.append(time.process_time())
+                    self.pull_thread.append(_thread_clocks())
                     self.pull_words.append(words)
                     self.pull_evaluates.append(bool(eval_frequency) and seen % eval_frequency == 0)
                 seen += 1
@@ -444,8 +491,9 @@ class Worker:
             rates[f"{name}train_wps"] = (words / (n - 1)) / (sum(plain) / len(plain)) \
                 if plain and sum(plain) > 0 else 0.0
         loop_seconds = self.pulls[n - 1] - self.pulls[0] if n > 1 else 0.0
+        split = _step_split(self.pulls[:n], self.pull_cpu[:n], self.pull_thread[:n], self.pull_evaluates[:n])
         return {"rank": self.rank, "words": self.words, "steps": self.steps, "seconds": seconds,
-                "loop_seconds": loop_seconds, **rates, "restarted": self.restarted,
+                "loop_seconds": loop_seconds, **rates, "step_split": split, "restarted": self.restarted,
                 "failed_sends": self.transport.failed, "pid": os.getpid(), **self.proxy.summary()}
 
     def drain_log(self) -> str:
