@@ -410,3 +410,105 @@ def test_ray_transport_sends_from_its_own_thread_in_order():
     # Submitted by the sender thread, not the caller's (the training thread).
     assert {c[4] for c in calls} == {"plait-ray-sender"}
     assert transport.sent == 21 and len(transport.pending) == 21
+
+
+class _Spy:
+    """Wraps an optimizer and records the gradient arrays it is given."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.seen: list[numpy.ndarray] = []
+
+    def __call__(self, key, weights, gradient, **kwargs):
+        self.seen.append(gradient)
+        return self.inner(key, weights, gradient, **kwargs)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+
+def test_gradients_are_handed_over_not_copied_and_the_sum_is_unchanged():
+    """The model's gradient array itself goes to the exchange (the model gets
+    a zeroed spare in its place), and the owner updates from it: after a
+    first step no gradient is copied, and the parameters are bit for bit
+    those of the copying update (the sum of two gradients in either order)."""
+    hub, nlps, opts = _workers(2, latency=0)
+    ref_hub, ref_nlps, ref_opts = _workers(2, latency=0)
+    for opt in ref_opts:
+        opt.spares = _NoSpares()  # the copying update: never hands over a buffer
+    spy = _Spy(opts[1].inner)
+    opts[1].inner = spy  # type: ignore[assignment]
+    model = nlps[1].pipeline[0][1].model
+    owned = {opts[1].nodes[k] for k in opts[1].owned}
+    for step in range(4):
+        for r in range(2):
+            for which_nlps, which_opts in ((nlps, opts), (ref_nlps, ref_opts)):
+                m = which_nlps[r].pipeline[0][1].model
+                X, Y = _batch(10 * step + r)
+                out, backprop = m(X, is_train=True)
+                backprop((out - Y) / len(X))
+        filled = {(node.id, name): node.get_grad(name) for node, name in owned}
+        spy.seen.clear()
+        for r in range(2):
+            nlps[r].pipeline[0][1].model.finish_update(opts[r])
+            ref_nlps[r].pipeline[0][1].model.finish_update(ref_opts[r])
+        for r in range(2):
+            opts[r].step_schedules()
+            ref_opts[r].step_schedules()
+        for h in (hub, ref_hub):
+            h.flush()
+        for opt in (*opts, *ref_opts):
+            opt.take_params()
+        if step > 0:
+            # Worker 1's owned parameters were updated from the very arrays
+            # its model filled, and the model now holds zeroed other ones.
+            assert {id(g) for g in spy.seen} >= {id(g) for g in filled.values()}
+            for node, name in owned:
+                assert node.get_grad(name) is not filled[(node.id, name)]
+        assert all(not node.get_grad(name).any() for node in model.walk() for name in node.param_names
+                   if node.has_grad(name))
+        for r in range(2):
+            p, q = _params(nlps[r]), _params(ref_nlps[r])
+            assert all(numpy.array_equal(p[k], q[k]) for k in p)
+
+
+class _NoSpares(dict):
+    """A spares table that keeps nothing (the copying update, for reference)."""
+
+    def __setitem__(self, key, value) -> None:
+        pass
+
+
+def test_received_parameters_are_copied_into_place():
+    from plait_ray.sharding import _copy_param
+
+    model = Linear(nO=3, nI=4)
+    model.initialize()
+    current = model.get_param("W")
+    sent = numpy.arange(12, dtype="f").reshape(3, 4)
+    sent.flags.writeable = False  # as Ray's object store hands them out
+    _copy_param(model, "W", sent)
+    assert model.get_param("W") is current and numpy.array_equal(current, sent)
+    # Another shape (a resized layer): the parameter is replaced, writable.
+    _copy_param(model, "W", numpy.ones((2, 4), dtype="f"))
+    replaced = model.get_param("W")
+    assert replaced.shape == (2, 4) and replaced.flags.writeable
+
+
+def test_step_split_accounts_for_a_steps_wall_time():
+    from plait_ray.worker import _step_split, _thread_clocks
+
+    wall = [0.0, 0.030, 0.060, 0.200, 0.230]
+    process = [0.0, 0.020, 0.040, 0.170, 0.190]
+    thread = [(0.0, 0.0), (0.015, 0.010), (0.030, 0.020), (0.160, 0.025), (0.175, 0.035)]
+    split = _step_split(wall, process, thread, [False, False, True, False, False])
+    # Steps 0, 1 and 3 (step 2 evaluated): 30 ms each, 15 on a core, 10
+    # waiting for one, 5 blocked; the process's other threads 5 ms.
+    assert split["step_ms"] == pytest.approx(30.0)
+    assert split["compute_ms"] == pytest.approx(15.0)
+    assert split["runqueue_ms"] == pytest.approx(10.0)
+    assert split["blocked_ms"] == pytest.approx(5.0)
+    assert split["others_cpu_ms"] == pytest.approx(5.0)
+    assert _step_split([0.0], [0.0], [(0.0, 0.0)], [False]) == {}
+    cpu, waited = _thread_clocks()
+    assert cpu > 0 and waited >= 0
