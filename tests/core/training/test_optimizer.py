@@ -6,8 +6,8 @@ numpy one that runs where numba is missing."""
 from __future__ import annotations
 
 import numpy
-import pytest
 import plait.training.optimizer as optimizer_module
+import pytest
 from plait.training._adam_kernel import adam_kernel
 from plait.training.optimizer import FusedOptimizer, fuse_optimizer
 from thinc.api import SGD, Adam, Optimizer, RAdam

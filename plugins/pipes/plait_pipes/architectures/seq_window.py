@@ -25,7 +25,7 @@ arithmetic.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from pydantic import NonNegativeInt, PositiveInt
 from thinc.api import Maxout, Model, chain, clone, list2ragged, ragged2list, residual
@@ -91,7 +91,7 @@ def _seq_window_init(model: Model[Ragged, Ragged], X: Ragged | None = None,
     model.set_param("E", model.ops.alloc2f(2 * n_window, model.get_dim("nI")))
     sample_x = None
     if X is not None:
-        sample_x = model.ops.seq2col(X.dataXd, n_window, lengths=X.lengths)
+        sample_x = model.ops.seq2col(cast(Floats2d, X.dataXd), n_window, lengths=X.lengths)
     layer.initialize(X=sample_x, Y=None if Y is None else Y.dataXd)
     model.set_dim("nO", layer.get_dim("nO"))
 
@@ -119,20 +119,21 @@ def _seq_window_forward(model: Model[Ragged, Ragged], X: Ragged,
                         is_train: bool) -> tuple[Ragged, Callable[[Ragged], Ragged]]:
     n_window = model.attrs["window_size"]
     lengths = X.lengths
-    if X.dataXd.shape[0] == 0:  # only empty documents: thinc's maxout kernels need a row
+    data = cast(Floats2d, X.dataXd)
+    if data.shape[0] == 0:  # only empty documents: thinc's maxout kernels need a row
         empty = model.ops.alloc2f(0, model.get_dim("nO"))
-        return Ragged(empty, lengths), lambda dY: Ragged(model.ops.alloc2f(*X.dataXd.shape), lengths)
-    width = X.dataXd.shape[1]
-    cols = model.ops.seq2col(X.dataXd, n_window, lengths=lengths)
+        return Ragged(empty, lengths), lambda dY: Ragged(model.ops.alloc2f(*data.shape), lengths)
+    width = data.shape[1]
+    cols: Any = model.ops.seq2col(data, n_window, lengths=lengths)
     outside = _outside(model, lengths) if n_window else []
-    E = model.get_param("E")
+    E: Any = model.get_param("E")
     for rows, slot, edge in outside:
         cols[rows, slot * width:(slot + 1) * width] = E[edge]
     Y, backprop_layer = model.layers[0](cols, is_train)
 
     def backprop(dY: Ragged) -> Ragged:
-        d_cols = backprop_layer(dY.dataXd)
-        dE = model.ops.alloc2f(*E.shape)
+        d_cols: Any = backprop_layer(cast(Floats2d, dY.dataXd))
+        dE: Any = model.ops.alloc2f(*E.shape)
         for rows, slot, edge in outside:
             dE[edge] = d_cols[rows, slot * width:(slot + 1) * width].sum(axis=0)
         model.inc_grad("E", dE)
