@@ -16,7 +16,9 @@ batches, scoring and timing code for both tools) and adds one setting:
 - spacy/default: spaCy's own config and gemm.
 
 Usage (from bench/): ../.venv/bin/python graph.py [--tasks parse,uner,wnut]
-    [--steps 1500] [--seeds 0] [--quick] [--no-readme]
+    [--steps 1500] [--seeds 0] [--only plait/graph] [--quick] [--no-readme]
+(--only: train just the named settings, comma-separated; a quick check of
+one setting, README untouched.)
 """
 
 from __future__ import annotations
@@ -66,6 +68,8 @@ def run_task(task: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     settings = [("plait/transition", "plait", cfgs["plait_same"]),
                 ("plait/graph", "plait", graph_config(task, cfgs["plait_same"], tmp)),
                 ("spacy/default", "spacy", cfgs["spacy"])]
+    if args.only:
+        settings = [s for s in settings if s[0] in args.only]
     limits = ["--train-limit", str(args.train_limit), "--eval-limit", str(args.eval_limit)]
     runs: dict[str, list[dict[str, Any]]] = {}
     for seed in args.seeds:
@@ -114,12 +118,14 @@ def main() -> None:
     ap.add_argument("--seeds", default="0")
     ap.add_argument("--quick", action="store_true", help="smoke run: 20 steps on 120 sentences, README untouched")
     ap.add_argument("--no-readme", action="store_true")
+    ap.add_argument("--only", default="", help="comma-separated settings to run (e.g. plait/graph); README untouched")
     args = ap.parse_args()
     if not parser_bench.SPACY_PY.exists():
         raise SystemExit(f"{parser_bench.SPACY_PY} is missing: run `make -C bench .venv-spacy/.installed` first.")
     quick = parser_bench.QUICK
     args.steps = args.steps or (quick["steps"] if args.quick else 1500)
     args.seeds = [int(s) for s in args.seeds.split(",")]
+    args.only = [s.strip() for s in args.only.split(",") if s.strip()]
     args.train_limit = quick["train_limit"] if args.quick else 0
     args.eval_limit = quick["eval_limit"] if args.quick else 0
     args.repeat = quick["repeat"] if args.quick else 3
@@ -135,7 +141,7 @@ def main() -> None:
             f"({args.steps} steps, seeds {args.seeds}, load average {load} at the start, "
             f"{time.perf_counter() - t0:.0f} s):\n\n" + "\n\n".join(tables) + "\n")
     print(body)
-    if not (args.quick or args.no_readme):
+    if not (args.quick or args.no_readme or args.only):
         parser_bench.pipes_bench.write_section(HEADING, body)
 
 
