@@ -186,7 +186,12 @@ def _train_runs(task: str, work: Path, steps: int, eval_frequency: int,
                      "applied": int(stale.group(1)) if stale else None,
                      "dropped": int(stale.group(2)) if stale else None})
         print(f"{task} {name}: {sum(with_eval):.0f} words/s with evaluation, {sum(train_only):.0f} of "
-              f"training steps, final {METRIC[task]} {rows[-1][1]:.3f}, wall {wall:.0f}s", flush=True)
+              f"training steps, final {METRIC[task]} {rows[-1][1]:.3f}, wall {wall:.0f}s, load average "
+              f"{os.getloadavg()[0]:.1f}", flush=True)
+        # Where each Ray worker's training step went (training thread on a
+        # core / waiting for one / blocked, and Ray's other threads' CPU).
+        for line in re.findall(r"^Ray: w\d+ training step .*$", stdout, flags=re.M):
+            print(f"  {line[5:]}", flush=True)
     horizon = min(r["rows"][-1][0] for r in runs)
     for run in runs:
         run["at_horizon"] = max((s for t, s, _ in run["rows"] if t <= horizon), default=0.0)

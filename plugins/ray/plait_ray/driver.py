@@ -339,6 +339,10 @@ def _drive(ray: Any, spec: RunSpec, settings: RaySettings, out: Path | None, std
         hist = ", ".join(f"{age}: {count}" for age, count in sorted(ages.items())) or "none"
         stdout.write(f"Ray: gradients applied {applied}, dropped as stale {dropped}; staleness of the "
                      f"applied peers' gradients (versions behind: count) {hist}; restarts {restarts}\n")
+        volume = ", ".join(
+            f"w{s['rank']} {s.get('grad_bytes', 0) / max(1, s.get('steps', 0)) / 1e6:.2f} + "
+            f"{s.get('param_bytes', 0) / max(1, s.get('steps', 0)) / 1e6:.2f}" for s in stats)
+        stdout.write(f"Ray: MB sent per step (gradients + parameters) {volume}\n")
     last = out / "model-last" if out is not None else None
     if last is not None:
         stdout.write(f"Saved pipeline to output directory {last}\n")
