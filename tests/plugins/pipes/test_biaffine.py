@@ -376,3 +376,25 @@ def test_weights_of_the_older_layout_are_refused_with_a_message(make_ewt_example
     del msg["cfg"]["weights_layout"]  # what layout 1 (before the distance scores) saved
     with pytest.raises(SerializationError, match="older plait.BiaffineParser.v1.*layout 1.*Train the parser again"):
         parser.from_bytes(srsly.msgpack_dumps(msg), exclude=["vocab"])
+
+
+def test_sentence_start_loss_is_weighted_against_the_arcs(make_ewt_examples, monkeypatch):
+    import plait_pipes.graph_parser as gp
+
+    nlp = plait.blank("en")
+    parser = nlp.add_pipe("parser", config=biaffine(min_action_freq=1))
+    examples = paragraphs(nlp, make_ewt_examples(nlp, "train", 12))
+    fix_random_seed(0)
+    nlp.initialize(lambda: examples)
+    weight = gp.START_LOSS_WEIGHT
+    # The default weighs sentence starts up (see START_LOSS_WEIGHT).
+    assert weight > 1.0
+    loss_w, grads_w = parser.get_loss(examples)
+    monkeypatch.setattr(gp, "START_LOSS_WEIGHT", 1.0)
+    loss_1, grads_1 = parser.get_loss(examples)
+    assert np.abs(grads_1[-1]).sum() > 0
+    # Only the sentence-start part scales: the arc and label gradients stay.
+    np.testing.assert_allclose(grads_w[-1], weight * grads_1[-1], rtol=1e-5, atol=1e-7)
+    for g_w, g_1 in zip(grads_w[:-1], grads_1[:-1], strict=True):
+        np.testing.assert_allclose(g_w, g_1)
+    assert loss_w > loss_1
