@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy
 import plait.training.optimizer as optimizer_module
 import pytest
-from plait.training._adam_kernel import adam_kernel
+from plait.training._adam_kernel import COMPILED_ADAM_ENV, adam_kernel
 from plait.training.optimizer import FusedOptimizer, fuse_optimizer
 from thinc.api import SGD, Adam, Optimizer, RAdam
 
@@ -51,9 +51,11 @@ CONFIGS = {
 def step_path(request, monkeypatch) -> str:
     """Run a test once with the compiled kernel and once with the numpy step."""
     if request.param == "kernel":
-        assert adam_kernel() is not None, "numba is a dependency: the kernel must compile"
+        monkeypatch.setenv(COMPILED_ADAM_ENV, "1")
+        assert adam_kernel() is not None, "numba is in requirements-dev.txt: the kernel must compile"
     else:
-        monkeypatch.setattr(optimizer_module, "adam_kernel", lambda: None)
+        monkeypatch.delenv(COMPILED_ADAM_ENV, raising=False)
+        assert adam_kernel() is None
     return request.param
 
 
@@ -97,8 +99,10 @@ def test_only_thincs_own_optimizer_is_switched() -> None:
     assert fuse_optimizer(None) is None
 
 
-def test_the_kernel_matches_on_a_large_table_with_tiny_and_huge_gradients() -> None:
+def test_the_kernel_matches_on_a_large_table_with_tiny_and_huge_gradients(monkeypatch) -> None:
     """Vectorised lanes and the scalar tail both exact; values spanning many exponents."""
+    monkeypatch.setenv(COMPILED_ADAM_ENV, "1")
+    assert adam_kernel() is not None
     rng = numpy.random.default_rng(3)
     size = 100_003  # not a multiple of any vector width
     ref, new = Adam(0.001, L2=0.01, grad_clip=0.0), fuse_optimizer(Adam(0.001, L2=0.01, grad_clip=0.0))
@@ -113,7 +117,9 @@ def test_the_kernel_matches_on_a_large_table_with_tiny_and_huge_gradients() -> N
     assert numpy.array_equal(ref.mom2[(0, "W")], new.mom2[(0, "W")])
 
 
-def test_import_plait_does_not_import_numba_and_a_training_optimizer_compiles_it_early() -> None:
+@pytest.mark.parametrize("requested", [False, True])
+def test_numba_is_imported_only_when_the_compiled_step_is_requested(requested: bool) -> None:
+    import os
     import subprocess
     import sys
 
@@ -123,8 +129,26 @@ def test_import_plait_does_not_import_numba_and_a_training_optimizer_compiles_it
         "print('before', 'numba' in sys.modules)\n"
         "o.fuse_optimizer(Adam(0.001))\n"
         "import plait.training._adam_kernel as k\n"
-        "k._STATE['thread'].join()\n"
-        "print('after', k._STATE['kernel'] is not None)\n"
+        "thread = k._STATE.get('thread')\n"
+        "thread is None or thread.join()\n"
+        "print('after', k.adam_kernel() is not None, 'numba' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.split() == ["before", "False", "after", "True"]
+    env = {**os.environ, COMPILED_ADAM_ENV: "1" if requested else "0"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=env).stdout
+    assert out.split() == ["before", "False", "after", str(requested), str(requested)]
+
+
+def test_requesting_the_compiled_step_without_numba_is_a_clear_error(monkeypatch) -> None:
+    import importlib.util
+
+    from plait.errors import UsageError
+    from plait.training import _adam_kernel
+
+    monkeypatch.setenv(COMPILED_ADAM_ENV, "1")
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "numba" else real_find_spec(name, *a))
+    monkeypatch.setattr(_adam_kernel, "_STATE", {})
+    with pytest.raises(UsageError, match="pip install numba"):
+        fuse_optimizer(Adam(0.001))
