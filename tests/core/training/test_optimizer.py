@@ -6,7 +6,6 @@ numpy one that runs where numba is missing."""
 from __future__ import annotations
 
 import numpy
-import plait.training.optimizer as optimizer_module
 import pytest
 from plait.training._adam_kernel import COMPILED_ADAM_ENV, adam_kernel
 from plait.training.optimizer import FusedOptimizer, fuse_optimizer
