@@ -81,41 +81,27 @@ class FusedOptimizer(Optimizer):
                    f32(lr_scale * self.learn_rate * self.L2), self.L2 != 0)
             self._update_averages(key, weights, nr_upd)
             return weights, gradient
+        tmp = _scratch(w.size)
         # thinc's _adam_momentum, element for element, with its float32 constants
         # (1 - b1 is taken in float32 there, as here):
         # m = m * b1 + g * (1 - b1); v = v * b2 + (1 - b2) * g**2;
-        # step = m / (sqrt(v) + eps); w += step * -lr; then w -= w * decay.
-        # Run over blocks of _BLOCK elements: the five block slices stay in the
-        # core's cache across the fifteen ufuncs instead of each ufunc
-        # streaming the whole table from memory (1.5 M floats: 3.5 against
-        # 5.1 ms). Elementwise, so the blocks change no result.
-        b1_, c1 = f32(b1), f32(1) - f32(b1)
-        b2_, c2 = f32(b2), f32(1) - f32(b2)
-        eps, neg_lr = f32(self.eps), f32(-(lr * lr_scale))
-        decay = f32(lr_scale * self.learn_rate * self.L2) if self.L2 != 0 else None
-        mul, add, sub = numpy.multiply, numpy.add, numpy.subtract
-        size = w.size
-        scratch = _scratch(min(size, _BLOCK))
-        for start in range(0, size, _BLOCK):
-            end = min(start + _BLOCK, size)
-            gb, mb, vb, wb = g[start:end], mom1[start:end], mom2[start:end], w[start:end]
-            tmp = scratch[: end - start]
-            mul(mb, b1_, out=mb)
-            mul(gb, c1, out=tmp)
-            add(mb, tmp, out=mb)
-            mul(vb, b2_, out=vb)
-            mul(gb, gb, out=tmp)
-            mul(tmp, c2, out=tmp)
-            add(vb, tmp, out=vb)
-            numpy.sqrt(vb, out=tmp)
-            add(tmp, eps, out=tmp)
-            numpy.divide(mb, tmp, out=tmp)
-            mul(tmp, neg_lr, out=tmp)
-            add(wb, tmp, out=wb)
-            if decay is not None:  # decoupled weight decay (_fused_applies checked it)
-                mul(wb, decay, out=tmp)
-                sub(wb, tmp, out=wb)
+        # step = m / (sqrt(v) + eps); w += step * -lr
+        mom1 *= f32(b1)
+        numpy.multiply(g, f32(1) - f32(b1), out=tmp)
+        mom1 += tmp
+        mom2 *= f32(b2)
+        numpy.multiply(g, g, out=tmp)
+        tmp *= f32(1) - f32(b2)
+        mom2 += tmp
+        numpy.sqrt(mom2, out=tmp)
+        tmp += f32(self.eps)
+        numpy.divide(mom1, tmp, out=tmp)
+        tmp *= f32(-(lr * lr_scale))
+        w += tmp
         g.fill(0)
+        if self.L2 != 0:  # decoupled weight decay (_fused_applies checked it)
+            numpy.multiply(w, lr_scale * self.learn_rate * self.L2, out=tmp)
+            w -= tmp
         self._update_averages(key, weights, nr_upd)
         return weights, gradient
 
@@ -146,10 +132,6 @@ class FusedOptimizer(Optimizer):
 
 
 _NUMPY_OPS = NumpyOps()
-# Elements per block of the numpy step: five float32 slices of 64 Ki (1.25 MiB)
-# stay in a core's L2/L3 across the step's fifteen ufuncs; measured on a
-# 1.5 M-float table: 8 Ki 4.7 ms, 32 Ki 3.8, 64 Ki 3.5, 128 Ki 3.6, whole 5.1.
-_BLOCK = 65536
 _SCRATCH = threading.local()
 
 
