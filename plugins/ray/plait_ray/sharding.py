@@ -502,14 +502,21 @@ class ShardedOptimizer:
             except Exception:  # that peer is itself restarting: its broadcasts will come
                 continue
 
-    def serve(self, idle: float = 0.005) -> None:
+    def serve(self, idle: float = 0.1) -> None:
         """Keep applying received gradients to owned parameters until stopped
-        (a worker whose data ran out still owns parameters others update)."""
+        (a worker whose data ran out still owns parameters others update).
+
+        Between rounds it sleeps until a gradient arrives or it is stopped
+        (``receive_grads`` and ``stop`` wake it), at most `idle` seconds: an
+        idle owner takes no CPU from the workers still training.
+        """
         self.transport.announce_retired()
         while not self.stopped.is_set():
             self.maybe_broadcast(self.update_owned({}))
             self.transport.poll()
-            self.stopped.wait(idle)
+            with self.cond:
+                if not self.inbox_grads and not self.stopped.is_set():
+                    self.cond.wait(timeout=idle)
 
     def summary(self) -> dict[str, Any]:
         """RETURNS (dict): message counts, bytes, applied/dropped gradients, staleness."""

@@ -512,3 +512,37 @@ def test_step_split_accounts_for_a_steps_wall_time():
     assert _step_split([0.0], [0.0], [(0.0, 0.0)], [False]) == {}
     cpu, waited = _thread_clocks()
     assert cpu > 0 and waited >= 0
+
+
+def test_a_serving_owner_sleeps_until_a_gradient_comes_and_stops_at_once():
+    import time
+
+    hub, nlps, opts = _workers(2, latency=0)
+    owner = opts[0]
+    key = owner.owned[0]
+    node, name = owner.nodes[key]
+    before = node.get_param(name).copy()
+    rounds = 0
+    inner_update = owner.update_owned
+
+    def counting(own, keys=None):
+        nonlocal rounds
+        rounds += 1
+        return inner_update(own, keys)
+
+    owner.update_owned = counting  # type: ignore[method-assign]
+    server = threading.Thread(target=owner.serve, kwargs={"idle": 5.0})
+    server.start()
+    time.sleep(0.3)
+    # Idle: one round, then asleep (not a round every few milliseconds).
+    assert rounds <= 2
+    owner.receive_grads(1, {key: (0, numpy.ones_like(before))})
+    # Applied when it comes, not at the end of the 5 s idle wait.
+    deadline = time.monotonic() + 1.5
+    while numpy.array_equal(before, node.get_param(name)) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not numpy.array_equal(before, node.get_param(name)) and owner.versions[key] == 1
+    started = time.monotonic()
+    owner.stop()
+    server.join(timeout=5)
+    assert not server.is_alive() and time.monotonic() - started < 2
