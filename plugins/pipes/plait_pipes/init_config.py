@@ -44,23 +44,7 @@ TRANSITION_FACTORIES = {"parser": "parser", "ner": "ner", "beam_parser": "parser
 PROVIDED = {"tok2vec", *TAGGING, *TEXTCAT, *RULES, *TRANSITION_FACTORIES}
 
 
-def _encoder(serves: list[str], optimize: str) -> str:
-    """The window encoder for a tok2vec that serves the components `serves`.
-
-    ``plait.MaxoutWindowEncoder.v3`` (no padding rows in the gemms) where
-    every component it serves is an ``ner``, for efficiency: measured level
-    with v2 on NER (UNER test F 48.1 against 47.9, WNUT-17 16.1 against 16.4,
-    600-step benchmark, 2 and 4 seeds) and faster on short documents. The
-    parser lost sentence boundaries with it (sents_f 50 against 61), and the
-    tagger and the accuracy configs were not measured, so they keep v2.
-    """
-    if optimize == "efficiency" and serves and all(TRANSITION_FACTORIES.get(n) == "ner" for n in serves):
-        return "plait.MaxoutWindowEncoder.v3"
-    return "plait.MaxoutWindowEncoder.v2"
-
-
-def _tok2vec_sections(prefix: str, optimize: str,
-                      encoder: str = "plait.MaxoutWindowEncoder.v2") -> dict[str, dict[str, Any]]:
+def _tok2vec_sections(prefix: str, optimize: str) -> dict[str, dict[str, Any]]:
     width, depth, rows = (256, 8, [5000, 1000, 2500, 2500]) if optimize == "accuracy" else (
         96, 4, [5000, 1000, 2500, 2500])
     return {
@@ -73,7 +57,7 @@ def _tok2vec_sections(prefix: str, optimize: str,
             "include_static_vectors": False,
         },
         f"{prefix}.encode": {
-            "@architectures": encoder,
+            "@architectures": "plait.MaxoutWindowEncoder.v2",
             "width": width,
             "depth": depth,
             "window_size": 1,
@@ -135,7 +119,7 @@ def _transition_sections(name: str, base: str, shared: bool, optimize: str) -> d
     if shared:
         out[f"{base}.model.tok2vec"] = _listener()
     else:
-        out.update(_tok2vec_sections(f"{base}.model.tok2vec", optimize, _encoder([name], optimize)))
+        out.update(_tok2vec_sections(f"{base}.model.tok2vec", optimize))
     return out
 
 
@@ -160,8 +144,7 @@ def init_config_components(
         base = f"components.{name}"
         if name == "tok2vec":
             out[base] = {"factory": "tok2vec"}
-            listeners = [n for n in pipeline if _listens(n, optimize)]
-            out.update(_tok2vec_sections(f"{base}.model", optimize, _encoder(listeners, optimize)))
+            out.update(_tok2vec_sections(f"{base}.model", optimize))
         elif name in TAGGING:
             out[base] = {"factory": name}
             if name in LABEL_SMOOTHED:

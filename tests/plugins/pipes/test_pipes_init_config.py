@@ -206,21 +206,3 @@ def test_generated_config_shares_one_tok2vec_and_trains(components, optimize, lo
         # The trained pipeline parses: heads inside the doc, scores for every component.
         assert doc.has_annotation("DEP") and all(0 <= t.head.i < len(doc) for t in doc)
         assert {"dep_uas", "dep_las", "sents_f", "ents_f"} <= set(scores)
-
-
-@pytest.mark.parametrize("pipeline, optimize, encoder", [
-    (["ner"], "efficiency", "v3"),
-    (["beam_ner"], "efficiency", "v3"),
-    (["tok2vec", "ner"], "efficiency", "v3"),
-    (["ner"], "accuracy", "v2"),
-    (["parser"], "efficiency", "v2"),
-    (["tok2vec", "tagger", "ner"], "efficiency", "v2"),
-    (["tok2vec", "parser", "ner"], "efficiency", "v2"),
-    (["tagger"], "efficiency", "v2"),
-])
-def test_only_ner_only_tok2vecs_get_the_unpadded_encoder(pipeline, optimize, encoder):
-    """v3 was measured level with v2 on NER and worse for the parser's sentences
-    (docs/internals.md), so a tok2vec gets it only when it serves ner alone."""
-    out = init_config_components(pipeline, "en", optimize, False)
-    encoders = {keys["@architectures"] for dotted, keys in out.items() if dotted.endswith(".encode")}
-    assert encoders == {f"plait.MaxoutWindowEncoder.{encoder}"}
