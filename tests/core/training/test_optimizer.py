@@ -1,13 +1,15 @@
 """plait's FusedOptimizer against thinc's Optimizer: the same bits after many steps.
 
-Both of its steps are checked: the compiled one-pass kernel (numba) and the
-numpy one that runs where numba is missing."""
+Both of its steps are checked: the compiled one-pass C step and the numpy one
+that runs where the C step was not built (or PLAIT_COMPILED_ADAM=0)."""
 
 from __future__ import annotations
 
+import shutil
+
 import numpy
 import pytest
-from plait.training._adam_kernel import COMPILED_ADAM_ENV, adam_kernel
+from plait.training._adam_kernel import COMPILED_ADAM_ENV, adam_kernel, library_path
 from plait.training.optimizer import FusedOptimizer, fuse_optimizer
 from thinc.api import SGD, Adam, Optimizer, RAdam
 
@@ -46,14 +48,22 @@ CONFIGS = {
 }
 
 
+def _kernel_or_skip() -> None:
+    """The C step must be built wherever a C compiler was there at install time."""
+    if adam_kernel() is None:
+        if shutil.which("cc") is None and shutil.which("gcc") is None:
+            pytest.skip("no C compiler here: plait was installed without its C Adam step")
+        raise AssertionError(f"the C Adam step was not built ({library_path()}); reinstall core")
+
+
 @pytest.fixture(params=["kernel", "numpy"])
 def step_path(request, monkeypatch) -> str:
-    """Run a test once with the compiled kernel and once with the numpy step."""
+    """Run a test once with the compiled C step and once with the numpy step."""
     if request.param == "kernel":
-        monkeypatch.setenv(COMPILED_ADAM_ENV, "1")
-        assert adam_kernel() is not None, "numba is in requirements-dev.txt: the kernel must compile"
-    else:
         monkeypatch.delenv(COMPILED_ADAM_ENV, raising=False)
+        _kernel_or_skip()
+    else:
+        monkeypatch.setenv(COMPILED_ADAM_ENV, "0")
         assert adam_kernel() is None
     return request.param
 
@@ -98,10 +108,8 @@ def test_only_thincs_own_optimizer_is_switched() -> None:
     assert fuse_optimizer(None) is None
 
 
-def test_the_kernel_matches_on_a_large_table_with_tiny_and_huge_gradients(monkeypatch) -> None:
-    """Vectorised lanes and the scalar tail both exact; values spanning many exponents."""
-    monkeypatch.setenv(COMPILED_ADAM_ENV, "1")
-    assert adam_kernel() is not None
+def test_a_large_table_with_tiny_and_huge_gradients_matches(step_path: str) -> None:
+    """The kernel's vector lanes and scalar tail both exact; values spanning many exponents."""
     rng = numpy.random.default_rng(3)
     size = 100_003  # not a multiple of any vector width
     ref, new = Adam(0.001, L2=0.01, grad_clip=0.0), fuse_optimizer(Adam(0.001, L2=0.01, grad_clip=0.0))
@@ -116,38 +124,18 @@ def test_the_kernel_matches_on_a_large_table_with_tiny_and_huge_gradients(monkey
     assert numpy.array_equal(ref.mom2[(0, "W")], new.mom2[(0, "W")])
 
 
-@pytest.mark.parametrize("requested", [False, True])
-def test_numba_is_imported_only_when_the_compiled_step_is_requested(requested: bool) -> None:
+def test_the_kernel_is_a_small_library_loaded_without_a_compiler_at_run_time() -> None:
+    """No JIT (numba and LLVM cost +140 MiB of memory) is imported to get it."""
     import os
     import subprocess
     import sys
 
     code = (
-        "import sys, plait, plait.language, plait.training.optimizer as o\n"
-        "from thinc.api import Adam\n"
-        "print('before', 'numba' in sys.modules)\n"
-        "o.fuse_optimizer(Adam(0.001))\n"
-        "import plait.training._adam_kernel as k\n"
-        "thread = k._STATE.get('thread')\n"
-        "thread is None or thread.join()\n"
-        "print('after', k.adam_kernel() is not None, 'numba' in sys.modules)\n"
+        "import sys, plait.training._adam_kernel as k\n"
+        "print(k.adam_kernel() is not None, 'numba' in sys.modules, 'llvmlite' in sys.modules)\n"
     )
-    env = {**os.environ, COMPILED_ADAM_ENV: "1" if requested else "0"}
+    env = {k: v for k, v in os.environ.items() if k != COMPILED_ADAM_ENV}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env=env).stdout
-    assert out.split() == ["before", "False", "after", str(requested), str(requested)]
-
-
-def test_requesting_the_compiled_step_without_numba_is_a_clear_error(monkeypatch) -> None:
-    import importlib.util
-
-    from plait.errors import UsageError
-    from plait.training import _adam_kernel
-
-    monkeypatch.setenv(COMPILED_ADAM_ENV, "1")
-    real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "numba" else real_find_spec(name, *a))
-    monkeypatch.setattr(_adam_kernel, "_STATE", {})
-    with pytest.raises(UsageError, match="pip install numba"):
-        fuse_optimizer(Adam(0.001))
+    built = library_path() is not None
+    assert out.split() == [str(built), "False", "False"]
