@@ -50,6 +50,11 @@ def ray_cli() -> None:
               help="async: owners broadcast their new parameters every this many steps "
                    "(fewer, larger exchanges; peers compute on parameters up to this many "
                    "steps old). Default: 4 with async, 1 (the only value allowed) with sync.")
+@click.option("--send-every", type=int, default=None,
+              help="async: workers sum the gradients of parameters other workers own over this "
+                   "many steps and send the sum (fewer, cheaper messages; with --broadcast-every "
+                   "equal, one message per peer per period). Default: 4 with async, 1 (the only "
+                   "value allowed) with sync.")
 @click.option("--threads-per-worker", type=int, default=1, show_default=True,
               help="BLAS/OpenMP threads (and Ray CPUs) per worker.")
 @click.option("--max-restarts", type=int, default=3, show_default=True,
@@ -64,7 +69,7 @@ def ray_cli() -> None:
 @click.pass_context
 def train_cli(ctx: click.Context, config_path: str | None, n_workers: int, address: str | None,
               output_path: str | None, resume: bool, force: bool, strategy: str, max_staleness: int,
-              broadcast_every: int | None, threads_per_worker: int, max_restarts: int, code_paths: tuple[str, ...],
+              broadcast_every: int | None, send_every: int | None, threads_per_worker: int, max_restarts: int, code_paths: tuple[str, ...],
               verbose: bool, gpu_id: int) -> None:
     """Train a pipeline from CONFIG_PATH on N Ray workers. The options and the
     saved output are those of `plait train`; extra arguments such as
@@ -78,13 +83,14 @@ def train_cli(ctx: click.Context, config_path: str | None, n_workers: int, addre
         raise UsageError(f"--threads-per-worker must be at least 1, got {threads_per_worker}.")
     if max_staleness < 0:
         raise UsageError(f"--max-staleness must be 0 or more, got {max_staleness}.")
-    from .driver import RaySettings, resolve_broadcast_every
+    from .driver import RaySettings, resolve_broadcast_every, resolve_send_every
 
     settings = RaySettings(n_workers=n_workers, address=address, strategy=strategy,
-                           max_staleness=max_staleness, broadcast_every=broadcast_every,
+                           max_staleness=max_staleness, broadcast_every=broadcast_every, send_every=send_every,
                            threads_per_worker=threads_per_worker, max_restarts=max_restarts,
                            verbose=verbose)
     resolve_broadcast_every(settings)  # a bad value fails before Ray is imported
+    resolve_send_every(settings)
     try:
         import ray  # noqa: F401  (checked here so the message names the fix)
     except ImportError as err:

@@ -29,6 +29,11 @@ POLL_SECONDS = 0.5
 # Async owners broadcast their parameters every this many steps unless told
 # otherwise (measured in bench/ray.py, see docs/distributed-training.md).
 DEFAULT_BROADCAST_EVERY = 4
+# Async workers send the gradients of parameters they do not own every this
+# many steps (summed) unless told otherwise; equal to the broadcast period, a
+# step's gradients and parameters travel together (measured in bench/ray.py,
+# see docs/distributed-training.md).
+DEFAULT_SEND_EVERY = 4
 # A local instance passes actor-call arguments up to this size inside the
 # call itself, worker to worker, instead of through the object store (Ray's
 # default: 100 KB). A step's gradient message is a few hundred KB to a few
@@ -49,6 +54,8 @@ class RaySettings:
     max_staleness: int = 2
     # None: DEFAULT_BROADCAST_EVERY with async, 1 with sync.
     broadcast_every: int | None = None
+    # None: DEFAULT_SEND_EVERY with async, 1 with sync.
+    send_every: int | None = None
     threads_per_worker: int = 1
     max_restarts: int = 3
     verbose: bool = False
@@ -149,7 +156,7 @@ def _spec(config_path: str | Path | None, output_path: Path | None, settings: Ra
     return RunSpec(config_text=text, output_path=str(output_path) if output_path else None,
                    resume=resume, n_workers=settings.n_workers, code=code, use_gpu=use_gpu,
                    strategy=settings.strategy, max_staleness=settings.max_staleness,
-                   broadcast_every=resolve_broadcast_every(settings))
+                   broadcast_every=resolve_broadcast_every(settings), send_every=resolve_send_every(settings))
 
 
 def resolve_broadcast_every(settings: RaySettings) -> int:
@@ -166,6 +173,23 @@ def resolve_broadcast_every(settings: RaySettings) -> int:
     if settings.strategy == "sync" and every != 1:
         raise UsageError(f"--broadcast-every {every} needs --strategy async: a sync step ends with "
                          f"every worker holding the new parameters (leave the option out, or use 1).")
+    return every
+
+
+def resolve_send_every(settings: RaySettings) -> int:
+    """The gradient-sending period a run uses: the option, or the strategy's default.
+
+    settings (RaySettings): the options.
+    RETURNS (int): steps whose gradients for other owners are summed into one message.
+    """
+    every = settings.send_every
+    if every is None:
+        return DEFAULT_SEND_EVERY if settings.strategy == "async" else 1
+    if every < 1:
+        raise UsageError(f"--send-every must be at least 1, got {every}.")
+    if settings.strategy == "sync" and every != 1:
+        raise UsageError(f"--send-every {every} needs --strategy async: a sync step sums every worker's "
+                         f"gradients of that step (leave the option out, or use 1).")
     return every
 
 
@@ -263,7 +287,8 @@ def _drive(ray: Any, spec: RunSpec, settings: RaySettings, out: Path | None, std
         for info in infos:
             if "error" in info:
                 _raise_worker_error(info["error"])
-        every = f", broadcast every {spec.broadcast_every} step(s)" if spec.strategy == "async" else ""
+        every = (f", gradients sent every {spec.send_every} and parameters broadcast every "
+                 f"{spec.broadcast_every} step(s)" if spec.strategy == "async" else "")
         stdout.write(f"Ray: {n} worker(s), strategy {spec.strategy}{every}, "
                      f"{settings.threads_per_worker} thread(s) each\n")
         stdout.write(f"Pipeline: {infos[0]['pipeline']}\n")
@@ -343,6 +368,8 @@ def _drive(ray: Any, spec: RunSpec, settings: RaySettings, out: Path | None, std
             f"w{s['rank']} {s.get('grad_bytes', 0) / max(1, s.get('steps', 0)) / 1e6:.2f} + "
             f"{s.get('param_bytes', 0) / max(1, s.get('steps', 0)) / 1e6:.2f}" for s in stats)
         stdout.write(f"Ray: MB sent per step (gradients + parameters) {volume}\n")
+        calls = ", ".join(f"w{s['rank']} {s.get('calls', 0) / max(1, s.get('steps', 0)):.2f}" for s in stats)
+        stdout.write(f"Ray: messages (actor calls) sent per step {calls}\n")
     last = out / "model-last" if out is not None else None
     if last is not None:
         stdout.write(f"Saved pipeline to output directory {last}\n")

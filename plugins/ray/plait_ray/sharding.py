@@ -9,6 +9,10 @@ then exchanges:
 
 1. gradients of parameters another worker owns go to that owner, tagged with
    the version of the parameter they were computed on (one message per owner);
+   with ``send_every=k`` (async only) every k-th step, carrying the sum of
+   the last k steps' gradients (the model's gradient buffers keep adding
+   them up in between, so the sum costs nothing) tagged with the oldest
+   version they were computed on: k times fewer gradient messages;
 2. for each parameter it owns, the worker averages its own gradient with the
    received ones that are fresh enough (``version >= current - max_staleness``;
    older ones are dropped and counted), runs the real optimizer, bumps the
@@ -19,6 +23,11 @@ then exchanges:
    and parameter bytes, peers computing on parameters up to k - 1 steps
    older;
 4. parameters that peers broadcast since the last step are copied in.
+
+A step's gradients for a peer and, when due, the owner's new parameters go
+to that peer as one message (``Transport.send``): with the defaults
+(``send_every == broadcast_every``) a worker makes one call per peer every
+k steps, where it made two calls a step.
 
 With ``strategy="async"`` nothing waits: messages are Ray calls whose
 results are checked later, and a worker computes with whatever versions it
@@ -48,12 +57,21 @@ from thinc.api import Optimizer
 from .ownership import ParamKey, assign_owners, iter_params
 
 
+Payload = dict[ParamKey, tuple[int, Any]]
+
+
 class Transport(Protocol):
-    """How a worker reaches its peers (Ray actors, or a simulation)."""
+    """How a worker reaches its peers (Ray actors, or a simulation).
 
-    def send_grads(self, owner: int, payload: dict[ParamKey, tuple[int, Any]]) -> None: ...
+    ``send`` gets one step's messages: peer -> (gradients for that peer as
+    owner, or None; the sender's new parameters, or None). The parameter
+    payload is the same object for every peer and holds the live arrays,
+    which the optimizer updates in place later: a transport copies what it
+    does not send at once. The peer's ``receive(sender, grads, params)``
+    takes both.
+    """
 
-    def broadcast_params(self, payload: dict[ParamKey, tuple[int, Any]]) -> None: ...
+    def send(self, messages: dict[int, tuple[Payload | None, Payload | None]]) -> None: ...
 
     def fetch_state(self, peer: int, keys: list[ParamKey] | None, optimizer_state: bool) -> dict[str, Any]: ...
 
@@ -76,14 +94,20 @@ class ShardedOptimizer:
         ``max_staleness + broadcast_every - 1`` versions behind the owner's is dropped).
     broadcast_every (int): async: owners broadcast their new parameters every
         this many steps (1: every step). Must be 1 with ``strategy="sync"``.
+    send_every (int): async: gradients of parameters other workers own are
+        summed over this many steps and sent as one message (1: every step);
+        the staleness bound widens by ``send_every - 1``, as a sum's oldest
+        gradient is that much older. Must be 1 with ``strategy="sync"``.
     sync_timeout (float): sync: seconds to wait for a peer before going on without it.
     """
 
     def __init__(self, optimizer: Optimizer, nlp: Any, rank: int, n_workers: int, transport: Transport,
                  *, strategy: str = "async", max_staleness: int = 2, broadcast_every: int = 1,
-                 sync_timeout: float = 300.0) -> None:
+                 send_every: int = 1, sync_timeout: float = 300.0) -> None:
         if broadcast_every < 1 or (strategy == "sync" and broadcast_every != 1):
             raise ValueError(f"broadcast_every must be 1 with sync and >= 1 with async, got {broadcast_every}")
+        if send_every < 1 or (strategy == "sync" and send_every != 1):
+            raise ValueError(f"send_every must be 1 with sync and >= 1 with async, got {send_every}")
         self.inner = optimizer
         self.rank = rank
         self.n_workers = n_workers
@@ -95,6 +119,11 @@ class ShardedOptimizer:
         # of updating steps since then.
         self.unsent: set[ParamKey] = set()
         self.since_broadcast = 0
+        self.send_every = send_every
+        # Steps since peers' gradients were last sent, and the version each
+        # unsent sum's first gradient was computed on.
+        self.since_send = 0
+        self.window_versions: dict[ParamKey, int] = {}
         self.sync_timeout = sync_timeout
         self.nodes: dict[ParamKey, tuple[Any, str]] = {}
         self.local_keys: dict[tuple[int, str], ParamKey] = {}
@@ -124,7 +153,7 @@ class ShardedOptimizer:
         self.stats: dict[str, Any] = {
             "steps": 0, "grad_msgs": 0, "grad_bytes": 0, "param_msgs": 0, "param_bytes": 0,
             "grads_applied": 0, "grads_dropped": 0, "staleness": defaultdict(int),
-            "params_received": 0, "wait_seconds": 0.0, "sync_timeouts": 0,
+            "params_received": 0, "wait_seconds": 0.0, "sync_timeouts": 0, "calls": 0,
         }
 
     # -- what thinc's Model.finish_update and plait's loop call ---------------
@@ -144,6 +173,11 @@ class ShardedOptimizer:
             if stable is not None:
                 self.versions[stable] += 1
             return self.inner(key, weights, gradient, lr_scale=lr_scale)
+        if self.since_send + 1 < self.send_every and self.owners[stable] != self.rank:
+            # Not a sending step: the model's buffer keeps the gradient and
+            # adds the next steps' to it (thinc accumulates into it).
+            self.window_versions.setdefault(stable, self.versions[stable])
+            return weights, gradient
         if stable in self.local_grads:
             self.local_grads[stable] += gradient
             gradient *= 0
@@ -201,16 +235,23 @@ class ShardedOptimizer:
     def exchange(self) -> None:
         """Send, update owned parameters, broadcast, take in peers' parameters."""
         self.transport.poll()
+        if self.since_send + 1 >= self.send_every:
+            self.since_send = 0
+        else:
+            self.since_send += 1
         outgoing: dict[int, dict[ParamKey, tuple[int, Any]]] = defaultdict(dict)
         own: dict[ParamKey, Any] = {}
         for key, grad in self.local_grads.items():
             owner = self.owners[key]
             if owner == self.rank:
                 own[key] = grad
+                self.window_versions.pop(key, None)
             else:
                 node, _ = self.nodes[key]
                 packed = pack_rows(node.ops.to_numpy(grad))
-                outgoing[owner][key] = (self.versions[key], packed)
+                # A sum over several steps carries its oldest gradient's version.
+                version = self.window_versions.pop(key, self.versions[key])
+                outgoing[owner][key] = (version, packed)
                 self.sent_versions[key] = self.versions[key]
                 if isinstance(packed, tuple):
                     # The rows were copied out: zero them and reuse the array.
@@ -223,22 +264,42 @@ class ShardedOptimizer:
             payload = outgoing[owner]
             self.stats["grad_msgs"] += 1
             self.stats["grad_bytes"] += sum(_nbytes(a) for _, a in payload.values())
-            self.transport.send_grads(owner, payload)
-        self.maybe_broadcast(self.update_owned(own))
+        if self.strategy == "sync":
+            # The owners wait for these gradients before they update: they
+            # cannot wait for this worker's update.
+            self.send(outgoing, None)
+            self.send({}, self.maybe_broadcast(self.update_owned(own)))
+        else:
+            self.send(outgoing, self.maybe_broadcast(self.update_owned(own)))
         self.take_params(wait=self.strategy == "sync")
 
-    def maybe_broadcast(self, updated: dict[ParamKey, tuple[int, Any]]) -> None:
-        """Broadcast the owned parameters updated since the last broadcast,
-        every ``broadcast_every``-th step that updated any.
+    def send(self, grads: dict[int, Payload], params: Payload | None) -> None:
+        """One message per peer: its gradients and the broadcast parameters.
+
+        grads (dict[int, Payload]): owner rank -> the gradients it gets.
+        params (Optional[Payload]): this worker's new parameters, for every peer.
+        """
+        messages: dict[int, tuple[Payload | None, Payload | None]] = {}
+        for peer in range(self.n_workers):
+            if peer != self.rank and (peer in grads or params):
+                messages[peer] = (grads.get(peer), params or None)
+        if messages:
+            self.stats["calls"] += len(messages)
+            self.transport.send(messages)
+
+    def maybe_broadcast(self, updated: dict[ParamKey, tuple[int, Any]]) -> Payload | None:
+        """The owned parameters updated since the last broadcast, to
+        broadcast every ``broadcast_every``-th step that updated any.
 
         updated (dict[ParamKey, tuple[int, numpy.ndarray]]): this step's updates.
+        RETURNS (Optional[Payload]): key -> (version, live array), or None.
         """
         if not updated or self.n_workers == 1:
-            return
+            return None
         self.unsent.update(updated)
         self.since_broadcast += 1
         if self.since_broadcast < self.broadcast_every:
-            return
+            return None
         with self.cond:
             # The current arrays (they were updated in place since), not the
             # ones of the step that first left them unsent.
@@ -250,10 +311,11 @@ class ShardedOptimizer:
                 payload[key] = (self.versions[key], node.ops.to_numpy(node.get_param(name)))
         self.unsent = set()
         self.since_broadcast = 0
-        if payload:
-            self.stats["param_msgs"] += self.n_workers - 1
-            self.stats["param_bytes"] += (self.n_workers - 1) * sum(a.nbytes for _, a in payload.values())
-            self.transport.broadcast_params(payload)
+        if not payload:
+            return None
+        self.stats["param_msgs"] += self.n_workers - 1
+        self.stats["param_bytes"] += (self.n_workers - 1) * sum(a.nbytes for _, a in payload.values())
+        return payload
 
     def update_owned(self, own: dict[ParamKey, Any],
                      keys: list[ParamKey] | None = None) -> dict[ParamKey, tuple[int, Any]]:
@@ -273,8 +335,9 @@ class ShardedOptimizer:
                     continue
                 version = self.versions[key]
                 node, name = self.nodes[key]
-                # Peers hold the last broadcast version, up to k - 1 behind.
-                bound = self.max_staleness + self.broadcast_every - 1
+                # Peers hold the last broadcast version, up to k - 1 behind,
+                # and a sum over s steps starts s - 1 steps before it is sent.
+                bound = self.max_staleness + self.broadcast_every - 1 + self.send_every - 1
                 grads: list[tuple[int, Any]] = [(self.rank, own[key])] if key in own else []
                 for sender, grad_version, grad in received:
                     age = version - grad_version
@@ -299,8 +362,8 @@ class ShardedOptimizer:
                     self.spares[key] = total
                 self.versions[key] = version + 1
                 if self.n_workers > 1:  # alone, nobody needs the new array
-                    # No copy: the transport copies as it sends (ray.put
-                    # serializes at once, the simulation copies per peer).
+                    # No copy: the transport copies what it does not send
+                    # at once (see Transport).
                     updated[key] = (version + 1, node.ops.to_numpy(param))
         return updated
 
@@ -365,6 +428,13 @@ class ShardedOptimizer:
                 self.stats["params_received"] += 1
 
     # -- what peers call (from Ray's threads) ------------------------------------
+
+    def receive(self, sender: int, grads: Payload | None, params: Payload | None) -> None:
+        """Take a peer's message: gradients for owned parameters, its new parameters."""
+        if grads:
+            self.receive_grads(sender, grads)
+        if params:
+            self.receive_params(sender, params)
 
     def receive_grads(self, sender: int, payload: dict[ParamKey, tuple[int, Any]]) -> None:
         """Queue gradients a peer computed for parameters this worker owns."""
@@ -512,7 +582,7 @@ class ShardedOptimizer:
         """
         self.transport.announce_retired()
         while not self.stopped.is_set():
-            self.maybe_broadcast(self.update_owned({}))
+            self.send({}, self.maybe_broadcast(self.update_owned({})))
             self.transport.poll()
             with self.cond:
                 if not self.inbox_grads and not self.stopped.is_set():

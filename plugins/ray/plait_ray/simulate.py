@@ -16,6 +16,8 @@ from typing import Any
 
 from .ownership import ParamKey
 
+Payload = dict[ParamKey, tuple[int, Any]]
+
 
 def _copy(payload: dict[ParamKey, tuple[int, Any]]) -> dict[ParamKey, tuple[int, Any]]:
     # Each receiver gets its own arrays, as it would over the wire, read-only
@@ -69,13 +71,12 @@ class SimTransport:
         self.hub = hub
         self.rank = rank
 
-    def send_grads(self, owner: int, payload: dict[ParamKey, tuple[int, Any]]) -> None:
-        self.hub.post(partial(self.hub.workers[owner].receive_grads, self.rank, payload))
-
-    def broadcast_params(self, payload: dict[ParamKey, tuple[int, Any]]) -> None:
-        for rank, target in self.hub.workers.items():
-            if rank != self.rank:
-                self.hub.post(partial(target.receive_params, self.rank, _copy(payload)))
+    def send(self, messages: dict[int, tuple[Payload | None, Payload | None]]) -> None:
+        for peer, (grads, params) in sorted(messages.items()):
+            # Gradients are the sender's own arrays of the step (never written
+            # again); parameters are live arrays: copied at once, per peer.
+            copied = _copy(params) if params is not None else None
+            self.hub.post(partial(self.hub.workers[peer].receive, self.rank, grads, copied))
 
     def announce_retired(self) -> None:
         for rank, target in self.hub.workers.items():

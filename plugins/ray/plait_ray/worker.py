@@ -31,7 +31,8 @@ from pathlib import Path
 from timeit import default_timer as timer
 from typing import IO, Any, cast
 
-from .sharding import ParamKey, ShardedOptimizer
+from .messages import pack_params, unpack_params
+from .sharding import ParamKey, Payload, ShardedOptimizer
 
 
 @dataclass
@@ -47,6 +48,7 @@ class RunSpec:
     strategy (str): "async" or "sync".
     max_staleness (int): see ShardedOptimizer.
     broadcast_every (int): see ShardedOptimizer.
+    send_every (int): see ShardedOptimizer.
     """
 
     config_text: str | None
@@ -58,6 +60,7 @@ class RunSpec:
     strategy: str = "async"
     max_staleness: int = 2
     broadcast_every: int = 1
+    send_every: int = 1
 
 
 class LogBuffer:
@@ -104,24 +107,24 @@ class RayTransport:
         self.check_every = check_every
         self.failed = 0
         self.sent = 0
-        self.outbox: queue.SimpleQueue[tuple[str, Any, Any] | None] = queue.SimpleQueue()
+        self.outbox: queue.SimpleQueue[tuple[str, int, tuple[Any, ...]] | None] = queue.SimpleQueue()
         self.lock = threading.Lock()
         self.sender: threading.Thread | None = None
 
-    def _post(self, method: str, peer: int, payload: Any) -> None:
+    def _post(self, method: str, peer: int, *args: Any) -> None:
         if self.sender is None:
             self.sender = threading.Thread(target=self._send_loop, name="plait-ray-sender", daemon=True)
             self.sender.start()
-        self.outbox.put((method, peer, payload))
+        self.outbox.put((method, peer, args))
 
     def _send_loop(self) -> None:
         while True:
             item = self.outbox.get()
             if item is None:
                 return
-            method, peer, payload = item
+            method, peer, args = item
             try:
-                ref = getattr(self.peers[peer], method).remote(self.rank, payload)
+                ref = getattr(self.peers[peer], method).remote(self.rank, *args)
             except Exception:  # a peer whose actor is gone for good: counted, not fatal
                 self.failed += 1
                 continue
@@ -129,26 +132,26 @@ class RayTransport:
                 self.pending.append(ref)
                 self.sent += 1
 
-    def send_grads(self, owner: int, payload: dict[ParamKey, tuple[int, Any]]) -> None:
-        # The payload's arrays are this step's copies (see ShardedOptimizer):
-        # nothing writes them after they are posted.
-        self._post("receive_grads", owner, payload)
+    def send(self, messages: dict[int, tuple[Payload | None, Payload | None]]) -> None:
+        """Post one call per peer carrying its gradients and the parameters.
 
-    def broadcast_params(self, payload: dict[ParamKey, tuple[int, Any]]) -> None:
-        import ray
-
-        # Put here, in the training thread: it serializes the arrays at once,
-        # before the optimizer updates them in place again. Stored once, read
-        # by every peer.
-        ref = ray.put(payload)
-        for rank in range(len(self.peers)):
-            if rank != self.rank:
-                self._post("receive_params", rank, ref)
+        The gradient arrays are this step's own (see ShardedOptimizer):
+        nothing writes them after they are posted. The parameters are live
+        arrays: they are copied here, in the training thread, once for all
+        peers, into one buffer (``pack_params``), before the optimizer
+        updates them in place again. Each call passes its arguments inline
+        (see driver.INLINE_BYTES): no object-store round trips.
+        """
+        packed: Any = None
+        for peer, (grads, params) in sorted(messages.items()):
+            if params is not None and packed is None:
+                packed = pack_params(params)
+            self._post("receive", peer, grads, packed if params is not None else None)
 
     def announce_retired(self) -> None:
         for rank in range(len(self.peers)):
             if rank != self.rank:
-                self._post("retire", rank, None)
+                self._post("retire", rank)
 
     def fetch_state(self, peer: int, keys: list[ParamKey] | None, optimizer_state: bool) -> dict[str, Any]:
         import ray
@@ -351,7 +354,7 @@ class Worker:
             fix_random_seed(int(T["seed"]) + 1 + rank)
         self.proxy = ShardedOptimizer(optimizer, nlp, rank, n, self.transport,
                                       strategy=spec.strategy, max_staleness=spec.max_staleness,
-                                      broadcast_every=spec.broadcast_every)
+                                      broadcast_every=spec.broadcast_every, send_every=spec.send_every)
 
     def _load_checkpoint(self, out: Path) -> tuple[Any, dict[str, Any], Any, Any]:
         from plait.config import load_config
@@ -501,11 +504,10 @@ class Worker:
 
     # -- called by peers ---------------------------------------------------------
 
-    def receive_grads(self, sender: int, payload: dict[ParamKey, tuple[int, Any]]) -> None:
-        self.proxy.receive_grads(sender, payload)
-
-    def receive_params(self, sender: int, payload: dict[ParamKey, tuple[int, Any]]) -> None:
-        self.proxy.receive_params(sender, payload)
+    def receive(self, sender: int, grads: Payload | None, params: Any) -> None:
+        """A peer's message: gradients for parameters this worker owns and
+        the peer's new parameters (packed, see ``pack_params``), either None."""
+        self.proxy.receive(sender, grads, unpack_params(params) if params is not None else None)
 
     def set_down(self, peer: int, down: bool) -> None:
         if self.error is None:

@@ -113,3 +113,12 @@ def test_bad_broadcast_every_is_a_clear_error_before_ray(config, tmp_path):
     assert "--broadcast-every 2 needs --strategy async" in sync.stderr
     zero = _plait("ray", "train", str(config), "--broadcast-every", "0", cwd=tmp_path)
     assert zero.returncode == 1 and "--broadcast-every must be at least 1, got 0" in zero.stderr
+
+
+def test_bad_send_every_is_a_clear_error_before_ray(config, tmp_path):
+    sync = _plait("ray", "train", str(config), "-n", "2", "--strategy", "sync", "--send-every", "4",
+                  cwd=tmp_path)
+    assert sync.returncode == 1 and "Traceback" not in sync.stderr
+    assert "--send-every 4 needs --strategy async" in sync.stderr
+    zero = _plait("ray", "train", str(config), "--send-every", "0", cwd=tmp_path)
+    assert zero.returncode == 1 and "--send-every must be at least 1, got 0" in zero.stderr

@@ -44,12 +44,12 @@ def _params(nlp: SimpleNamespace) -> dict:
 
 
 def _workers(n: int, *, strategy: str = "async", max_staleness: int = 2, latency: int = 1,
-             broadcast_every: int = 1):
+             broadcast_every: int = 1, send_every: int = 1):
     hub = SimHub(latency=latency)
     nlps = [_nlp() for _ in range(n)]
     opts = [ShardedOptimizer(Adam(0.01), nlps[r], r, n, hub.transport(r), strategy=strategy,
                              max_staleness=max_staleness, broadcast_every=broadcast_every,
-                             sync_timeout=20) for r in range(n)]
+                             send_every=send_every, sync_timeout=20) for r in range(n)]
     for r, opt in enumerate(opts):
         hub.workers[r] = opt
     return hub, nlps, opts
@@ -323,8 +323,8 @@ def test_mostly_zero_gradients_travel_as_rows_and_sum_the_same():
     assert alone is not frozen and numpy.array_equal(alone, grads[1])
 
 
-def _run_steps(k: int, steps: int):
-    hub, nlps, opts = _workers(2, broadcast_every=k)
+def _run_steps(k: int, steps: int, send_every: int = 1):
+    hub, nlps, opts = _workers(2, broadcast_every=k, send_every=send_every)
     for step in range(steps):
         for r in range(2):
             _step(nlps[r], opts[r], *_batch(10 * step + r))
@@ -377,39 +377,147 @@ def test_broadcast_every_needs_async():
         _workers(2, broadcast_every=0)
 
 
+@pytest.mark.parametrize("k", [1, 3])
+def test_send_every_k_sends_one_message_per_peer_every_k_steps(k):
+    steps = 6
+    hub, nlps, opts = _run_steps(k, steps, send_every=k)
+    for opt in opts:
+        # Gradients every k-th step, with the broadcast in the same call.
+        assert opt.stats["grad_msgs"] == steps // k
+        assert opt.stats["param_msgs"] == steps // k
+        assert opt.stats["calls"] == steps // k
+        assert all(opt.versions[key] >= steps for key in opt.owned)
+    assert sum(o.stats["grads_dropped"] for o in opts) == 0
+    assert sum(o.stats["grads_applied"] for o in opts) > 2 * steps  # peers' sums were applied
+    hub.flush()
+    for opt in opts:
+        opt.take_params()
+    p0, p1 = _params(nlps[0]), _params(nlps[1])
+    assert all(numpy.array_equal(p0[key], p1[key]) for key in p0)
+
+
+class _Recorder:
+    """A transport that keeps what a lone worker (of two) sends."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict] = []
+
+    def send(self, messages):
+        for peer, (grads, params) in messages.items():
+            if grads:
+                self.sent.append({k: (v, numpy.array(g)) for k, (v, g) in grads.items()})
+
+    def announce_retired(self) -> None:
+        pass
+
+    def poll(self) -> None:
+        pass
+
+
+def test_send_every_sends_the_sum_of_k_steps_tagged_with_the_oldest_version():
+    runs = {}
+    for k in (1, 3):
+        nlp = _nlp()
+        transport = _Recorder()
+        opt = ShardedOptimizer(Adam(0.01), nlp, 1, 2, transport, send_every=k)
+        peer_key = next(key for key in sorted(opt.owners) if opt.owners[key] == 0)
+        for step in range(3):
+            _step(nlp, opt, *_batch(step))
+            if step == 0:
+                # As if the owner's broadcast of version 7 came in mid-window.
+                opt.versions[peer_key] = 7
+        runs[k] = (transport.sent, peer_key)
+    (each, key), (summed, _) = runs[1], runs[3]
+    assert len(each) == 3 and len(summed) == 1
+    numpy.testing.assert_allclose(summed[0][key][1], sum(m[key][1] for m in each), rtol=1e-6, atol=1e-7)
+    # Sent every step, each gradient carries the version it was computed on;
+    # the sum carries its first gradient's (the oldest).
+    assert [m[key][0] for m in each] == [0, 7, 7]
+    assert summed[0][key][0] == 0
+
+
+def test_send_every_widens_the_staleness_bound_by_k_minus_1():
+    hub, nlps, opts = _workers(2, max_staleness=1, send_every=3)
+    owner = opts[0]
+    key = owner.owned[0]
+    node, name = owner.nodes[key]
+    owner.versions[key] = 10
+    grad = numpy.ones_like(node.get_param(name))
+    owner.receive_grads(1, {key: (10 - 3, grad)})  # 3 = max_staleness + k - 1 behind: applied
+    owner.update_owned({})
+    assert owner.stats["grads_applied"] == 1 and owner.stats["grads_dropped"] == 0
+    owner.receive_grads(1, {key: (11 - 4, grad)})  # 4 behind: dropped
+    owner.update_owned({})
+    assert owner.stats["grads_dropped"] == 1
+
+
+def test_send_every_needs_async():
+    with pytest.raises(ValueError, match="send_every"):
+        _workers(2, strategy="sync", send_every=2)
+    with pytest.raises(ValueError, match="send_every"):
+        _workers(2, send_every=0)
+
+
 def test_ray_transport_sends_from_its_own_thread_in_order():
     from plait_ray.worker import RayTransport
 
-    calls: list[tuple[str, str, int, object]] = []
+    calls: list[tuple] = []
     done = threading.Event()
 
     class Method:
         def __init__(self, peer: str, name: str) -> None:
             self.peer, self.name = peer, name
 
-        def remote(self, rank: int, payload: object) -> object:
-            calls.append((self.peer, self.name, rank, payload, threading.current_thread().name))
-            if payload == "last":
+        def remote(self, rank: int, grads: object, params: object) -> object:
+            calls.append((self.peer, self.name, rank, grads, params, threading.current_thread().name))
+            if grads == "last":
                 done.set()
             return object()
 
     class Peer:
         def __init__(self, name: str) -> None:
-            self.receive_grads = Method(name, "receive_grads")
+            self.receive = Method(name, "receive")
             self.retire = Method(name, "retire")
 
     transport = RayTransport(rank=0)
     transport.peers = [Peer("p0"), Peer("p1")]
     for i in range(20):
-        transport.send_grads(1, i)
-    transport.send_grads(1, "last")
+        transport.send({1: (i, None)})
+    transport.send({1: ("last", None)})
     assert done.wait(10)
     transport.close()
     assert [c[3] for c in calls] == [*range(20), "last"]
-    assert {c[:3] for c in calls} == {("p1", "receive_grads", 0)}
+    assert {c[:3] for c in calls} == {("p1", "receive", 0)}
     # Submitted by the sender thread, not the caller's (the training thread).
-    assert {c[4] for c in calls} == {"plait-ray-sender"}
+    assert {c[5] for c in calls} == {"plait-ray-sender"}
     assert transport.sent == 21 and len(transport.pending) == 21
+
+
+def test_ray_transport_copies_the_parameters_once_into_one_buffer():
+    from plait_ray.messages import unpack_params
+    from plait_ray.worker import RayTransport
+
+    posted: list[tuple] = []
+    transport = RayTransport(rank=0)
+    transport._post = lambda method, peer, *args: posted.append((method, peer, *args))  # type: ignore[method-assign]
+    live = {("c", 1, "W"): (3, numpy.arange(6, dtype="f").reshape(2, 3)),
+            ("c", 2, "b"): (5, numpy.ones(4, dtype="f"))}
+    grads = {("c", 3, "W"): (2, numpy.zeros(2, dtype="f"))}
+    transport.send({1: (grads, live), 2: (None, live)})
+    # The live arrays change after the post: what was posted does not.
+    live[("c", 1, "W")][1][:] = -1
+    assert [(m, peer) for m, peer, *_ in posted] == [("receive", 1), ("receive", 2)]
+    assert posted[0][2] is grads and posted[1][2] is None
+    packed = posted[0][3]
+    assert packed is posted[1][3]  # one copy for every peer
+    index, buffer = packed
+    assert isinstance(buffer, numpy.ndarray) and buffer.size == 10
+    got = unpack_params(packed)
+    assert got[("c", 1, "W")][0] == 3 and got[("c", 2, "b")][0] == 5
+    numpy.testing.assert_array_equal(got[("c", 1, "W")][1], numpy.arange(6, dtype="f").reshape(2, 3))
+    numpy.testing.assert_array_equal(got[("c", 2, "b")][1], numpy.ones(4, dtype="f"))
+    # Views of the one buffer, not copies.
+    assert all(numpy.shares_memory(a, buffer) for _, a in got.values())
 
 
 class _Spy:
