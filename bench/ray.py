@@ -190,7 +190,8 @@ def _train_runs(task: str, work: Path, steps: int, eval_frequency: int,
               f"{os.getloadavg()[0]:.1f}", flush=True)
         # Where each Ray worker's training step went (training thread on a
         # core / waiting for one / blocked, and Ray's other threads' CPU).
-        for line in re.findall(r"^Ray: w\d+ training step .*$", stdout, flags=re.M):
+        for line in re.findall(r"^Ray: (?:w\d+ training step|MB sent per step|messages \(actor calls\)) .*$",
+                               stdout, flags=re.M):
             print(f"  {line[5:]}", flush=True)
     horizon = min(r["rows"][-1][0] for r in runs)
     for run in runs:

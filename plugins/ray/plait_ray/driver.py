@@ -23,7 +23,7 @@ from typing import IO, Any
 from plait import errors
 from plait.errors import UsageError
 
-from .worker import RunSpec, Worker
+from .worker import STORE_BYTES, RunSpec, Worker
 
 POLL_SECONDS = 0.5
 # Async owners broadcast their parameters every this many steps unless told
@@ -35,13 +35,9 @@ DEFAULT_BROADCAST_EVERY = 4
 # see docs/distributed-training.md).
 DEFAULT_SEND_EVERY = 4
 # A local instance passes actor-call arguments up to this size inside the
-# call itself, worker to worker, instead of through the object store (Ray's
-# default: 100 KB). A step's gradient message is a few hundred KB to a few
-# MB; through the store each one costs the raylet and both workers several
-# round trips (create, seal, fetch, release): measured on 2 cores, the
-# raylet's CPU fell from 0.17 to 0.05 cores and each worker's Ray threads
-# from 7.4 to 5 ms per step (docs/distributed-training.md).
-INLINE_BYTES = 16 * 1024 * 1024
+# call itself, worker to worker, and larger ones through the object store
+# (Ray's default: 100 KB): see worker.STORE_BYTES for the measurements.
+INLINE_BYTES = STORE_BYTES
 
 
 @dataclass

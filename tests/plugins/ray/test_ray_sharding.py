@@ -508,8 +508,10 @@ def test_ray_transport_copies_the_parameters_once_into_one_buffer():
     live[("c", 1, "W")][1][:] = -1
     assert [(m, peer) for m, peer, *_ in posted] == [("receive", 1), ("receive", 2)]
     assert posted[0][2] is grads and posted[1][2] is None
-    packed = posted[0][3]
-    assert packed is posted[1][3]  # one copy for every peer
+    shared = posted[0][3]
+    assert shared is posted[1][3]  # one copy for every peer, stored once (two readers)
+    assert shared.readers == 2 and shared.nbytes == 40
+    packed = shared.value
     index, buffer = packed
     assert isinstance(buffer, numpy.ndarray) and buffer.size == 10
     got = unpack_params(packed)
