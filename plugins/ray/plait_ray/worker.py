@@ -31,6 +31,8 @@ from pathlib import Path
 from timeit import default_timer as timer
 from typing import IO, Any, cast
 
+import numpy
+
 from .messages import pack_params, unpack_params
 from .sharding import ParamKey, Payload, ShardedOptimizer
 
@@ -173,12 +175,20 @@ class RayTransport:
         updates them in place again. That copy is stored once for all peers
         when there are several or it is large (see STORE_BYTES).
         """
+        if len(messages) == 1:
+            # One peer (two workers): the whole message is one object, one
+            # store round trip instead of two when it is large.
+            ((peer, (grads, params)),) = messages.items()
+            if grads is not None and params is not None:
+                packed = pack_params(params)
+                nbytes = _nbytes(packed) + sum(_nbytes(g) for _, g in grads.values())
+                self._post("receive_message", peer, _Shared((grads, packed), nbytes, 1))
+                return
         shared: _Shared | None = None
         for peer, (grads, params) in sorted(messages.items()):
             if params is not None and shared is None:
                 packed = pack_params(params)
-                nbytes = sum(int(a.nbytes) for a in (packed[1:] if isinstance(packed, tuple) else ()))
-                shared = _Shared(packed, nbytes, sum(p is not None for _, p in messages.values()))
+                shared = _Shared(packed, _nbytes(packed), sum(p is not None for _, p in messages.values()))
             self._post("receive", peer, grads, shared if params is not None else None)
 
     def announce_retired(self) -> None:
@@ -225,6 +235,17 @@ class RayTransport:
         """Stop the sender thread (messages still queued are dropped)."""
         if self.sender is not None:
             self.outbox.put(None)
+
+
+def _nbytes(value: Any) -> int:
+    """Bytes of the arrays in a (nested) message part."""
+    if isinstance(value, numpy.ndarray):
+        return int(value.nbytes)
+    if isinstance(value, (tuple, list)):
+        return sum(_nbytes(v) for v in value)
+    if isinstance(value, dict):
+        return sum(_nbytes(v) for v in value.values())
+    return 0
 
 
 def _thread_clocks() -> tuple[float, float]:
@@ -541,6 +562,11 @@ class Worker:
         """A peer's message: gradients for parameters this worker owns and
         the peer's new parameters (packed, see ``pack_params``), either None."""
         self.proxy.receive(sender, grads, unpack_params(params) if params is not None else None)
+
+    def receive_message(self, sender: int, message: tuple[Payload, Any]) -> None:
+        """``receive`` with the gradients and parameters as one object."""
+        grads, params = message
+        self.receive(sender, grads, params)
 
     def set_down(self, peer: int, down: bool) -> None:
         if self.error is None:

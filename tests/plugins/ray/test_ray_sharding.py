@@ -522,6 +522,25 @@ def test_ray_transport_copies_the_parameters_once_into_one_buffer():
     assert all(numpy.shares_memory(a, buffer) for _, a in got.values())
 
 
+def test_ray_transport_sends_one_peer_one_object():
+    from plait_ray.messages import unpack_params
+    from plait_ray.worker import RayTransport
+
+    posted: list[tuple] = []
+    transport = RayTransport(rank=1)
+    transport._post = lambda method, peer, *args: posted.append((method, peer, *args))  # type: ignore[method-assign]
+    live = {("c", 1, "W"): (3, numpy.ones((2, 3), dtype="f"))}
+    grads = {("c", 0, "W"): (2, numpy.full(5, 2.0, dtype="f"))}
+    transport.send({0: (grads, live)})
+    live[("c", 1, "W")][1][:] = 0
+    ((method, peer, shared),) = posted
+    assert (method, peer) == ("receive_message", 0)
+    assert shared.readers == 1 and shared.nbytes == 24 + 20
+    sent_grads, packed = shared.value
+    assert sent_grads is grads
+    numpy.testing.assert_array_equal(unpack_params(packed)[("c", 1, "W")][1], numpy.ones((2, 3), dtype="f"))
+
+
 class _Spy:
     """Wraps an optimizer and records the gradient arrays it is given."""
 
