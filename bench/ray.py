@@ -201,7 +201,7 @@ def _train_runs(task: str, work: Path, steps: int, eval_frequency: int,
 
 
 def _simulate(train: Path, dev: Path, n_workers: int, ticks: int, latency: int, seed: int = 0,
-              broadcast_every: int = 1) -> dict[str, Any]:
+              broadcast_every: int = 1, send_every: int = 1) -> dict[str, Any]:
     """n workers in one process over SimHub; RETURNS volume, staleness, accuracy."""
     from plait.config import load_config_from_str
     from plait.training import loop
@@ -219,7 +219,7 @@ def _simulate(train: Path, dev: Path, n_workers: int, ticks: int, latency: int, 
         batches = loop.create_train_batches(init.nlp, init.train_corpus, init.training["batcher"], 0,
                                             examples=shard, shuffle_seed=rank)
         opt = ShardedOptimizer(init.optimizer, init.nlp, rank, n_workers, hub.transport(rank),
-                               broadcast_every=broadcast_every)
+                               broadcast_every=broadcast_every, send_every=send_every)
         hub.workers[rank] = opt
         workers.append((init.nlp, opt, batches))
     dev_examples = read_examples(workers[0][0], init.dev_corpus, "corpora.dev", config, config)
@@ -251,7 +251,8 @@ def _simulate(train: Path, dev: Path, n_workers: int, ticks: int, latency: int, 
     applied = sum(s["grads_applied"] for s in stats)
     remote = sum(staleness.values())
     return {"n": n_workers, "latency": latency, "steps": steps, "words": words, "tag_acc": score,
-            "msgs_per_step": (sum(s["grad_msgs"] + s["param_msgs"] for s in stats)) / max(steps, 1),
+            # Actor calls: a step's gradients and broadcast to a peer are one.
+            "msgs_per_step": (sum(s["calls"] for s in stats)) / max(steps, 1),
             "mb_per_step": (sum(s["grad_bytes"] + s["param_bytes"] for s in stats)) / max(steps, 1) / 1e6,
             "applied": applied, "dropped": sum(s["grads_dropped"] for s in stats),
             "mean_staleness": sum(a * c for a, c in staleness.items()) / max(remote, 1),
@@ -276,11 +277,12 @@ NOTES = """What this 2-core machine can and cannot show:
 - **Accuracy at equal wall time** compares the best evaluation each run had made by the time the
   shortest training loop ended. Two workers see about twice the data per rank-0 step; whether that is
   ahead at equal wall time depends on how fast rank 0 steps beside the other worker (see the table).
-- **Past one machine (simulation).** Messages per step grow with the worker count (each worker sends
-  at most N-1 gradient messages and one broadcast read by N-1 peers); bytes per worker per step are
-  2(N-1)/N of the model (the (N-1)/N of gradients it does not own, plus its 1/N of the parameters to
-  N-1 peers): one model's size at N=2, approaching twice at large N, dominated by the dense embedding
-  tables. Staleness is set by the message delay measured
+- **Past one machine (simulation).** Messages per step grow with the worker count (every S-th step
+  a worker makes one call per peer, carrying the gradients that peer owns and, every B-th step, its
+  own new parameters; S = B = 4 by default: (N-1)/4 calls per step); bytes per worker per step are
+  at most 2(N-1)/N of the model (the (N-1)/N of gradients it does not own, as rows for embedding
+  tables, plus its 1/N of the parameters to N-1 peers, divided by S and B): dominated by the dense
+  parameter broadcast. Staleness is set by the message delay measured
   in steps: with replies inside one step (latency 1) almost every peer gradient is applied; when a
   message takes two steps most arrive two versions old and, at `--max-staleness 2`, more of them are
   dropped as N grows, and rank 0's accuracy after the same ticks falls. Raise `--max-staleness` with
@@ -333,7 +335,7 @@ def _section(runs: dict[str, list[dict[str, Any]]], sims: list[dict[str, Any]], 
     if sims:
         lines += [f"Simulated many-worker run (one process, `SimHub`, {args.sim_ticks} ticks, a worker steps in "
                   "a tick with its own probability in 0.6-1.0, messages delivered `latency` ticks after they "
-                  f"are sent; `--max-staleness 2`, `--broadcast-every {args.sim_broadcast_every}`; the small tagger of bench/_ray_sim.cfg, about 0.83 M floats = 3.3 MB):", "",
+                  f"are sent; `--max-staleness 2`, `--broadcast-every {args.sim_broadcast_every}`, `--send-every {args.sim_send_every}`; the small tagger of bench/_ray_sim.cfg, about 0.83 M floats = 3.3 MB):", "",
                   "| workers | latency (ticks) | steps | messages/step | MB/step | grads applied (own + peers') | "
                   "peers' dropped (stale) | mean staleness | staleness histogram | rank-0 tag_acc |",
                   "|---|---|---|---|---|---|---|---|---|---|"]
@@ -371,6 +373,8 @@ def main() -> None:
     parser.add_argument("--sim-latency", default="1,2", help="message delays (ticks) to simulate")
     parser.add_argument("--sim-broadcast-every", type=int, default=4,
                         help="simulated owners broadcast every this many steps (plait ray train's default)")
+    parser.add_argument("--sim-send-every", type=int, default=4,
+                        help="simulated workers send gradients every this many steps (plait ray train's default)")
     parser.add_argument("--no-readme", action="store_true")
     parser.add_argument("--runs", default="plait,ray1,ray2",
                         help="which training runs: plait, ray1, ray2 (a subset to re-measure one)")
@@ -390,7 +394,8 @@ def main() -> None:
                  for n in args.sim_workers.split(",") if n]
         for latency, n in pairs:
             sims.append(_simulate(train, dev, n, args.sim_ticks, latency,
-                                  broadcast_every=args.sim_broadcast_every))
+                                  broadcast_every=args.sim_broadcast_every,
+                                  send_every=args.sim_send_every))
             print(f"sim {n} workers, latency {latency}: {sims[-1]}", flush=True)
     body = _section(runs, sims, args)
     print(body)
