@@ -56,7 +56,6 @@ from thinc.api import Optimizer
 
 from .ownership import ParamKey, assign_owners, iter_params
 
-
 Payload = dict[ParamKey, tuple[int, Any]]
 
 

@@ -403,7 +403,7 @@ class _Recorder:
         self.sent: list[dict] = []
 
     def send(self, messages):
-        for peer, (grads, params) in messages.items():
+        for grads, _params in messages.values():
             if grads:
                 self.sent.append({k: (v, numpy.array(g)) for k, (v, g) in grads.items()})
 
@@ -571,7 +571,7 @@ def test_gradients_are_handed_over_not_copied_and_the_sum_is_unchanged():
     owned = {opts[1].nodes[k] for k in opts[1].owned}
     for step in range(4):
         for r in range(2):
-            for which_nlps, which_opts in ((nlps, opts), (ref_nlps, ref_opts)):
+            for which_nlps, _which_opts in ((nlps, opts), (ref_nlps, ref_opts)):
                 m = which_nlps[r].pipeline[0][1].model
                 X, Y = _batch(10 * step + r)
                 out, backprop = m(X, is_train=True)
