@@ -349,7 +349,10 @@ def _drive(ray: Any, spec: RunSpec, settings: RaySettings, out: Path | None, std
         if split:
             stdout.write(f"Ray: w{s['rank']} training step {split['step_ms']:.1f} ms = training thread on a core "
                          f"{split['compute_ms']:.1f} + waiting for a core {split['runqueue_ms']:.1f} + blocked "
-                         f"{split['blocked_ms']:.1f}; the other threads' CPU {split['others_cpu_ms']:.1f} ms\n")
+                         f"{split['blocked_ms']:.1f}; the other threads' CPU {split['others_cpu_ms']:.1f} ms; "
+                         f"the exchange (optimizer included) took "
+                         f"{1e3 * s.get('exchange_cpu', 0.0) / max(1, s.get('steps', 0)):.1f} ms of the training "
+                         f"thread's CPU per step\n")
     applied = sum(s.get("grads_applied", 0) for s in stats)
     dropped = sum(s.get("grads_dropped", 0) for s in stats)
     if n > 1:

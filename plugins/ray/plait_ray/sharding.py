@@ -153,6 +153,7 @@ class ShardedOptimizer:
             "steps": 0, "grad_msgs": 0, "grad_bytes": 0, "param_msgs": 0, "param_bytes": 0,
             "grads_applied": 0, "grads_dropped": 0, "staleness": defaultdict(int),
             "params_received": 0, "wait_seconds": 0.0, "sync_timeouts": 0, "calls": 0,
+            "exchange_cpu": 0.0,
         }
 
     # -- what thinc's Model.finish_update and plait's loop call ---------------
@@ -193,7 +194,11 @@ class ShardedOptimizer:
 
     def step_schedules(self) -> None:
         """End of a step: exchange gradients and parameters, then the schedules."""
+        start = time.thread_time()
         self.exchange()
+        # The training thread's CPU in the exchange (the owner's optimizer
+        # included): the step-split lines print it.
+        self.stats["exchange_cpu"] += time.thread_time() - start
         self.inner.step_schedules()
         self.stats["steps"] += 1
         self.dirty = True
