@@ -96,6 +96,13 @@ def _graph(config: Any) -> None:
     config["components"]["ner"]["model"] = {"@architectures": "plait.BILUOTagger.v1", "tok2vec": model["tok2vec"]}
 
 
+def _unpadded_encoder(config: Any) -> None:
+    """MaxoutWindowEncoder.v3 (windows per document, learned edge vectors) in the ner."""
+    encode = config["components"]["ner"]["model"]["tok2vec"]["encode"]
+    assert encode["@architectures"] == "plait.MaxoutWindowEncoder.v2"
+    encode["@architectures"] = "plait.MaxoutWindowEncoder.v3"
+
+
 # name -> (pipeline, optimize, separate tok2vec, edit of the config)
 CASES: dict[str, tuple[str, str, bool, Any]] = {
     "efficiency-shared": (SHARED, "efficiency", False, None),
@@ -105,6 +112,7 @@ CASES: dict[str, tuple[str, str, bool, Any]] = {
     "other-architectures": ("tagger,morphologizer,textcat_multilabel", "efficiency", True,
                             _other_architectures),
     "static-vectors": ("tagger", "efficiency", True, _static_vectors),
+    "unpadded-encoder": ("tagger,ner", "efficiency", True, _unpadded_encoder),
 }
 
 
