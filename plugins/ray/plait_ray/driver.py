@@ -161,15 +161,8 @@ def resolve_broadcast_every(settings: RaySettings) -> int:
     settings (RaySettings): the options.
     RETURNS (int): steps between an owner's broadcasts.
     """
-    every = settings.broadcast_every
-    if every is None:
-        return DEFAULT_BROADCAST_EVERY if settings.strategy == "async" else 1
-    if every < 1:
-        raise UsageError(f"--broadcast-every must be at least 1, got {every}.")
-    if settings.strategy == "sync" and every != 1:
-        raise UsageError(f"--broadcast-every {every} needs --strategy async: a sync step ends with "
-                         f"every worker holding the new parameters (leave the option out, or use 1).")
-    return every
+    return _resolve_period(settings.broadcast_every, "--broadcast-every", DEFAULT_BROADCAST_EVERY,
+                           settings.strategy, "a sync step ends with every worker holding the new parameters")
 
 
 def resolve_send_every(settings: RaySettings) -> int:
@@ -178,14 +171,20 @@ def resolve_send_every(settings: RaySettings) -> int:
     settings (RaySettings): the options.
     RETURNS (int): steps whose gradients for other owners are summed into one message.
     """
-    every = settings.send_every
+    return _resolve_period(settings.send_every, "--send-every", DEFAULT_SEND_EVERY,
+                           settings.strategy, "a sync step sums every worker's gradients of that step")
+
+
+def _resolve_period(every: int | None, option: str, async_default: int, strategy: str,
+                    sync_reason: str) -> int:
+    """A period option (steps): None -> the strategy's default; checked against the strategy."""
     if every is None:
-        return DEFAULT_SEND_EVERY if settings.strategy == "async" else 1
+        return async_default if strategy == "async" else 1
     if every < 1:
-        raise UsageError(f"--send-every must be at least 1, got {every}.")
-    if settings.strategy == "sync" and every != 1:
-        raise UsageError(f"--send-every {every} needs --strategy async: a sync step sums every worker's "
-                         f"gradients of that step (leave the option out, or use 1).")
+        raise UsageError(f"{option} must be at least 1, got {every}.")
+    if strategy == "sync" and every != 1:
+        raise UsageError(f"{option} {every} needs --strategy async: {sync_reason} "
+                         f"(leave the option out, or use 1).")
     return every
 
 

@@ -355,8 +355,9 @@ def test_broadcast_every_k_sends_k_times_fewer_parameter_messages(k):
     assert sum(o.stats["grads_dropped"] for o in opts) == 0
 
 
-def test_broadcast_every_widens_the_staleness_bound_by_k_minus_1():
-    hub, nlps, opts = _workers(2, max_staleness=1, broadcast_every=3)
+@pytest.mark.parametrize("option", ["broadcast_every", "send_every"])
+def test_a_period_widens_the_staleness_bound_by_k_minus_1(option):
+    hub, nlps, opts = _workers(2, max_staleness=1, **{option: 3})
     owner = opts[0]
     key = owner.owned[0]
     node, name = owner.nodes[key]
@@ -370,11 +371,12 @@ def test_broadcast_every_widens_the_staleness_bound_by_k_minus_1():
     assert owner.stats["grads_dropped"] == 1
 
 
-def test_broadcast_every_needs_async():
-    with pytest.raises(ValueError, match="broadcast_every"):
-        _workers(2, strategy="sync", broadcast_every=2)
-    with pytest.raises(ValueError, match="broadcast_every"):
-        _workers(2, broadcast_every=0)
+@pytest.mark.parametrize("option", ["broadcast_every", "send_every"])
+def test_a_period_needs_async(option):
+    with pytest.raises(ValueError, match=option):
+        _workers(2, strategy="sync", **{option: 2})
+    with pytest.raises(ValueError, match=option):
+        _workers(2, **{option: 0})
 
 
 @pytest.mark.parametrize("k", [1, 3])
@@ -434,28 +436,6 @@ def test_send_every_sends_the_sum_of_k_steps_tagged_with_the_oldest_version():
     # the sum carries its first gradient's (the oldest).
     assert [m[key][0] for m in each] == [0, 7, 7]
     assert summed[0][key][0] == 0
-
-
-def test_send_every_widens_the_staleness_bound_by_k_minus_1():
-    hub, nlps, opts = _workers(2, max_staleness=1, send_every=3)
-    owner = opts[0]
-    key = owner.owned[0]
-    node, name = owner.nodes[key]
-    owner.versions[key] = 10
-    grad = numpy.ones_like(node.get_param(name))
-    owner.receive_grads(1, {key: (10 - 3, grad)})  # 3 = max_staleness + k - 1 behind: applied
-    owner.update_owned({})
-    assert owner.stats["grads_applied"] == 1 and owner.stats["grads_dropped"] == 0
-    owner.receive_grads(1, {key: (11 - 4, grad)})  # 4 behind: dropped
-    owner.update_owned({})
-    assert owner.stats["grads_dropped"] == 1
-
-
-def test_send_every_needs_async():
-    with pytest.raises(ValueError, match="send_every"):
-        _workers(2, strategy="sync", send_every=2)
-    with pytest.raises(ValueError, match="send_every"):
-        _workers(2, send_every=0)
 
 
 def test_ray_transport_sends_from_its_own_thread_in_order():
