@@ -28,8 +28,10 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from pydantic import NonNegativeInt, PositiveInt
-from thinc.api import Maxout, Model, chain, clone, list2ragged, ragged2list, residual
+from thinc.api import Model, chain, clone, list2ragged, ragged2list, residual
 from thinc.types import Floats2d, Ints1d, Ragged
+
+from .tok2vec import window_maxout
 
 __all__ = ["build_maxout_window_encoder_v3", "seq_window"]
 
@@ -45,12 +47,7 @@ def build_maxout_window_encoder_v3(
     depth (int): number of residual blocks.
     RETURNS (Model[List[Floats2d], List[Floats2d]]): the encoder.
     """
-    block = seq_window(
-        Maxout(nO=width, nI=width * (window_size * 2 + 1), nP=maxout_pieces, dropout=0.0,
-               normalize=True),
-        window_size,
-        width,
-    )
+    block = seq_window(window_maxout(width, window_size, maxout_pieces), window_size, width)
     model: Model[list[Floats2d], list[Floats2d]] = chain(
         list2ragged(), clone(residual(block), depth), ragged2list()
     )

@@ -144,16 +144,7 @@ def build_maxout_window_encoder(
     depth (int): number of residual blocks.
     RETURNS (Model[List[Floats2d], List[Floats2d]]): the encoder.
     """
-    cnn = chain(
-        expand_window(window_size=window_size),
-        Maxout(
-            nO=width,
-            nI=width * (window_size * 2 + 1),
-            nP=maxout_pieces,
-            dropout=0.0,
-            normalize=True,
-        ),
-    )
+    cnn = chain(expand_window(window_size=window_size), window_maxout(width, window_size, maxout_pieces))
     model = clone(residual(cnn), depth)
     model.set_dim("nO", width)
     # Padding by the receptive field lets with_array run all docs in one gemm.
@@ -161,6 +152,18 @@ def build_maxout_window_encoder(
     wrapped.set_dim("nO", width)
     wrapped.attrs["width"] = width
     return wrapped
+
+
+def window_maxout(width: int, window_size: int, maxout_pieces: int) -> Model[Floats2d, Floats2d]:
+    """The layer of one window-CNN block: a normalised Maxout over a row's window.
+
+    width (int): input and output width.
+    window_size (int): rows on each side of the window.
+    maxout_pieces (int): pieces per maxout unit.
+    RETURNS (Model[Floats2d, Floats2d]): (2 * window_size + 1) * width columns -> width.
+    """
+    return Maxout(nO=width, nI=width * (window_size * 2 + 1), nP=maxout_pieces, dropout=0.0,
+                  normalize=True)
 
 
 def build_mish_window_encoder(
