@@ -105,20 +105,12 @@ def test_plugin_not_installed_says_how_to_install_it(config, tmp_path):
     assert other.returncode == 2 and "No such command 'rayy'" in other.stderr
 
 
-def test_bad_broadcast_every_is_a_clear_error_before_ray(config, tmp_path):
+@pytest.mark.parametrize("option, value", [("--broadcast-every", "2"), ("--send-every", "4")])
+def test_a_bad_period_is_a_clear_error_before_ray(config, tmp_path, option, value):
     # Checked before Ray is imported: no cluster is started for a bad value.
-    sync = _plait("ray", "train", str(config), "-n", "2", "--strategy", "sync", "--broadcast-every", "2",
+    sync = _plait("ray", "train", str(config), "-n", "2", "--strategy", "sync", option, value,
                   cwd=tmp_path)
     assert sync.returncode == 1 and "Traceback" not in sync.stderr
-    assert "--broadcast-every 2 needs --strategy async" in sync.stderr
-    zero = _plait("ray", "train", str(config), "--broadcast-every", "0", cwd=tmp_path)
-    assert zero.returncode == 1 and "--broadcast-every must be at least 1, got 0" in zero.stderr
-
-
-def test_bad_send_every_is_a_clear_error_before_ray(config, tmp_path):
-    sync = _plait("ray", "train", str(config), "-n", "2", "--strategy", "sync", "--send-every", "4",
-                  cwd=tmp_path)
-    assert sync.returncode == 1 and "Traceback" not in sync.stderr
-    assert "--send-every 4 needs --strategy async" in sync.stderr
-    zero = _plait("ray", "train", str(config), "--send-every", "0", cwd=tmp_path)
-    assert zero.returncode == 1 and "--send-every must be at least 1, got 0" in zero.stderr
+    assert f"{option} {value} needs --strategy async" in sync.stderr
+    zero = _plait("ray", "train", str(config), option, "0", cwd=tmp_path)
+    assert zero.returncode == 1 and f"{option} must be at least 1, got 0" in zero.stderr
