@@ -40,9 +40,9 @@ from .graph.mst import decode_tree
 
 FALLBACK_LABEL = "dep"
 # The layout of the model's weights, saved in cfg: 2 added the distance
-# scores and the nonlinear sentence-start score. Weights of another layout do
+# scores and the nonlinear sentence-start score, 3 the label MLP. Weights of another layout do
 # not fit and are refused with a message (not thinc's shape error).
-WEIGHTS_LAYOUT = 2
+WEIGHTS_LAYOUT = 3
 _GOLD_ATTR = "_plait_graph_gold"
 # Cut a doc where the sentence-start logit exceeds this (probability 0.18,
 # not 0.5): a missed boundary forces one tree over two sentences and costs
@@ -80,6 +80,38 @@ def _log_softmax(x: np.ndarray) -> np.ndarray:
 def _softmax(x: np.ndarray) -> np.ndarray:
     e = np.exp(x - x.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
+
+
+def _join_labels(out: Any, scores: np.ndarray, starts: np.ndarray, lengths: np.ndarray, k: int,
+                 weight: float) -> None:
+    """Let the labels join the head choice, in place: each token's ``k``
+    best heads (by ``scores``) gain ``weight`` times their best label's
+    log-probability, less the lowest such gain among the token's candidates
+    (a constant per token leaves the tree search unchanged, and a head
+    outside the candidates keeps its arc score alone).
+
+    out (GraphParserOutput): the batch's scores.
+    scores (numpy.ndarray): (S, L, L + 1) arc log-probabilities of the
+        sentences (``GraphParserOutput.arc_scores`` layout), changed in place.
+    starts (numpy.ndarray[int]): (S,) first token row of each sentence.
+    lengths (numpy.ndarray[int]): (S,) their lengths.
+    """
+    S, L, C = scores.shape
+    kk = min(k, C)
+    sent, tok = np.nonzero(np.arange(L)[None, :] < lengths[:, None])
+    top = np.argpartition(-scores[sent, tok], kk - 1, axis=1)[:, :kk]  # (T, kk) columns
+    owner = np.repeat(np.arange(len(sent)), kk)
+    col = top.reshape(-1)
+    s_of, i_of = sent[owner], tok[owner]
+    # Only real heads: the root (column 0) or another token of the sentence.
+    real = (col == 0) | ((col - 1 < lengths[s_of]) & (col - 1 != i_of))
+    owner, col, s_of, i_of = owner[real], col[real], s_of[real], i_of[real]
+    dep_rows = starts[s_of] + i_of
+    head_rows = np.where(col == 0, -1, starts[s_of] + col - 1)
+    gain = weight * _log_softmax(out.ops.to_numpy(out.label_scores(dep_rows, head_rows)).astype(np.float64)).max(axis=1)
+    floor = np.full(len(sent), np.inf)
+    np.minimum.at(floor, owner, gain)
+    scores[s_of, i_of, col] += gain - floor[owner]
 
 
 def _segments(starts_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -192,8 +224,8 @@ class GraphDependencyParser(TrainablePipe):
             where = f"{source}: " if source is not None else ""
             raise SerializationError(
                 f"{where}component '{self.name}' was saved by an older plait.BiaffineParser.v1 (weights "
-                f"layout {layout}; this plait reads layout {WEIGHTS_LAYOUT}, which added the distance "
-                f"scores). Train the parser again with this version (plait train), or load the "
+                f"layout {layout}; this plait reads layout {WEIGHTS_LAYOUT}, which added the label "
+                f"MLP). Train the parser again with this version (plait train), or load the "
                 f"pipeline with the plait version that saved it."
             )
         super()._load_state(cfg, model_bytes, vocab_bytes, source)
@@ -244,12 +276,16 @@ class GraphDependencyParser(TrainablePipe):
         heads = np.empty(out.n_tokens, dtype=np.int64)  # global rows, -1 root
         ops = self.model.ops
         projective = not bool(self.model.attrs.get("mst", True))
+        joint_heads = int(self.model.attrs.get("joint_heads", 0))
+        joint_weight = float(self.model.attrs.get("joint_weight", 0.0))
         # Sentences in chunks of similar length keep the padded tables small.
         order = np.argsort(sent_lengths, kind="stable")
         for chunk in np.array_split(order, max(1, len(order) // 64)):
             if not len(chunk):
                 continue
             scores = _log_softmax(ops.to_numpy(out.arc_scores(starts[chunk], sent_lengths[chunk])).astype(np.float64))
+            if joint_heads and joint_weight:
+                _join_labels(out, scores, starts[chunk], sent_lengths[chunk], joint_heads, joint_weight)
             for k, s in enumerate(chunk.tolist()):
                 n, first = int(sent_lengths[s]), int(starts[s])
                 full = np.full((n + 1, n + 1), MASKED, dtype=np.float64)

@@ -101,7 +101,7 @@ def test_biaffine_backward_matches_finite_differences():
     docs = [nlp.make_doc("the dog saw a cat ."), nlp.make_doc("I run")]
     model.initialize(X=docs)
     rng = np.random.default_rng(0)
-    for name in ("U", "u", "W_lab", "V_lab", "b_lab", "W_dist", "H_dist", "b_dist", "L_dist"):
+    for name in ("U", "u", "W_lab", "V_lab", "b_lab", "W_dist", "H_dist", "b_dist", "L_dist", "M_out", "M_dist"):
         model.set_param(name, rng.normal(size=model.get_param(name).shape).astype("float32"))
     starts, lens = np.array([0, 3, 6]), np.array([3, 3, 2])
     heads = np.array([1, -1, 1, 4, -1, 4, -1, 6])
@@ -123,7 +123,7 @@ def test_biaffine_backward_matches_finite_differences():
     # The MLP's weights: the gradient reaching the features (dD, dHh) too.
     mlp = model.get_ref("mlp")
     checks = [(model, name) for name in ("U", "u", "W_lab", "V_lab", "root", "W_dist", "H_dist", "b_dist",
-                                         "L_dist")] + [(mlp, "b")]
+                                         "L_dist", "M_in", "M_out", "M_dist", "root_x")] + [(mlp, "b")]
     for node, name in checks:
         param = node.get_param(name)
         grad = node.get_grad(name).ravel()
@@ -136,6 +136,43 @@ def test_biaffine_backward_matches_finite_differences():
             down = objective()[0]
             flat[k] = old
             assert grad[k] == pytest.approx((up - down) / 2e-2, rel=0.05, abs=0.05), (name, k)
+
+
+def test_label_mlp_gradient_reaches_the_tok2vec_vectors():
+    """The label MLP reads the tok2vec output X itself: its gradient into X
+    (``GraphParserOutput.dX``, added to the Linear's) matches finite differences."""
+    from plait_pipes.architectures.biaffine import GraphParserOutput, build_biaffine_parser
+    from plait_pipes.architectures.tok2vec import build_hash_embed_cnn_tok2vec
+
+    fix_random_seed(2)
+    nlp = plait.blank("en")
+    t2v = build_hash_embed_cnn_tok2vec(width=16, depth=1, embed_size=100, window_size=1, maxout_pieces=2,
+                                       subword_features=False, pretrained_vectors=None)
+    model = build_biaffine_parser(t2v, arc_hidden=8, label_hidden=6, label_mlp=12, nO=5)
+    docs = [nlp.make_doc("the dog saw a cat ."), nlp.make_doc("I run")]
+    model.initialize(X=docs)
+    rng = np.random.default_rng(0)
+    for name in ("M_out", "M_dist", "W_lab"):
+        model.set_param(name, rng.normal(size=model.get_param(name).shape).astype("float32"))
+    heads = np.array([1, -1, 1, 4, -1, 4, -1, 6])
+    Q = rng.normal(size=(8, 5)).astype("float32")
+    linear = model.get_ref("mlp")
+
+    def objective(X):
+        out = GraphParserOutput(model, docs, X, linear.predict(X), True)
+        return float((out.label_scores(np.arange(8), heads) * Q).sum()), out
+
+    X0 = model.layers[0].predict(docs)
+    _, out = objective(X0)
+    out.add_label_grad(Q)
+    dX = linear.begin_update(X0)[1](out.backprop_all()) + out.dX
+    assert np.abs(out.dX).sum() > 0
+    for i, j in [(0, 0), (3, 5), (7, 2), (1, 9), (5, 15)]:
+        X = X0.copy()
+        X[i, j] += 1e-3
+        up = objective(X)[0]
+        X[i, j] -= 2e-3
+        assert dX[i, j] == pytest.approx((up - objective(X)[0]) / 2e-3, rel=0.02, abs=0.02), (i, j)
 
 
 # The component -----------------------------------------------------------------
@@ -371,7 +408,7 @@ def test_weights_of_the_older_layout_are_refused_with_a_message(make_ewt_example
     examples = make_ewt_examples(nlp, "train", 5)
     nlp.initialize(lambda: examples)
     msg = srsly.msgpack_loads(parser.to_bytes(exclude=["vocab"]))
-    assert msg["cfg"]["weights_layout"] == 2
+    assert msg["cfg"]["weights_layout"] == 3
     parser.from_bytes(srsly.msgpack_dumps(msg), exclude=["vocab"])  # the current layout loads
     del msg["cfg"]["weights_layout"]  # what layout 1 (before the distance scores) saved
     with pytest.raises(SerializationError, match="older plait.BiaffineParser.v1.*layout 1.*Train the parser again"):
@@ -398,3 +435,44 @@ def test_sentence_start_loss_is_weighted_against_the_arcs(make_ewt_examples, mon
     for g_w, g_1 in zip(grads_w[:-1], grads_1[:-1], strict=True):
         np.testing.assert_allclose(g_w, g_1)
     assert loss_w > loss_1
+
+
+def test_labels_join_the_head_choice_of_the_best_candidates():
+    from plait_pipes.graph_parser import _join_labels
+    from thinc.api import NumpyOps
+
+    class Scores:
+        """Label log-probabilities set per arc (dep row, head row)."""
+        ops = NumpyOps()
+        best = {(0, -1): np.log(0.9), (0, 1): np.log(0.2), (1, -1): np.log(0.5), (1, 0): np.log(0.6),
+                (2, -1): np.log(0.3)}
+        asked: list = []
+
+        def label_scores(self, deps, heads):
+            self.asked.append(sorted(zip(deps.tolist(), heads.tolist(), strict=True)))
+            rows = [[self.best[(d, h)], np.log(1e-6)] for d, h in zip(deps.tolist(), heads.tolist(), strict=True)]
+            return np.array(rows)
+
+    # Two sentences: tokens 0-1, and token 2 alone (padded to two).
+    arc = np.log(np.array([
+        [[0.5, 1e-9, 0.5], [0.5, 0.5, 1e-9]],
+        [[0.7, 1e-9, 0.3], [1.0, 1e-9, 1e-9]],
+    ]))
+    arc[0, 0, 1] = arc[0, 1, 2] = -1e4  # self loops
+    arc[1, 0, 1] = -1e4
+    arc[1, 1] = -1e4  # padding
+    starts, lengths = np.array([0, 2]), np.array([2, 1])
+    out = Scores()
+    scores = arc.copy()
+    _join_labels(out, scores, starts, lengths, k=2, weight=2.0)
+    # Only real heads were scored: the root and the sentence's other token.
+    assert out.asked == [[(0, -1), (0, 1), (1, -1), (1, 0), (2, -1)]]
+    g = lambda p: 2.0 * np.log(p / (p + 1e-6))  # noqa: E731  best label's log-probability x weight
+    # Token 0: candidates root (gain g(.9)) and token 1 (g(.2)): the lowest gain is the floor.
+    assert scores[0, 0, 0] - arc[0, 0, 0] == pytest.approx(g(0.9) - g(0.2))
+    assert scores[0, 0, 2] == pytest.approx(arc[0, 0, 2])
+    assert scores[0, 1, 1] - arc[0, 1, 1] == pytest.approx(g(0.6) - g(0.5))
+    # A one-token sentence: its only head is the root, nothing changes; padding is untouched.
+    np.testing.assert_allclose(scores[1], arc[1])
+    # With the labels joined, token 0 now prefers the root it was tied with.
+    assert scores[0, 0, 0] > scores[0, 0, 2]
