@@ -83,7 +83,7 @@ def _softmax(x: np.ndarray) -> np.ndarray:
 
 
 def _join_labels(out: Any, scores: np.ndarray, starts: np.ndarray, lengths: np.ndarray, k: int,
-                 weight: float) -> None:
+                 weight: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Let the labels join the head choice, in place: each token's ``k``
     best heads (by ``scores``) gain ``weight`` times their best label's
     log-probability, less the lowest such gain among the token's candidates
@@ -95,23 +95,27 @@ def _join_labels(out: Any, scores: np.ndarray, starts: np.ndarray, lengths: np.n
         sentences (``GraphParserOutput.arc_scores`` layout), changed in place.
     starts (numpy.ndarray[int]): (S,) first token row of each sentence.
     lengths (numpy.ndarray[int]): (S,) their lengths.
+    RETURNS (Tuple[numpy.ndarray, ...]): the tokens' rows (T,), their
+        candidate heads (T, K; global rows, -1 the root, -2 none) and each
+        candidate's best label (T, K), so the labels of the chosen heads need
+        no second pass.
     """
     S, L, C = scores.shape
     kk = min(k, C)
     sent, tok = np.nonzero(np.arange(L)[None, :] < lengths[:, None])
-    top = np.argpartition(-scores[sent, tok], kk - 1, axis=1)[:, :kk]  # (T, kk) columns
-    owner = np.repeat(np.arange(len(sent)), kk)
-    col = top.reshape(-1)
-    s_of, i_of = sent[owner], tok[owner]
+    col = np.argpartition(-scores[sent, tok], kk - 1, axis=1)[:, :kk]  # (T, kk) columns
     # Only real heads: the root (column 0) or another token of the sentence.
-    real = (col == 0) | ((col - 1 < lengths[s_of]) & (col - 1 != i_of))
-    owner, col, s_of, i_of = owner[real], col[real], s_of[real], i_of[real]
-    dep_rows = starts[s_of] + i_of
-    head_rows = np.where(col == 0, -1, starts[s_of] + col - 1)
-    gain = weight * _log_softmax(out.ops.to_numpy(out.label_scores(dep_rows, head_rows)).astype(np.float64)).max(axis=1)
-    floor = np.full(len(sent), np.inf)
-    np.minimum.at(floor, owner, gain)
-    scores[s_of, i_of, col] += gain - floor[owner]
+    real = (col == 0) | ((col - 1 < lengths[sent][:, None]) & (col - 1 != tok[:, None]))
+    dep_rows = starts[sent] + tok
+    head_rows = np.where(col == 0, -1, starts[sent][:, None] + col - 1)
+    label_scores = out.ops.to_numpy(out.candidate_label_scores(dep_rows, np.where(real, head_rows, -1)))
+    log_p = _log_softmax(label_scores.astype(np.float64))
+    gain = weight * log_p.max(axis=2)
+    floor = np.where(real, gain, np.inf).min(axis=1, keepdims=True)
+    rows = np.broadcast_to(sent[:, None], col.shape)[real]
+    toks = np.broadcast_to(tok[:, None], col.shape)[real]
+    scores[rows, toks, col[real]] += (gain - floor)[real]
+    return dep_rows, np.where(real, head_rows, -2), log_p.argmax(axis=2)
 
 
 def _segments(starts_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -276,6 +280,7 @@ class GraphDependencyParser(TrainablePipe):
         heads = np.empty(out.n_tokens, dtype=np.int64)  # global rows, -1 root
         ops = self.model.ops
         projective = not bool(self.model.attrs.get("mst", True))
+        candidates: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         joint_heads = int(self.model.attrs.get("joint_heads", 0))
         joint_weight = float(self.model.attrs.get("joint_weight", 0.0))
         # Sentences in chunks of similar length keep the padded tables small.
@@ -285,7 +290,8 @@ class GraphDependencyParser(TrainablePipe):
                 continue
             scores = _log_softmax(ops.to_numpy(out.arc_scores(starts[chunk], sent_lengths[chunk])).astype(np.float64))
             if joint_heads and joint_weight:
-                _join_labels(out, scores, starts[chunk], sent_lengths[chunk], joint_heads, joint_weight)
+                candidates.append(
+                    _join_labels(out, scores, starts[chunk], sent_lengths[chunk], joint_heads, joint_weight))
             for k, s in enumerate(chunk.tolist()):
                 n, first = int(sent_lengths[s]), int(starts[s])
                 full = np.full((n + 1, n + 1), MASKED, dtype=np.float64)
@@ -293,8 +299,15 @@ class GraphDependencyParser(TrainablePipe):
                 local = decode_tree(full, projective=projective)[1:]
                 heads[first : first + n] = np.where(local == 0, -1, first + local - 1)
         rows = np.arange(out.n_tokens, dtype=np.int64)
-        label_scores = ops.to_numpy(out.label_scores(rows, heads))
-        labels = np.asarray(label_scores.argmax(axis=1), dtype=np.int64)
+        labels = np.full(out.n_tokens, -1, dtype=np.int64)
+        for dep_rows, cand_heads, cand_labels in candidates:
+            # The chosen head is almost always a candidate: its label is known.
+            hit = cand_heads == heads[dep_rows][:, None]
+            found = hit.any(axis=1)
+            labels[dep_rows[found]] = cand_labels[found, hit[found].argmax(axis=1)]
+        todo = np.flatnonzero(labels < 0)
+        if len(todo):
+            labels[todo] = ops.to_numpy(out.label_scores(todo, heads[todo])).argmax(axis=1)
         heads = np.where(heads < 0, rows, heads)
         offsets = np.concatenate(([0], np.cumsum(lengths)))
         return GraphParses(

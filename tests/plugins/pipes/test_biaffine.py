@@ -81,6 +81,32 @@ def test_decoders_give_valid_trees_on_long_sentences_and_forbidden_arcs(n, seed,
     assert _total(finite, cle) >= _total(finite, eis) - 1e-6
 
 
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(0, 60), seed=st.integers(0, 2**31), masked=st.floats(0, 0.9))
+def test_compiled_decoder_gives_the_numpy_decoders_trees(n, seed, masked):
+    """``_mst.c`` (built at install) contracts cycles as ``mst._cle`` does, tie-breaking
+    included: the same heads, with and without the root penalty."""
+    from plait_pipes.graph import mst
+    from plait_pipes.graph._mst_kernel import cle_kernel
+
+    kernel = cle_kernel()
+    if kernel is None:
+        pytest.skip("the C decoder was not built (no C compiler at install time)")
+    rng = np.random.default_rng(seed)
+    scores = rng.normal(size=(n + 1, n + 1)) * rng.choice([0.01, 1, 100])
+    scores = np.round(scores, int(rng.integers(0, 3)))  # ties
+    scores[rng.random(scores.shape) < masked] = -np.inf
+    prepared = mst._prepare(scores)
+    assert np.array_equal(kernel(prepared), mst._cle(prepared))
+    with_root = prepared.copy()
+    with_root[1:, 0] = np.where(np.isfinite(scores[1:, 0]), scores[1:, 0], prepared[1:, 0])
+    assert np.array_equal(kernel(with_root), mst._cle(with_root))
+    compiled = mst.chu_liu_edmonds(scores)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PLAIT_COMPILED_MST", "0")
+        assert np.array_equal(mst.chu_liu_edmonds(scores), compiled)
+
+
 def test_is_tree_rejects_cycles_and_second_roots():
     assert is_tree(np.array([-1, 0, 1, 2]))
     assert not is_tree(np.array([-1, 0, 0, 2]))  # two root arcs
@@ -448,10 +474,10 @@ def test_labels_join_the_head_choice_of_the_best_candidates():
                 (2, -1): np.log(0.3)}
         asked: list = []
 
-        def label_scores(self, deps, heads):
-            self.asked.append(sorted(zip(deps.tolist(), heads.tolist(), strict=True)))
-            rows = [[self.best[(d, h)], np.log(1e-6)] for d, h in zip(deps.tolist(), heads.tolist(), strict=True)]
-            return np.array(rows)
+        def candidate_label_scores(self, deps, heads):
+            self.asked.append((deps.tolist(), heads.tolist()))
+            return np.array([[[self.best[(d, h)], np.log(1e-6)] for h in row]
+                             for d, row in zip(deps.tolist(), heads.tolist(), strict=True)])
 
     # Two sentences: tokens 0-1, and token 2 alone (padded to two).
     arc = np.log(np.array([
@@ -464,9 +490,14 @@ def test_labels_join_the_head_choice_of_the_best_candidates():
     starts, lengths = np.array([0, 2]), np.array([2, 1])
     out = Scores()
     scores = arc.copy()
-    _join_labels(out, scores, starts, lengths, k=2, weight=2.0)
-    # Only real heads were scored: the root and the sentence's other token.
-    assert out.asked == [[(0, -1), (0, 1), (1, -1), (1, 0), (2, -1)]]
+    deps, cand_heads, cand_labels = _join_labels(out, scores, starts, lengths, k=2, weight=2.0)
+    # One call for the three tokens; a candidate that is no real head (token 2's
+    # padding column) is scored as the root and then left out.
+    assert out.asked[0][0] == [0, 1, 2]
+    assert [sorted(r) for r in out.asked[0][1]] == [[-1, 1], [-1, 0], [-1, -1]]
+    assert deps.tolist() == [0, 1, 2]
+    assert [sorted(r) for r in cand_heads.tolist()] == [[-1, 1], [-1, 0], [-2, -1]]
+    assert (cand_labels == 0).all()  # each candidate's best label
     g = lambda p: 2.0 * np.log(p / (p + 1e-6))  # noqa: E731  best label's log-probability x weight
     # Token 0: candidates root (gain g(.9)) and token 1 (g(.2)): the lowest gain is the floor.
     assert scores[0, 0, 0] - arc[0, 0, 0] == pytest.approx(g(0.9) - g(0.2))
@@ -476,3 +507,18 @@ def test_labels_join_the_head_choice_of_the_best_candidates():
     np.testing.assert_allclose(scores[1], arc[1])
     # With the labels joined, token 0 now prefers the root it was tied with.
     assert scores[0, 0, 0] > scores[0, 0, 2]
+
+
+def test_candidate_label_scores_equal_the_pairwise_ones(trained):
+    """The prediction-time scorer of several heads per token gives
+    ``label_scores``'s numbers on every pair (bilinear, linear, distance and MLP terms)."""
+    nlp, examples, _ = trained
+    parser = nlp.get_pipe("parser")
+    docs = [eg.predicted for eg in examples[:6]]
+    out = parser.model.predict(docs)
+    rng = np.random.default_rng(0)
+    deps = np.arange(out.n_tokens)
+    heads = rng.integers(-1, out.n_tokens, size=(out.n_tokens, 4))
+    pairwise = out.label_scores(np.repeat(deps, 4), heads.reshape(-1)).reshape(out.n_tokens, 4, -1)
+    np.testing.assert_allclose(out.candidate_label_scores(deps, heads), pairwise, rtol=1e-4, atol=1e-4)
+    assert np.abs(pairwise).max() > 0.1

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._mst_kernel import cle_kernel
+
 # Structurally impossible arcs (self loops, into the root) in the working
 # matrices: below anything a sum of real arcs reaches.
 NEG = -1e18
@@ -62,12 +64,13 @@ def _find_cycle(heads: np.ndarray) -> np.ndarray | None:
     while steps < n1:
         jump = jump[jump]
         steps *= 2
-    on_cycle = np.unique(jump)
-    on_cycle = on_cycle[on_cycle != 0]
-    if not len(on_cycle):
+    seen = np.zeros(n1, dtype=bool)
+    seen[jump] = True
+    seen[0] = False
+    if not seen.any():
         return None
     # Walk the cycle of one of them (as long as the cycle, not the sentence).
-    start = int(on_cycle[0])
+    start = int(seen.argmax())
     cycle = [start]
     node = int(heads[start])
     while node != start:
@@ -88,13 +91,13 @@ def _cle(s: np.ndarray) -> np.ndarray:
     keep = np.flatnonzero(~in_cycle)  # keep[0] == 0: the root is never on a cycle
     m = len(keep)
     sub = np.full((m + 1, m + 1), NEG)
-    sub[:m, :m] = s[np.ix_(keep, keep)]
+    sub[:m, :m] = s[keep[:, None], keep]
     # Arc h -> cycle: enter at the member d whose cycle arc it replaces best.
-    enter = s[np.ix_(cycle, keep)] - s[cycle, heads[cycle]][:, None]  # (|C|, m)
+    enter = s[cycle[:, None], keep] - s[cycle, heads[cycle]][:, None]  # (|C|, m)
     enter_at = cycle[enter.argmax(axis=0)]
     sub[m, :m] = enter.max(axis=0)
     # Arc cycle -> d: the best member as head.
-    leave = s[np.ix_(keep, cycle)]  # (m, |C|)
+    leave = s[keep[:, None], cycle]  # (m, |C|)
     leave_from = cycle[leave.argmax(axis=1)]
     sub[:m, m] = leave.max(axis=1)
     sub[0, :] = NEG
@@ -107,6 +110,13 @@ def _cle(s: np.ndarray) -> np.ndarray:
     out[enter_at[h_c]] = keep[h_c]
     out[0] = -1
     return out
+
+
+def _contract(s: np.ndarray) -> np.ndarray:
+    """``_cle``, compiled where ``_mst.c`` was built (the same heads)."""
+    kernel = cle_kernel()
+    heads = kernel(s) if kernel is not None else None
+    return _cle(s) if heads is None else heads
 
 
 def chu_liu_edmonds(scores: np.ndarray) -> np.ndarray:
@@ -131,10 +141,10 @@ def chu_liu_edmonds(scores: np.ndarray) -> np.ndarray:
         return greedy.astype(np.int64)
     # Next: the best tree with any number of root arcs; if it has one, it is
     # also the best with one (few contractions: root arcs compete fairly).
-    free = _cle(plain)
+    free = _contract(plain)
     if int((free[1:] == 0).sum()) == 1:
         return free.astype(np.int64)
-    return _cle(prepared).astype(np.int64)
+    return _contract(prepared).astype(np.int64)
 
 
 def eisner(scores: np.ndarray) -> np.ndarray:
