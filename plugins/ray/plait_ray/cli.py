@@ -49,12 +49,13 @@ def ray_cli() -> None:
 @click.option("--broadcast-every", type=int, default=None,
               help="async: owners broadcast their new parameters every this many steps "
                    "(fewer, larger exchanges; peers compute on parameters up to this many "
-                   "steps old). Default: 4 with async, 1 (the only value allowed) with sync.")
+                   "steps old). Default with async: 4 for up to 2 workers, 1 for more (staleness "
+                   "grows with the worker count); 1, the only value allowed, with sync.")
 @click.option("--send-every", type=int, default=None,
               help="async: workers sum the gradients of parameters other workers own over this "
                    "many steps and send the sum (fewer, cheaper messages; with --broadcast-every "
-                   "equal, one message per peer per period). Default: 4 with async, 1 (the only "
-                   "value allowed) with sync.")
+                   "equal, one message per peer per period). Default with async: 4 for up to 2 "
+                   "workers, 1 for more; 1, the only value allowed, with sync.")
 @click.option("--threads-per-worker", type=int, default=1, show_default=True,
               help="BLAS/OpenMP threads (and Ray CPUs) per worker.")
 @click.option("--max-restarts", type=int, default=3, show_default=True,

@@ -26,14 +26,18 @@ from plait.errors import UsageError
 from .worker import STORE_BYTES, RunSpec, Worker
 
 POLL_SECONDS = 0.5
-# Async owners broadcast their parameters every this many steps unless told
-# otherwise (measured in bench/ray.py, see docs/distributed-training.md).
-DEFAULT_BROADCAST_EVERY = 4
-# Async workers send the gradients of parameters they do not own every this
-# many steps (summed) unless told otherwise; equal to the broadcast period, a
-# step's gradients and parameters travel together (measured in bench/ray.py,
-# see docs/distributed-training.md).
-DEFAULT_SEND_EVERY = 4
+# The async periods when --broadcast-every / --send-every are left out: owners
+# broadcast, and workers send the summed gradients of parameters they do not
+# own, every FEW_WORKERS_PERIOD steps with up to FEW_WORKERS workers (equal
+# periods: a step's gradients and parameters travel in one call), every step
+# with more. Measured in bench/ray.py (docs/distributed-training.md): with two
+# workers sharing one machine, 4 against 1 took two workers from 1.34x to
+# 1.68x plait train's words/s of training steps at the same accuracy, but the
+# staleness it adds grows with the worker count: in the simulated runs rank
+# 0's tag_acc after 40 ticks was 0.761 / 0.678 at 4 / 8 workers with 4,
+# against 0.818 / 0.821 with 1 (0.809 against 0.813 at 2).
+FEW_WORKERS = 2
+FEW_WORKERS_PERIOD = 4
 # A local instance passes actor-call arguments up to this size inside the
 # call itself, worker to worker, and larger ones through the object store
 # (Ray's default: 100 KB): see worker.STORE_BYTES for the measurements.
@@ -48,9 +52,9 @@ class RaySettings:
     address: str | None = None
     strategy: str = "async"
     max_staleness: int = 2
-    # None: DEFAULT_BROADCAST_EVERY with async, 1 with sync.
+    # None: default_period(n_workers, strategy).
     broadcast_every: int | None = None
-    # None: DEFAULT_SEND_EVERY with async, 1 with sync.
+    # None: default_period(n_workers, strategy).
     send_every: int | None = None
     threads_per_worker: int = 1
     max_restarts: int = 3
@@ -155,31 +159,41 @@ def _spec(config_path: str | Path | None, output_path: Path | None, settings: Ra
                    broadcast_every=resolve_broadcast_every(settings), send_every=resolve_send_every(settings))
 
 
+def default_period(n_workers: int, strategy: str) -> int:
+    """The broadcast and gradient-sending period of a run that does not set them.
+
+    n_workers (int): the number of workers.
+    strategy (str): "async" or "sync".
+    RETURNS (int): FEW_WORKERS_PERIOD for async with up to FEW_WORKERS workers, else 1.
+    """
+    return FEW_WORKERS_PERIOD if strategy == "async" and n_workers <= FEW_WORKERS else 1
+
+
 def resolve_broadcast_every(settings: RaySettings) -> int:
-    """The broadcast period a run uses: the option, or the strategy's default.
+    """The broadcast period a run uses: the option, or ``default_period``.
 
     settings (RaySettings): the options.
     RETURNS (int): steps between an owner's broadcasts.
     """
-    return _resolve_period(settings.broadcast_every, "--broadcast-every", DEFAULT_BROADCAST_EVERY,
-                           settings.strategy, "a sync step ends with every worker holding the new parameters")
+    return _resolve_period(settings.broadcast_every, "--broadcast-every", settings,
+                           "a sync step ends with every worker holding the new parameters")
 
 
 def resolve_send_every(settings: RaySettings) -> int:
-    """The gradient-sending period a run uses: the option, or the strategy's default.
+    """The gradient-sending period a run uses: the option, or ``default_period``.
 
     settings (RaySettings): the options.
     RETURNS (int): steps whose gradients for other owners are summed into one message.
     """
-    return _resolve_period(settings.send_every, "--send-every", DEFAULT_SEND_EVERY,
-                           settings.strategy, "a sync step sums every worker's gradients of that step")
+    return _resolve_period(settings.send_every, "--send-every", settings,
+                           "a sync step sums every worker's gradients of that step")
 
 
-def _resolve_period(every: int | None, option: str, async_default: int, strategy: str,
-                    sync_reason: str) -> int:
-    """A period option (steps): None -> the strategy's default; checked against the strategy."""
+def _resolve_period(every: int | None, option: str, settings: RaySettings, sync_reason: str) -> int:
+    """A period option (steps): None -> ``default_period``; checked against the strategy."""
+    strategy = settings.strategy
     if every is None:
-        return async_default if strategy == "async" else 1
+        return default_period(settings.n_workers, strategy)
     if every < 1:
         raise UsageError(f"{option} must be at least 1, got {every}.")
     if strategy == "sync" and every != 1:

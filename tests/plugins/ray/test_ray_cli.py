@@ -114,3 +114,18 @@ def test_a_bad_period_is_a_clear_error_before_ray(config, tmp_path, option, valu
     assert f"{option} {value} needs --strategy async" in sync.stderr
     zero = _plait("ray", "train", str(config), option, "0", cwd=tmp_path)
     assert zero.returncode == 1 and f"{option} must be at least 1, got 0" in zero.stderr
+
+
+@pytest.mark.parametrize("n_workers, strategy, expected", [
+    (1, "async", 4), (2, "async", 4), (3, "async", 1), (8, "async", 1), (2, "sync", 1), (8, "sync", 1)])
+def test_periods_left_out_follow_the_worker_count(n_workers, strategy, expected):
+    # Summing messages over 4 steps pays off with two workers on one machine;
+    # with more, the staleness it adds costs accuracy (bench/ray.py's
+    # simulation), so the default drops to every step. A given value wins.
+    from plait_ray.driver import RaySettings, resolve_broadcast_every, resolve_send_every
+
+    settings = RaySettings(n_workers=n_workers, strategy=strategy)
+    assert resolve_broadcast_every(settings) == resolve_send_every(settings) == expected
+    if strategy == "async":
+        given = RaySettings(n_workers=n_workers, strategy=strategy, broadcast_every=3, send_every=2)
+        assert (resolve_broadcast_every(given), resolve_send_every(given)) == (3, 2)
