@@ -364,6 +364,31 @@ def test_sync_run_goes_on_without_a_killed_worker_which_rejoins(cluster, setup, 
     plait.load(out / "model-last")
 
 
+def test_sync_run_survives_a_killed_rank_0(cluster, setup, tmp_path):
+    """--strategy sync: rank 0 (which evaluates and saves) is killed at step
+    25, after its checkpoint of step 20, while worker 1 waits for its
+    gradients. Ray restarts it, it rejoins from that checkpoint with the
+    current parameters, and the run ends with model-last and model-best."""
+    config, overrides, code, folder = _pausing(setup, tmp_path, w0_step=25)
+    out = tmp_path / "out"
+    log = io.StringIO()
+    settings = RaySettings(n_workers=2, strategy="sync")
+    thread, done = _run_in_thread(config, out, settings, overrides, code, log)
+    killed0 = _kill_paused(folder, "-w0", thread, done)
+    thread.join(timeout=300)
+    text = log.getvalue()
+    assert not thread.is_alive(), text
+    assert "error" not in done, done.get("error")
+    result = done["result"]
+    assert result["restarts"] == 1 and "worker 0 died; Ray restarts it" in text
+    w0, w1 = result["workers"]
+    assert w0["pid"] != killed0 and w0["restarted"]
+    assert w0["sync_timeouts"] == 0 and w1["sync_timeouts"] == 0
+    assert _score_at(text, 60) > 0
+    assert _tag_acc(out / "model-best") > 0.80
+    plait.load(out / "model-last")
+
+
 def test_a_killed_run_resumes(cluster, setup, tmp_path):
     config, overrides = setup
     code = tmp_path / "crash.py"
