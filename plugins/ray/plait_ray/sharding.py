@@ -330,9 +330,21 @@ class ShardedOptimizer:
         RETURNS (dict[ParamKey, tuple[int, numpy.ndarray]]): updated key -> (version, array).
         """
         updated: dict[ParamKey, tuple[int, Any]] = {}
+        handed_back: dict[int, dict[ParamKey, tuple[int, Any]]] = defaultdict(dict)
         with self.cond:
             if self.strategy == "sync" and own and self.n_workers > 1:
                 self._wait_for_grads([k for k in self.owned if k in own])
+                # A peer came back during the wait and took back the
+                # parameters it owns: this step's gradients of those go to
+                # it (sent below, outside the lock), or it would wait for them in vain.
+                # Awaiting the owner's update of them (``take_params``) keeps
+                # the two in lockstep: this worker's next gradients must not
+                # reach the owner before it applied these.
+                for key in [k for k in own if self.owners[k] != self.rank]:
+                    node, _ = self.nodes[key]
+                    handed_back[self.owners[key]][key] = (self.versions[key],
+                                                          pack_rows(node.ops.to_numpy(own.pop(key))))
+                    self.sent_versions[key] = self.versions[key]
             for key in keys if keys is not None else self.owned:
                 received = self.inbox_grads.pop(key, [])
                 if key not in own and not received:
@@ -369,17 +381,30 @@ class ShardedOptimizer:
                     # No copy: the transport copies what it does not send
                     # at once (see Transport).
                     updated[key] = (version + 1, node.ops.to_numpy(param))
+        if handed_back:
+            self.send(handed_back, None)
         return updated
 
     def _wait_for_grads(self, keys: list[ParamKey]) -> None:
-        """sync: wait until every peer's gradient of the current version is in."""
+        """sync: wait until every live peer's gradient of this step is in.
+
+        In a run without failures every peer's gradient of a step carries the
+        owner's current version (peers compute only on the parameters of the
+        last all-gather, and each update empties the inbox). After a worker
+        came back its first gradients can carry another version: it counts
+        as this step's (``update_owned`` then applies or drops it by age),
+        so neither side waits for a version the other will never send.
+        Keys handed back to a returning owner meanwhile are not awaited.
+        """
         deadline = time.monotonic() + self.sync_timeout
         start = time.monotonic()
 
         def complete() -> bool:
             needed = self.n_workers - 1 - len(self.retired | self.down)
             for key in keys:
-                senders = {s for s, v, _ in self.inbox_grads.get(key, []) if v == self.versions[key]}
+                if self.owners[key] != self.rank:
+                    continue
+                senders = {s for s, _, _ in self.inbox_grads.get(key, []) if s != self.rank}
                 if len(senders) < needed:
                     return False
             return True

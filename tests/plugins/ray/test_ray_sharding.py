@@ -290,6 +290,58 @@ def test_sync_round_does_not_wait_for_a_dead_peer_which_rejoins():
     assert opts[0].versions == rejoined.versions
 
 
+def test_a_peer_back_in_the_middle_of_a_sync_step_gets_its_gradients():
+    """Worker 1 comes back while worker 0, which trained its parameters
+    meanwhile, is inside a sync step: its gradients of the step include
+    worker 1's parameters again. Worker 0 must hand those gradients to worker
+    1 (which waits for them) and wait only for the parameters it still owns;
+    the rejoined worker's first gradients carry the versions it fetched. Both
+    finish their steps without running into the timeout, and the replicas
+    are equal again after the next all-reduce."""
+    n = 2
+    hub, nlps, opts = _workers(n, strategy="sync", latency=0)
+    _threaded_hub(hub)
+    opts[0].set_down(1, True)
+    errors: list[BaseException] = []
+
+    def steps(opt: ShardedOptimizer, nlp: SimpleNamespace, seeds: list[int]) -> None:
+        try:
+            for seed in seeds:
+                _step(nlp, opt, *_batch(seed))
+        except BaseException as err:  # surfaced in the main thread
+            errors.append(err)
+
+    steps(opts[0], nlps[0], [0])  # alone, owning everything
+    nlps[1] = _nlp(seed=7)
+    rejoined = ShardedOptimizer(Adam(0.01), nlps[1], 1, n, hub.transport(1), strategy="sync", sync_timeout=20)
+    original_wait = opts[0]._wait_for_grads
+    started: list[threading.Thread] = []
+
+    def wait_while_worker_1_comes_back(keys):
+        # What the driver and the restarted worker do, mid-step: worker 1 is
+        # reported back, fetches the current parameters and starts its step.
+        if not started:
+            opts[0].cond.release()
+            try:
+                opts[0].set_down(1, False)
+                hub.workers[1] = rejoined
+                rejoined.join(rejoin=True)
+                thread = threading.Thread(target=steps, args=(rejoined, nlps[1], [21, 31]))
+                started.append(thread)
+                thread.start()
+            finally:
+                opts[0].cond.acquire()
+        return original_wait(keys)
+
+    opts[0]._wait_for_grads = wait_while_worker_1_comes_back  # type: ignore[method-assign]
+    steps(opts[0], nlps[0], [20, 30])
+    started[0].join(timeout=60)
+    assert not errors and not started[0].is_alive(), errors
+    assert opts[0].stats["sync_timeouts"] == 0 and rejoined.stats["sync_timeouts"] == 0
+    p0, p1 = _params(nlps[0]), _params(nlps[1])
+    assert all(numpy.array_equal(p0[k], p1[k]) for k in p0)
+
+
 def test_mostly_zero_gradients_travel_as_rows_and_sum_the_same():
     """An embedding table's gradient is sent as its nonzero rows; the owner's
     mean of packed and dense messages is the dense mean, bit for bit."""

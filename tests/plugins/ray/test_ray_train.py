@@ -338,53 +338,34 @@ def test_sigkilled_workers_are_restarted_and_the_run_ends(two_workers, cluster, 
     plait.load(out / "model-last")
 
 
-def test_sync_run_goes_on_without_a_killed_worker_which_rejoins(cluster, setup, tmp_path):
-    """--strategy sync: worker 1 is killed while rank 0 waits for its
-    gradients. Rank 0 finishes that step without it once Ray reports the death
-    (no wait runs into the 300 s timeout), the restarted worker rejoins with
-    the current parameters and the run ends with model-last."""
-    config, overrides, code, folder = _pausing(setup, tmp_path, w1_step=10)
+@pytest.mark.parametrize("rank, step", [(1, 10), (0, 25)])
+def test_sync_run_goes_on_without_a_killed_worker_which_rejoins(cluster, setup, tmp_path, rank, step):
+    """--strategy sync: a worker is killed while its peer waits for its
+    gradients: worker 1 at step 10, or rank 0 (which evaluates and saves) at
+    step 25, after its checkpoint of step 20. The peer finishes that step
+    without it once Ray reports the death (no wait runs into the 300 s
+    timeout), the restarted worker rejoins with the current parameters and
+    the run ends with model-best and model-last."""
+    config, overrides, code, folder = _pausing(setup, tmp_path, **{f"w{rank}_step": step})
     out = tmp_path / "out"
     log = io.StringIO()
     settings = RaySettings(n_workers=2, strategy="sync")
     thread, done = _run_in_thread(config, out, settings, overrides, code, log)
-    killed1 = _kill_paused(folder, "-w1", thread, done)
+    killed = _kill_paused(folder, f"-w{rank}", thread, done)
     thread.join(timeout=300)
     text = log.getvalue()
     assert not thread.is_alive(), text
     assert "error" not in done, done.get("error")
     result = done["result"]
-    assert result["restarts"] == 1 and "worker 1 died; Ray restarts it" in text
-    w0, w1 = result["workers"]
-    assert w1["pid"] != killed1 and w1["restarted"] and w1["steps"] > 0
-    assert w0["sync_timeouts"] == 0 and w1["sync_timeouts"] == 0
-    # Rank 0 trained on: every evaluation up to the last step was made.
-    assert [_score_at(text, step) > 0 for step in (20, 40, 60)] == [True, True, True]
-    assert _tag_acc(out / "model-best") > 0.80
-    plait.load(out / "model-last")
-
-
-def test_sync_run_survives_a_killed_rank_0(cluster, setup, tmp_path):
-    """--strategy sync: rank 0 (which evaluates and saves) is killed at step
-    25, after its checkpoint of step 20, while worker 1 waits for its
-    gradients. Ray restarts it, it rejoins from that checkpoint with the
-    current parameters, and the run ends with model-last and model-best."""
-    config, overrides, code, folder = _pausing(setup, tmp_path, w0_step=25)
-    out = tmp_path / "out"
-    log = io.StringIO()
-    settings = RaySettings(n_workers=2, strategy="sync")
-    thread, done = _run_in_thread(config, out, settings, overrides, code, log)
-    killed0 = _kill_paused(folder, "-w0", thread, done)
-    thread.join(timeout=300)
-    text = log.getvalue()
-    assert not thread.is_alive(), text
-    assert "error" not in done, done.get("error")
-    result = done["result"]
-    assert result["restarts"] == 1 and "worker 0 died; Ray restarts it" in text
-    w0, w1 = result["workers"]
-    assert w0["pid"] != killed0 and w0["restarted"]
-    assert w0["sync_timeouts"] == 0 and w1["sync_timeouts"] == 0
-    assert _score_at(text, 60) > 0
+    assert result["restarts"] == 1 and f"worker {rank} died; Ray restarts it" in text
+    workers = result["workers"]
+    assert workers[rank]["pid"] != killed and workers[rank]["restarted"] and workers[rank]["steps"] > 0
+    assert workers[0]["sync_timeouts"] == 0 and workers[1]["sync_timeouts"] == 0
+    # Rank 0 trained on: every evaluation up to the last step was made (a
+    # killed rank 0's last lines before its death may not have reached the
+    # driver's log; it resumes after its step-20 checkpoint).
+    later = (40, 60) if rank == 0 else (20, 40, 60)
+    assert all(_score_at(text, s) > 0 for s in later), text
     assert _tag_acc(out / "model-best") > 0.80
     plait.load(out / "model-last")
 
