@@ -111,12 +111,19 @@ def test_parser_and_ner_recommendations(optimize):
     }
     model = {"@architectures": "plait.TransitionBasedParser.v2", "extra_state_tokens": False,
              "use_upper": True, "nO": None}
-    for name in ("parser", "beam_parser"):
-        assert out[f"components.{name}.model"] == {
-            **model, "state_type": "parser", "hidden_width": 128, "maxout_pieces": 3}
-    for name in ("ner", "beam_ner"):
-        assert out[f"components.{name}.model"] == {
-            **model, "state_type": "ner", "hidden_width": 64, "maxout_pieces": 2}
+    parser_model = {**model, "state_type": "parser", "hidden_width": 128, "maxout_pieces": 3}
+    ner_model = {**model, "state_type": "ner", "hidden_width": 64, "maxout_pieces": 2}
+    # The beam factories keep the transition model they need.
+    assert out["components.beam_parser.model"] == parser_model
+    assert out["components.beam_ner.model"] == ner_model
+    if optimize == "efficiency":
+        assert out["components.parser.model"] == parser_model
+        assert out["components.ner.model"] == ner_model
+    else:
+        # "accuracy": the graph-based models, which won there (see GRAPH_MODELS).
+        assert out["components.parser.model"]["@architectures"] == "plait.BiaffineParser.v1"
+        assert out["components.parser.model"]["label_mlp"] == 128
+        assert out["components.ner.model"] == {"@architectures": "plait.BILUOTagger.v1", "nO": None}
     for name in TRANSITION:
         assert out[f"components.{name}.model.tok2vec"]["@architectures"] == "plait.Tok2VecListener.v1"
 
