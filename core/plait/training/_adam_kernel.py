@@ -19,11 +19,11 @@ is set, ``adam_kernel()`` returns None and the numpy step runs.
 from __future__ import annotations
 
 import ctypes
-import importlib.machinery
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from ..native import compiled_library, switched_off
 
 __all__ = ["COMPILED_ADAM_ENV", "adam_kernel", "library_path"]
 
@@ -33,12 +33,7 @@ _STATE: dict[str, Any] = {}
 
 def library_path() -> Path | None:
     """RETURNS (Optional[Path]): the built ``_adam_c`` library next to this file, if any."""
-    here = Path(__file__).parent
-    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
-        candidate = here / f"_adam_c{suffix}"
-        if candidate.is_file():
-            return candidate
-    return None
+    return compiled_library(Path(__file__).parent, "_adam_c")
 
 
 def adam_kernel() -> Callable[..., None] | None:
@@ -50,7 +45,7 @@ def adam_kernel() -> Callable[..., None] | None:
         1 - b1 and c2 = 1 - b2 in float32, neg_lr = -(lr * lr_scale)), decay a
         bool.
     """
-    if os.environ.get(COMPILED_ADAM_ENV, "1").strip().lower() in ("0", "false", "no", "off"):
+    if switched_off(COMPILED_ADAM_ENV):
         return None
     if "kernel" not in _STATE:
         _STATE["kernel"] = _load()

@@ -13,13 +13,12 @@ returns None and the numpy version runs: the same trees, only slower.
 from __future__ import annotations
 
 import ctypes
-import importlib.machinery
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from plait.native import compiled_library, switched_off
 
 __all__ = ["COMPILED_MST_ENV", "cle_kernel", "library_path"]
 
@@ -29,12 +28,7 @@ _STATE: dict[str, Any] = {}
 
 def library_path() -> Path | None:
     """RETURNS (Optional[Path]): the built ``_mst_c`` library next to this file, if any."""
-    here = Path(__file__).parent
-    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
-        candidate = here / f"_mst_c{suffix}"
-        if candidate.is_file():
-            return candidate
-    return None
+    return compiled_library(Path(__file__).parent, "_mst_c")
 
 
 def cle_kernel() -> Callable[[np.ndarray], np.ndarray | None] | None:
@@ -44,7 +38,7 @@ def cle_kernel() -> Callable[[np.ndarray], np.ndarray | None] | None:
         prepared (n + 1, n + 1) float64 score matrix (``mst._prepare``),
         ``heads`` int64 with ``heads[0] = -1``; None if memory ran out.
     """
-    if os.environ.get(COMPILED_MST_ENV, "1").strip().lower() in ("0", "false", "no", "off"):
+    if switched_off(COMPILED_MST_ENV):
         return None
     if "kernel" not in _STATE:
         _STATE["kernel"] = _load()
