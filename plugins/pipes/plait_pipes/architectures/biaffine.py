@@ -391,21 +391,34 @@ class GraphParserOutput:
         self.dF[:, : 2 * nA] += d_table[: self.n_tokens]
 
     # Labels ----------------------------------------------------------------
-    def label_scores(self, dep_rows: np.ndarray, head_rows: np.ndarray) -> Any:
-        """Label scores of arcs ``head -> dep`` (global token rows; -1: the root).
+    def _label_inputs(self, dep_rows: np.ndarray, head_rows: np.ndarray) -> tuple[Any, ...]:
+        """What ``label_scores`` and ``candidate_label_scores`` both gather:
+        the dependents' and heads' rows (the root: row N) and label features.
 
-        RETURNS (Floats2d): (n, nO).
+        RETURNS (tuple): dep_idx, head_np (host; -1 the root), head_idx, Ld, Lh.
         """
-        ops, xp, nA, nL = self.ops, self.ops.xp, self.nA, self.nL
-        nO = self.model.get_dim("nO")
-        W, V, b, root = (self.model.get_param(n) for n in ("W_lab", "V_lab", "b_lab", "root"))
+        xp, nA, nL = self.ops.xp, self.nA, self.nL
+        root = self.model.get_param("root")
         lab = self.F[:, 2 * nA :]
         heads_table = xp.concatenate([lab[:, nL:], root[nA:].reshape(1, nL)])
         dep_idx = xp.asarray(np.asarray(dep_rows, dtype=np.int64))
         head_np = np.asarray(head_rows, dtype=np.int64)
         head_idx = xp.asarray(np.where(head_np < 0, self.n_tokens, head_np))
-        Ld = lab[dep_idx, :nL]
-        Lh = heads_table[head_idx]
+        return dep_idx, head_np, head_idx, lab[dep_idx, :nL], heads_table[head_idx]
+
+    def _x_table(self) -> Any:
+        """RETURNS (Floats2d): the tok2vec rows and the root's learned vector (row N)."""
+        return self.ops.xp.concatenate([self.X, self.model.get_param("root_x").reshape(1, -1)])
+
+    def label_scores(self, dep_rows: np.ndarray, head_rows: np.ndarray) -> Any:
+        """Label scores of arcs ``head -> dep`` (global token rows; -1: the root).
+
+        RETURNS (Floats2d): (n, nO).
+        """
+        ops, xp, nL = self.ops, self.ops.xp, self.nL
+        nO = self.model.get_dim("nO")
+        W, V, b = (self.model.get_param(n) for n in ("W_lab", "V_lab", "b_lab"))
+        dep_idx, head_np, head_idx, Ld, Lh = self._label_inputs(dep_rows, head_rows)
         n = Ld.shape[0]
         T = ops.gemm(Lh, W).reshape(n, nO, nL)
         # A batched matrix-vector product: no (n, nO, nL) temporary (the
@@ -422,8 +435,7 @@ class GraphParserOutput:
         mlp_cache = None
         if self.nM:
             # The label MLP over the dependent's and the head's own vectors.
-            table = xp.concatenate([self.X, self.model.get_param("root_x").reshape(1, -1)])
-            XdXh = xp.concatenate([self.X[dep_idx], table[head_idx]], axis=1)
+            XdXh = xp.concatenate([self.X[dep_idx], self._x_table()[head_idx]], axis=1)
             Z = ops.gemm(XdXh, self.model.get_param("M_in"))
             if lab_buckets is not None:
                 Z += self.model.get_param("M_dist")[lab_buckets]
@@ -448,17 +460,11 @@ class GraphParserOutput:
         head_rows (numpy.ndarray[int]): (T, K) candidate heads (-1: the root).
         RETURNS (Floats3d): (T, K, nO).
         """
-        ops, xp, nA, nL = self.ops, self.ops.xp, self.nA, self.nL
+        ops, xp, nL = self.ops, self.ops.xp, self.nL
         nO = self.model.get_dim("nO")
-        W, V, b, root = (self.model.get_param(n) for n in ("W_lab", "V_lab", "b_lab", "root"))
+        W, V, b = (self.model.get_param(n) for n in ("W_lab", "V_lab", "b_lab"))
         T, K = head_rows.shape
-        lab = self.F[:, 2 * nA :]
-        heads_table = xp.concatenate([lab[:, nL:], root[nA:].reshape(1, nL)])
-        dep_idx = xp.asarray(np.asarray(dep_rows, dtype=np.int64))
-        head_np = np.asarray(head_rows, dtype=np.int64)
-        head_idx = xp.asarray(np.where(head_np < 0, self.n_tokens, head_np))
-        Ld = lab[dep_idx, :nL]  # (T, nL)
-        Lh = heads_table[head_idx]  # (T, K, nL)
+        dep_idx, head_np, head_idx, Ld, Lh = self._label_inputs(dep_rows, head_rows)  # Ld (T, nL), Lh (T, K, nL)
         # dep_i W_c head_h = (W_c^T dep_i) . head_h: W_c^T dep_i once per dependent.
         W_dep = xp.ascontiguousarray(W.reshape(nL, nO, nL).transpose(2, 1, 0)).reshape(nL, nO * nL)
         R = ops.gemm(Ld, W_dep).reshape(T, nO, nL)
@@ -473,8 +479,7 @@ class GraphParserOutput:
         if self.nM:
             M_in = self.model.get_param("M_in")
             d = self.X.shape[1]
-            table = xp.concatenate([self.X, self.model.get_param("root_x").reshape(1, -1)])
-            Z = ops.gemm(table, M_in[d:])[head_idx]  # the heads' side, once per token
+            Z = ops.gemm(self._x_table(), M_in[d:])[head_idx]  # the heads' side, once per token
             Z += ops.gemm(self.X[dep_idx], M_in[:d])[:, None, :]
             if buckets is not None:
                 Z += self.model.get_param("M_dist")[buckets]
