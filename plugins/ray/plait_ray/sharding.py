@@ -51,9 +51,9 @@ import time
 from collections import defaultdict
 from typing import Any, Protocol
 
-import numpy
 from thinc.api import Optimizer
 
+from .arrays import copy_param, mean_gradient, pack_rows, packed_nbytes, writable
 from .ownership import ParamKey, assign_owners, iter_params
 
 Payload = dict[ParamKey, tuple[int, Any]]
@@ -267,7 +267,7 @@ class ShardedOptimizer:
         for owner in sorted(outgoing):
             payload = outgoing[owner]
             self.stats["grad_msgs"] += 1
-            self.stats["grad_bytes"] += sum(_nbytes(a) for _, a in payload.values())
+            self.stats["grad_bytes"] += sum(packed_nbytes(a) for _, a in payload.values())
         if self.strategy == "sync":
             # The owners wait for these gradients before they update: they
             # cannot wait for this worker's update.
@@ -369,7 +369,7 @@ class ShardedOptimizer:
                     # a + b == b + a bit for bit: start from this worker's
                     # own array (no copy, and it is reused; see below).
                     grads.reverse()
-                total = _mean(node.ops, node.get_param(name), grads, own_rank=self.rank)
+                total = mean_gradient(node.ops, node.get_param(name), grads, own_rank=self.rank)
                 self.stats["grads_applied"] += len(grads)
                 param, _ = self.inner((node.id, name), node.get_param(name), total)
                 node.set_param(name, param)
@@ -452,7 +452,7 @@ class ShardedOptimizer:
                 # thinc's Cython kernels (gather_add...) take writable
                 # buffers only, even to read. Into the parameter's own
                 # buffer where it can (no new array to allocate and fault in).
-                _copy_param(node, name, array)
+                copy_param(node, name, array)
                 self.versions[key] = version
                 self.stats["params_received"] += 1
 
@@ -569,7 +569,7 @@ class ShardedOptimizer:
                 if key not in self.nodes or int(version) < self.versions[key]:
                     continue
                 node, name = self.nodes[key]
-                node.set_param(name, _writable(node.ops, array))
+                node.set_param(name, writable(node.ops, array))
                 self.versions[key] = int(version)
             if not optimizer_state:
                 return
@@ -583,7 +583,7 @@ class ShardedOptimizer:
                 for attr in ("mom1", "mom2", "averages"):
                     table = getattr(self.inner, attr)
                     if attr in record and table is not None:
-                        table[local] = _writable(node.ops, record[attr])
+                        table[local] = writable(node.ops, record[attr])
 
     def join(self, *, rejoin: bool) -> None:
         """Start from the owners' parameters (all workers start equal even
@@ -624,84 +624,3 @@ class ShardedOptimizer:
         out["owned_params"] = len(self.owned)
         out["owned_floats"] = int(sum(self.nodes[k][0].get_param(self.nodes[k][1]).size for k in self.owned))
         return out
-
-
-# A gradient travels as its nonzero rows when at most this share of a table's
-# rows is nonzero: a batch touches a fifth to a third of a hash-embedding
-# table's rows, and those tables are most of a model's floats (about 70% of
-# the gradient bytes of the test tagger were zero rows).
-SPARSE_ROWS_SHARE = 0.5
-SPARSE_MIN_ROWS = 256
-
-
-def pack_rows(grad: Any) -> Any:
-    """A gradient as sent: the array, or ``(row indices, rows, n_rows)`` for
-    a large 2D one whose rows are mostly zero (embedding tables).
-
-    grad (numpy.ndarray): the gradient (a CPU array).
-    RETURNS (numpy.ndarray | tuple): what goes into the message.
-    """
-    if grad.ndim != 2 or grad.shape[0] < SPARSE_MIN_ROWS:
-        return grad
-    rows = numpy.flatnonzero(grad.any(axis=1))
-    if len(rows) > SPARSE_ROWS_SHARE * grad.shape[0]:
-        return grad
-    return (rows.astype(numpy.int32), grad[rows], grad.shape[0])
-
-
-def _nbytes(value: Any) -> int:
-    if isinstance(value, tuple):
-        return int(value[0].nbytes + value[1].nbytes)
-    return int(value.nbytes)
-
-
-def _mean(ops: Any, param: Any, grads: list[tuple[int, Any]], *, own_rank: int) -> Any:
-    """The mean of gradients (arrays or packed rows), summed in the given
-    order, as a fresh writable array on the ops' device (the optimizer
-    zeroes it). Adding a zero row changes no float, so sparse and dense
-    messages give the same sum, bit for bit."""
-    first_rank, first = grads[0]
-    if isinstance(first, tuple):
-        total = ops.alloc(param.shape, dtype=param.dtype)
-        rows, values, _ = first
-        total[ops.asarray(rows)] = ops.asarray(values)
-    elif first_rank == own_rank:
-        total = first  # this worker's own copy (see __call__)
-    else:
-        total = ops.asarray(first).copy()  # a received array may be a read-only view
-    for _, grad in grads[1:]:
-        if isinstance(grad, tuple):
-            rows, values, _ = grad
-            # Row indices are unique, so fancy-indexed += adds each row once.
-            total[ops.asarray(rows)] += ops.asarray(values)
-        else:
-            total += ops.asarray(grad)
-    if len(grads) > 1:
-        total /= len(grads)
-    return total
-
-
-def _copy_param(node: Any, name: str, array: Any) -> None:
-    """Set a parameter to a received array's values: copied into the current
-    parameter array when it is a writable numpy array of the same shape and
-    type (nothing else holds it: the owner broadcasts only what it owns),
-    else set as a writable array on the node's device.
-
-    node (Model): the layer. name (str): the parameter. array (ArrayXd): the values.
-    """
-    current = node.get_param(name)
-    if (isinstance(current, numpy.ndarray) and isinstance(array, numpy.ndarray) and current.flags.writeable
-            and current.shape == array.shape and current.dtype == array.dtype):
-        numpy.copyto(current, array)
-    else:
-        node.set_param(name, _writable(node.ops, array))
-
-
-def _writable(ops: Any, array: Any) -> Any:
-    """The array on the ops' device, writable (Ray hands out read-only views
-    of its object store, and thinc updates parameters in place)."""
-    arr = ops.asarray(array)
-    flags = getattr(arr, "flags", None)
-    if flags is not None and not getattr(flags, "writeable", True):
-        arr = arr.copy()
-    return arr

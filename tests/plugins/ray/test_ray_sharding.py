@@ -15,8 +15,9 @@ import pytest
 from thinc.api import Adam, Linear, NumpyOps, Relu, chain
 
 pytest.importorskip("plait_ray")
+from plait_ray.arrays import mean_gradient, pack_rows  # noqa: E402
 from plait_ray.ownership import assign_owners, iter_params  # noqa: E402
-from plait_ray.sharding import ShardedOptimizer, _mean, pack_rows  # noqa: E402
+from plait_ray.sharding import ShardedOptimizer  # noqa: E402
 from plait_ray.simulate import SimHub  # noqa: E402
 
 
@@ -361,17 +362,17 @@ def test_mostly_zero_gradients_travel_as_rows_and_sum_the_same():
     assert not isinstance(pack_rows(rng.normal(size=(1000, 8)).astype("f")), tuple)
     param = numpy.zeros((1000, 8), dtype="f")
     reference = (grads[0] + grads[1] + grads[2]) / 3
-    dense = _mean(ops, param, [(0, grads[0].copy()), (1, grads[1]), (2, grads[2])], own_rank=0)
-    mixed = _mean(ops, param, [(0, grads[0].copy()), (1, pack_rows(grads[1])), (2, pack_rows(grads[2]))],
+    dense = mean_gradient(ops, param, [(0, grads[0].copy()), (1, grads[1]), (2, grads[2])], own_rank=0)
+    mixed = mean_gradient(ops, param, [(0, grads[0].copy()), (1, pack_rows(grads[1])), (2, pack_rows(grads[2]))],
                   own_rank=0)
-    received = _mean(ops, param, [(1, pack_rows(grads[0])), (2, grads[1]), (3, pack_rows(grads[2]))],
+    received = mean_gradient(ops, param, [(1, pack_rows(grads[0])), (2, grads[1]), (3, pack_rows(grads[2]))],
                      own_rank=0)
     assert numpy.array_equal(dense, reference)
     assert numpy.array_equal(mixed, reference) and numpy.array_equal(received, reference)
     # A received read-only array is never written to.
     frozen = grads[1].copy()
     frozen.flags.writeable = False
-    alone = _mean(ops, param, [(1, frozen)], own_rank=0)
+    alone = mean_gradient(ops, param, [(1, frozen)], own_rank=0)
     assert alone is not frozen and numpy.array_equal(alone, grads[1])
 
 
@@ -641,17 +642,17 @@ class _NoSpares(dict):
 
 
 def test_received_parameters_are_copied_into_place():
-    from plait_ray.sharding import _copy_param
+    from plait_ray.arrays import copy_param
 
     model = Linear(nO=3, nI=4)
     model.initialize()
     current = model.get_param("W")
     sent = numpy.arange(12, dtype="f").reshape(3, 4)
     sent.flags.writeable = False  # as Ray's object store hands them out
-    _copy_param(model, "W", sent)
+    copy_param(model, "W", sent)
     assert model.get_param("W") is current and numpy.array_equal(current, sent)
     # Another shape (a resized layer): the parameter is replaced, writable.
-    _copy_param(model, "W", numpy.ones((2, 4), dtype="f"))
+    copy_param(model, "W", numpy.ones((2, 4), dtype="f"))
     replaced = model.get_param("W")
     assert replaced.shape == (2, 4) and replaced.flags.writeable
 
