@@ -401,7 +401,13 @@ class GraphDependencyParser(TrainablePipe):
         probs = _softmax(scores)
         d = probs.copy()
         tok_s, tok_i = sent_of[has], pos[has]
-        d[tok_s, tok_i, gold_col[has]] -= 1.0
+        # Smoothed targets: 1 - eps on the gold head, eps spread over the
+        # token's possible heads (the sentence's other tokens and the root).
+        eps = float(self.model.attrs.get("label_smoothing", 0.0))
+        d[tok_s, tok_i, gold_col[has]] -= 1.0 - eps
+        if eps:
+            possible = scores > MASKED / 2
+            d -= eps * possible / np.maximum(possible.sum(axis=2, keepdims=True), 1)
         live = np.zeros((S, L), dtype=bool)
         live[tok_s, tok_i] = True
         d *= live[:, :, None]
@@ -415,7 +421,8 @@ class GraphDependencyParser(TrainablePipe):
             y = ops.to_numpy(out.label_scores(lab_rows, glob_heads[lab_rows])).astype(np.float64)
             p = _softmax(y)
             dy = p.copy()
-            dy[np.arange(len(lab_rows)), labels[lab_rows]] -= 1.0
+            dy[np.arange(len(lab_rows)), labels[lab_rows]] -= 1.0 - eps
+            dy -= eps / dy.shape[1]
             total += float(-np.log(np.maximum(p[np.arange(len(lab_rows)), labels[lab_rows]], 1e-30)).sum())
             dy32 = dy.astype(np.float32)
             out.add_label_grad(ops.asarray2f(dy32))

@@ -50,7 +50,7 @@ TRANSITION_FACTORIES = {"parser": "parser", "ner": "ner", "beam_parser": "parser
 GRAPH_MODELS: dict[str, dict[str, Any]] = {
     "parser": {"@architectures": "plait.BiaffineParser.v1", "arc_hidden": 256, "label_hidden": 64,
                "dropout": 0.0, "mst": True, "depth": 0, "window_size": 1, "distance": True,
-               "label_mlp": 128, "joint_heads": 5, "joint_weight": 2.0, "nO": None},
+               "label_mlp": 128, "joint_heads": 5, "joint_weight": 2.0, "label_smoothing": 0.1, "nO": None},
     "ner": {"@architectures": "plait.BILUOTagger.v1", "nO": None},
 }
 PROVIDED = {"tok2vec", *TAGGING, *TEXTCAT, *RULES, *TRANSITION_FACTORIES}
