@@ -463,6 +463,48 @@ def test_sentence_start_loss_is_weighted_against_the_arcs(make_ewt_examples, mon
     assert loss_w > loss_1
 
 
+def test_label_smoothing_spreads_a_share_of_each_target(make_ewt_examples):
+    """With ``label_smoothing`` eps, a token's arc target is 1 - eps on its
+    gold head plus eps spread over its possible heads (the sentence's other
+    tokens and the root), its label target 1 - eps on the gold label plus
+    eps spread over all labels."""
+    nlp = plait.blank("en")
+    parser = nlp.add_pipe("parser", config=biaffine(min_action_freq=1))
+    examples = make_ewt_examples(nlp, "train", 6)
+    fix_random_seed(0)
+    nlp.initialize(lambda: examples)
+    parser.model.attrs["label_smoothing"] = 0.0
+    _, (arcs_0, labels_0, _) = parser.get_loss(examples)
+    eps = 0.2
+    parser.model.attrs["label_smoothing"] = eps
+    _, (arcs_s, labels_s, _) = parser.get_loss(examples)
+    # One sentence per doc here: sentence k is example k.
+    for k, eg in enumerate(examples):
+        n = len(eg.reference)
+        diff = arcs_s[k, :n, : n + 1] - arcs_0[k, :n, : n + 1]
+        gold = np.array([0 if t.head.i == t.i else t.head.i + 1 for t in eg.reference])
+        want = np.full((n, n + 1), -eps / n)  # n possible heads: n - 1 tokens and the root
+        want[np.arange(n), np.arange(n) + 1] = 0.0  # no self loops
+        want[np.arange(n), gold] += eps
+        np.testing.assert_allclose(diff, want, atol=1e-6)
+        assert np.abs(arcs_s[k, n:]).sum() == 0 and np.abs(arcs_s[k, :, n + 1 :]).sum() == 0
+    n_labels = labels_0.shape[1]
+    gold_rows = labels_0 < 0  # p - 1 at the gold label
+    want = np.where(np.eye(n_labels)[gold_rows.argmax(axis=1)] > 0, eps, 0.0) - eps / n_labels
+    np.testing.assert_allclose(labels_s - labels_0, want, atol=1e-6)
+
+
+@pytest.mark.parametrize("key", ["dropout", "label_smoothing"])
+def test_shares_out_of_range_are_refused_naming_the_key(key):
+    from plait.errors import ConfigError
+
+    nlp = plait.blank("en")
+    config = biaffine()
+    config["model"][key] = 1.0
+    with pytest.raises(ConfigError, match=rf"BiaffineParser.v1.*{key}: must be in \[0, 1\), got 1.0"):
+        nlp.add_pipe("parser", config=config)
+
+
 def test_labels_join_the_head_choice_of_the_best_candidates():
     from plait_pipes.graph_parser import _join_labels
     from thinc.api import NumpyOps
