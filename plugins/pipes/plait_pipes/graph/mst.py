@@ -31,6 +31,11 @@ def _prepare(scores: np.ndarray) -> np.ndarray:
     all, so one root arc is a hard constraint and forbidden arcs are used
     only where no tree avoids them.
     """
+    return _prepare_with_penalty(scores)[0]
+
+
+def _prepare_with_penalty(scores: np.ndarray) -> tuple[np.ndarray, float]:
+    """``_prepare`` and the penalty it took off every root arc."""
     s = np.array(scores, dtype=np.float64, copy=True)
     n1 = s.shape[0]
     if s.ndim != 2 or s.shape[1] != n1:
@@ -48,7 +53,7 @@ def _prepare(scores: np.ndarray) -> np.ndarray:
     penalty = (high - forbidden + 1.0) * n1
     s[1:, 0] -= penalty
     s[~arcs] = NEG
-    return s
+    return s, penalty
 
 
 def _find_cycle(heads: np.ndarray) -> np.ndarray | None:
@@ -127,14 +132,17 @@ def chu_liu_edmonds(scores: np.ndarray) -> np.ndarray:
     """
     if scores.shape[0] <= 1:
         return np.array([-1], dtype=np.int64)
-    prepared = _prepare(scores)
+    prepared, penalty = _prepare_with_penalty(scores)
     # Fast path (most sentences of a trained model): the best head of every
     # token, scored without the root penalty, is already a tree with one root
     # arc; then it is the best tree. The penalty itself makes every root arc
     # lose to any other, so the contraction would run on every sentence.
+    # Without the penalty every tree with one root arc scores the same
+    # constant more, a forbidden root arc included: it stays at the level of
+    # the other forbidden arcs (below it, a tree whose one root arc is
+    # forbidden would lose to a worse one whose root arc is real).
     plain = prepared.copy()
-    plain[1:, 0] = np.asarray(scores, dtype=np.float64)[1:, 0]
-    plain[1:, 0] = np.where(np.isfinite(plain[1:, 0]), plain[1:, 0], prepared[1:, 0])
+    plain[1:, 0] += penalty
     greedy = plain.argmax(axis=1)
     greedy[0] = -1
     if is_tree(greedy):
