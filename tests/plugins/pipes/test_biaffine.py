@@ -98,9 +98,8 @@ def test_compiled_decoder_gives_the_numpy_decoders_trees(n, seed, masked):
     scores[rng.random(scores.shape) < masked] = -np.inf
     prepared = mst._prepare(scores)
     assert np.array_equal(kernel(prepared), mst._cle(prepared))
-    with_root = mst._prepare_with_penalty(scores)
-    with_root[0][1:, 0] += with_root[1]
-    with_root = with_root[0]
+    with_root, penalty = mst._prepare_with_penalty(scores)
+    with_root[1:, 0] += penalty
     assert np.array_equal(kernel(with_root), mst._cle(with_root))
     compiled = mst.chu_liu_edmonds(scores)
     with pytest.MonkeyPatch.context() as patch:
